@@ -1,0 +1,71 @@
+"""Error catalogue: every error radfollow raises has a code and a class.
+
+Library code raises these; only the CLI turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+
+class RadfollowError(Exception):
+    """Base class. ``code`` is stable and appears in errors.ndjson."""
+
+    code = "RF000"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RuleFileError(RadfollowError):
+    """A rule file is missing, not JSON, or fails its schema."""
+
+    code = "RF100"
+
+
+class InputFormatError(RadfollowError):
+    """A plain-text JSONL input line is unusable."""
+
+    code = "RF200"
+
+
+class HL7Error(RadfollowError):
+    """Base of HL7 input errors."""
+
+    code = "RF300"
+
+
+class HL7ParseError(HL7Error):
+    """The message cannot be parsed as HL7 v2 (no MSH, bad delimiters, ...)."""
+
+    code = "RF301"
+
+
+class HL7UnsupportedMessageError(HL7Error):
+    """Parsed, but not an ORU^R01 (ADT, ORM, ...)."""
+
+    code = "RF302"
+
+
+class HL7MissingDataError(HL7Error):
+    """An ORU^R01 without what a report needs (no OBR, no report text, no patient id)."""
+
+    code = "RF303"
+
+
+class HL7DecodeError(HL7Error):
+    """The bytes cannot be decoded in the declared or fallback charset."""
+
+    code = "RF304"
+
+
+class FHIRMappingError(RadfollowError):
+    """A report could not be mapped to a valid FHIR R4 Bundle."""
+
+    code = "RF400"
+
+
+class EvaluationError(RadfollowError):
+    """Gold and prediction files do not line up."""
+
+    code = "RF500"

@@ -1,0 +1,121 @@
+"""Files and directories to single raw messages.
+
+Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file), FHS/BHS
+batch files, several messages concatenated in one file, and CR, LF or CR LF
+segment endings. Each message comes back as bytes with its segments joined by
+CR; nothing is decoded here. File and batch header/trailer segments (FHS, BHS,
+BTS, FTS) are dropped. A file (or MLLP block) without any MSH comes back whole
+as one message, and segments found before the first MSH come back as one
+message of their own, so the caller can reject them with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from radfollow.hl7.msh import MSH_BYTES
+
+MLLP_START = b"\x0b"
+MLLP_END = b"\x1c"
+BATCH_SEGMENTS = (b"FHS", b"BHS", b"BTS", b"FTS")
+_SEGMENT_BREAK = re.compile(rb"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    source: str  # file path as given
+    position: int  # 1-based index of the message within its file
+    data: bytes  # one message, framing stripped, still bytes
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files in the order given; directories recursively, sorted by name.
+
+    Hidden entries (name starting with '.') inside directories are skipped, and
+    symlinked directories are not followed. A path that is not a directory is
+    yielded as given (reading it may then raise OSError).
+    """
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path)
+        else:
+            yield path
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for child in sorted(directory.iterdir(), key=lambda p: p.name):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            if not child.is_symlink():
+                yield from _walk(child)
+        elif child.is_file():
+            yield child
+
+
+def split_messages(data: bytes, source: str) -> Iterator[RawMessage]:
+    """The messages of one file's bytes, numbered from 1."""
+    chunks = [chunk for block in _blocks(data) for chunk in _split_block(block)]
+    if not chunks and _has_content(data):
+        chunks = [data]
+    for position, chunk in enumerate(chunks, start=1):
+        yield RawMessage(source=source, position=position, data=chunk)
+
+
+def iter_raw_messages(paths: Iterable[Path]) -> Iterator[RawMessage]:
+    """Every message of every file under ``paths``."""
+    for path in iter_files(paths):
+        yield from split_messages(path.read_bytes(), str(path))
+
+
+def _blocks(data: bytes) -> list[bytes]:
+    """MLLP blocks when the data is MLLP-framed, else the whole data."""
+    data = data.removeprefix(_BOM)
+    if MLLP_START not in data:
+        return [data]
+    blocks = []
+    for piece in data.split(MLLP_START)[1:]:
+        block = piece.split(MLLP_END, 1)[0]
+        if block.strip():
+            blocks.append(block.removeprefix(_BOM))
+    return blocks
+
+
+def _has_content(data: bytes) -> bool:
+    """Anything besides whitespace, MLLP bytes and batch header/trailer segments."""
+    unframed = data.replace(MLLP_START, b"\n").replace(MLLP_END, b"\n")
+    return any(True for _ in _segments(unframed))
+
+
+def _split_block(block: bytes) -> list[bytes]:
+    """Group segments into messages, each starting at an MSH segment.
+
+    A block of batch headers only (an empty batch) gives no message; a block
+    with content but no MSH comes back whole.
+    """
+    if not _has_content(block):
+        return []
+    if not any(MSH_BYTES.match(segment) for segment in _segments(block)):
+        return [block]
+    messages: list[list[bytes]] = []
+    stray: list[bytes] = []
+    for segment in _segments(block):
+        if MSH_BYTES.match(segment):
+            messages.append([segment])
+        elif messages:
+            messages[-1].append(segment)
+        else:
+            stray.append(segment)
+    groups = ([stray] if stray else []) + messages
+    return [b"\r".join(group) for group in groups]
+
+
+def _segments(block: bytes) -> Iterator[bytes]:
+    for line in _SEGMENT_BREAK.split(block):
+        segment = line.lstrip(b" \t")
+        if segment.strip() and not segment.startswith(BATCH_SEGMENTS):
+            yield segment

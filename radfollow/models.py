@@ -1,0 +1,206 @@
+"""Typed records shared by every boundary: JSONL output, FHIR mapping, tracker.
+
+One schema drives every output (STYLE.md #9). The JSONL record follows
+ANNOTATION.md section 3; extra keys are allowed there and used for HL7
+identifiers and linking.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Assertion(StrEnum):
+    PRESENT = "present"
+    POSSIBLE = "possible"
+    ABSENT = "absent"
+    HISTORICAL = "historical"
+    HYPOTHETICAL = "hypothetical"
+
+
+class FindingType(StrEnum):
+    PULMONARY_NODULE = "pulmonary_nodule"
+    LUNG_MASS = "lung_mass"
+    THYROID_NODULE = "thyroid_nodule"
+    ADRENAL_NODULE = "adrenal_nodule"
+    RENAL_LESION = "renal_lesion"
+    HEPATIC_LESION = "hepatic_lesion"
+    PANCREATIC_LESION = "pancreatic_lesion"
+    ADNEXAL_LESION = "adnexal_lesion"
+    AORTIC_ANEURYSM = "aortic_aneurysm"
+    LYMPHADENOPATHY = "lymphadenopathy"
+    BREAST_LESION = "breast_lesion"
+    BONE_LESION = "bone_lesion"
+    OTHER_MASS = "other_mass"
+
+
+class Modality(StrEnum):
+    """Recommended-action kinds of ANNOTATION.md section 1."""
+
+    CT = "CT"
+    MR = "MR"
+    US = "US"
+    XR = "XR"
+    MG = "MG"
+    NM = "NM"
+    PET = "PET"
+    FLUORO = "FLUORO"
+    BIOPSY = "BIOPSY"
+    PROCEDURE = "PROCEDURE"
+    CONSULT = "CONSULT"
+    LAB = "LAB"
+    OTHER = "OTHER"
+
+
+class Laterality(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+class ResultStatus(StrEnum):
+    """OBR-25 result status (HL7 table 0123), the values radfollow maps."""
+
+    PRELIMINARY = "P"
+    FINAL = "F"
+    CORRECTED = "C"
+    CANCELLED = "X"
+
+
+_RECORD_CONFIG = ConfigDict(extra="forbid", frozen=False)
+
+
+class Finding(BaseModel):
+    """One finding mention (ANNOTATION.md section 2)."""
+
+    model_config = _RECORD_CONFIG
+
+    id: str = Field(description="Stable id within the report, e.g. 'f1'.")
+    type: FindingType
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    assertion: Assertion
+    benign: bool = False
+    incidental: bool = False
+    size_mm: list[float] | None = None
+    section: str | None = None
+    laterality: Laterality | None = None
+    location: str | None = None
+    sentence: str | None = Field(default=None, description="The sentence quoted as evidence.")
+
+
+class Recommendation(BaseModel):
+    """One follow-up recommendation (ANNOTATION.md section 1)."""
+
+    model_config = _RECORD_CONFIG
+
+    id: str = Field(description="Stable id within the report, e.g. 'r1'.")
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    modality: Modality | None = None
+    body_region: str | None = None
+    interval_months: tuple[float, float] | None = None
+    conditional: bool = False
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    finding_id: str | None = Field(default=None, description="Id of the finding it refers to.")
+    section: str | None = None
+
+
+class Patient(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    assigning_authority: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+
+
+class Coding(BaseModel):
+    """A coded value as HL7 v2 CE/CWE carries it (identifier^text^system)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = None
+    text: str | None = None
+    system: str | None = None
+
+
+class RadiologyReport(BaseModel):
+    """One ORU^R01 observation request (OBR group) with its report text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    control_id: str = Field(description="MSH-10")
+    sending_facility: str | None = None
+    hl7_version: str | None = None
+    patient: Patient
+    accession: str
+    procedure: Coding = Field(default_factory=Coding)
+    modality_raw: str | None = Field(default=None, description="OBR-24 as sent.")
+    modality: str | None = Field(default=None, description="DICOM-style modality, e.g. CT, MR.")
+    observation_time: datetime | None = Field(default=None, description="OBR-7, timezone-aware.")
+    result_status: ResultStatus = ResultStatus.FINAL
+    ordering_provider: str | None = None
+    indication: str | None = None
+    text: str
+    source: str | None = Field(default=None, description="Input file the message came from.")
+    position: int | None = Field(default=None, description="1-based message index in its file.")
+
+
+class ExtractionResult(BaseModel):
+    """What the NLP pipeline found in one report text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    findings: list[Finding] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
+    impression: str | None = Field(default=None, description="Impression section text.")
+    indication: str | None = Field(default=None, description="Indication used for incidental.")
+
+    @property
+    def has_followup_recommendation(self) -> bool:
+        return bool(self.recommendations)
+
+    @property
+    def incidental_types(self) -> list[str]:
+        return sorted({f.type.value for f in self.findings if f.incidental})
+
+
+class OutputRecord(BaseModel):
+    """The JSONL record of ANNOTATION.md section 3 (extra keys allowed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    findings: list[Finding]
+    recommendations: list[Recommendation]
+    has_followup_recommendation: bool
+    incidental_types: list[str]
+
+    @classmethod
+    def build(cls, record_id: str, result: ExtractionResult, **extra: object) -> OutputRecord:
+        return cls(
+            id=record_id,
+            findings=result.findings,
+            recommendations=result.recommendations,
+            has_followup_recommendation=result.has_followup_recommendation,
+            incidental_types=result.incidental_types,
+            **extra,
+        )
+
+
+class RejectedInput(BaseModel):
+    """One line of errors.ndjson: an input that was not processed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    position: int | None = None
+    control_id: str | None = None
+    code: str
+    reason: str

@@ -1,0 +1,54 @@
+"""spaCy extension attributes used by radfollow, declared once (STYLE.md #7).
+
+All names carry the ``rad_`` prefix. ``register_extensions`` is idempotent and
+never uses ``force=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+#: Doc attributes: set by the caller before the pipeline (context) or by components.
+DOC_EXTENSIONS: dict[str, Any] = {
+    "rad_indication": None,  # indication text from HL7 or the caller
+    "rad_procedure": None,  # procedure / exam title from HL7 or the caller
+    "rad_sections": None,  # list[SectionSpan] set by the sectionizer
+    "rad_exam_organ": None,  # organ of the exam (e.g. "lung" for a chest CT)
+}
+
+#: Span attributes on finding spans (doc.ents) and recommendation spans.
+SPAN_EXTENSIONS: dict[str, Any] = {
+    "rad_section": None,
+    "rad_head": None,  # HEAD_* class before typing
+    "rad_organ": None,
+    "rad_assertion": None,
+    "rad_benign": False,
+    "rad_incidental": False,
+    "rad_size_mm": None,
+    "rad_laterality": None,
+    "rad_location": None,
+    # recommendation spans
+    "rad_modality": None,
+    "rad_body_region": None,
+    "rad_interval": None,
+    "rad_conditional": False,
+    "rad_rule": None,
+    "rad_rule_score": None,  # the rules' confidence
+    "rad_score": None,  # the final score (classifier when present, else rules)
+    "rad_finding": None,  # index into doc.ents of the linked finding
+}
+
+#: Span group holding recommendation candidates (rules) and the accepted ones.
+CANDIDATES = "rad_recommendation_candidates"
+RECOMMENDATIONS = "rad_recommendations"
+
+
+def register_extensions() -> None:
+    for name, default in DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+    for name, default in SPAN_EXTENSIONS.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)

@@ -1,0 +1,100 @@
+"""Resolve generic finding heads (nodule, mass, lesion, ...) to finding types.
+
+The target matcher labels "nodule" HEAD_NODULE; the type depends on the organ:
+a cue in the noun phrase or the phrase after it ("adrenal nodule", "nodule in
+the right upper lobe"), else the organ of the exam ("CT CHEST"). Heads that
+resolve to no type (a cerebral aneurysm, a lung cyst) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.cues import Cue, CueMatcher, best_cue
+from radfollow.nlp.ruleset import OrganRules
+from radfollow.nlp.sectionizer import section_text
+
+
+class FindingTyper(RuleFileComponent):
+    rules_model = OrganRules
+
+    def __init__(self, nlp: Language, name: str, *, rules: str | None = None) -> None:
+        self.name = name
+        self.nlp = nlp
+        self._load(rules)
+
+    def _compile(self) -> None:
+        entries = [(o.organ, o.strength, o.terms) for o in self.rules.organs]
+        self._cues = CueMatcher(self.nlp, entries)
+        self._exam = [
+            (e.organ, re.compile(r"\b(?:" + "|".join(map(re.escape, e.terms)) + r")\b", re.I))
+            for e in self.rules.exam_organs
+        ]
+        self._size_cues = frozenset(self.rules.lymph_node_size_cues)
+        self._expand = frozenset(
+            term for o in self.rules.organs for term in o.terms if " " not in term
+        ) | frozenset(self.rules.expand_terms)
+        self._characterizing = frozenset(self.rules.characterizing_cues)
+
+    def exam_organ(self, doc: Doc) -> str | None:
+        text = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
+        if not text:
+            text = doc.text[:160]
+        for organ, regex in self._exam:
+            if regex.search(text):
+                return organ
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.rad_exam_organ = self.exam_organ(doc)
+        cues = self._cues(doc)
+        typed: list[Span] = []
+        for ent in doc.ents:
+            floor = typed[-1].end if typed else 0
+            if typed and self._characterizes(ent, typed[-1]):
+                continue
+            span = self._resolve(doc, ent, cues, floor)
+            if span is not None:
+                typed.append(span)
+        doc.ents = typed
+        return doc
+
+    def _resolve(self, doc: Doc, ent: Span, cues: list[Cue], floor: int) -> Span | None:
+        label = ent.label_
+        cue = best_cue(ent, cues)
+        organ = cue.label if cue else None
+        if label.startswith("HEAD_"):
+            if label == "HEAD_LYMPH_NODE" and not self._sized(ent):
+                return None
+            mapping = self.rules.type_map.get(label, {})
+            key = organ or doc._.rad_exam_organ or "none"
+            if key not in mapping:
+                key = "none"
+            finding_type = mapping.get(key)
+            if finding_type is None:
+                return None
+            label = finding_type.value
+        start = ent.start
+        while start > max(ent.sent.start, floor) and self._expandable(doc[start - 1]):
+            start -= 1
+        span = Span(doc, start, ent.end, label=label)
+        span._.rad_head = ent.label_
+        span._.rad_organ = organ or doc._.rad_exam_organ
+        return span
+
+    def _expandable(self, token: Token) -> bool:
+        return token.lower_ in self._expand or token.like_num
+
+    def _characterizes(self, ent: Span, previous: Span) -> bool:
+        """'adrenal nodule ... may represent an adenoma': the head names the earlier finding."""
+        if not ent.label_.startswith("HEAD_") or previous.sent.start != ent.sent.start:
+            return False
+        before = ent.doc[max(previous.end, ent.start - 4) : ent.start]
+        return any(tok.lower_ in self._characterizing for tok in before)
+
+    def _sized(self, ent: Span) -> bool:
+        return any(tok.lower_ in self._size_cues for tok in ent.sent)

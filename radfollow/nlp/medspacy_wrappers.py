@@ -1,0 +1,62 @@
+"""medspaCy's TargetMatcher and ConText, fed from validated rule files.
+
+Wrapping them gives both a rules file that is checked before use, a config
+that names the file, and ``to_disk``/``from_disk`` that carry the rules with
+a saved pipeline (medspaCy 1.3.1's TargetMatcher fails when given a rules
+path at construction, and neither component saves its rules).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medspacy.context import ConText, ConTextRule
+from medspacy.target_matcher import TargetMatcher, TargetRule
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.ruleset import ContextRules, TargetRules
+
+
+def _rule_kwargs(rule: Any) -> dict[str, Any]:
+    return rule.model_dump(exclude_none=True)
+
+
+class RadTargetMatcher(RuleFileComponent):
+    rules_model = TargetRules
+
+    def __init__(self, nlp: Language, name: str, *, rules: str | None = None) -> None:
+        self.name = name
+        self.nlp = nlp
+        self._load(rules)
+
+    def _compile(self) -> None:
+        self._matcher = TargetMatcher(self.nlp, name=f"{self.name}_inner", rules=None)
+        self._matcher.add([TargetRule(**_rule_kwargs(r)) for r in self.rules.target_rules])
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self._matcher(doc)
+
+
+class RadContext(RuleFileComponent):
+    rules_model = ContextRules
+
+    def __init__(self, nlp: Language, name: str, *, rules: str | None = None) -> None:
+        self.name = name
+        self.nlp = nlp
+        self._load(rules)
+
+    def _compile(self) -> None:
+        self._context = ConText(self.nlp, name=f"{self.name}_inner", rules=None, span_attrs=None)
+        built = []
+        for rule in self.rules.context_rules:
+            kwargs = _rule_kwargs(rule)
+            for key in ("allowed_types", "excluded_types", "terminated_by"):
+                if key in kwargs:
+                    kwargs[key] = set(kwargs[key])
+            built.append(ConTextRule(**kwargs))
+        self._context.add(built)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self._context(doc)

@@ -1,0 +1,55 @@
+"""Build the radfollow spaCy pipeline.
+
+blank English tokenizer -> sectionizer -> sentence splitter -> medspaCy
+TargetMatcher (rules/targets.json) -> finding typer -> medspaCy ConText
+(rules/context.json) -> assertion -> anatomy (size, laterality, location) ->
+incidental -> recommendation rules -> [scorer slot] -> selector.
+
+The scorer slot is where the recommendation classifier goes: any component
+that sets ``Span._.rad_score`` on ``doc.spans["rad_recommendation_candidates"]``
+placed before the selector.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import spacy
+from pydantic import BaseModel, ConfigDict, Field
+from spacy.language import Language
+
+from radfollow.nlp import registrations as reg
+
+
+class PipelineConfig(BaseModel):
+    """Site-level choices. A rules folder may override any of the packaged rule files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules_dir: Path | None = Field(default=None, description="Folder of site rule files.")
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_length: int = 2_000_000
+
+    def rule_path(self, name: str) -> str | None:
+        if self.rules_dir and (self.rules_dir / name).is_file():
+            return str(self.rules_dir / name)
+        return None
+
+
+def build_pipeline(config: PipelineConfig | None = None) -> Language:
+    config = config or PipelineConfig()
+    nlp = spacy.blank("en")
+    nlp.max_length = config.max_length
+    nlp.add_pipe(reg.SECTIONIZER, config={"rules": config.rule_path("sections.json")})
+    nlp.add_pipe(reg.SENTENCES)
+    nlp.add_pipe(reg.TARGETS, config={"rules": config.rule_path("targets.json")})
+    nlp.add_pipe(reg.FINDING_TYPER, config={"rules": config.rule_path("organs.json")})
+    nlp.add_pipe(reg.CONTEXT, config={"rules": config.rule_path("context.json")})
+    nlp.add_pipe(reg.ASSERTION)
+    nlp.add_pipe(reg.ANATOMY, config={"rules": config.rule_path("anatomy.json")})
+    nlp.add_pipe(reg.INCIDENTAL, config={"rules": config.rule_path("incidental.json")})
+    nlp.add_pipe(
+        reg.RECOMMENDATION_RULES, config={"rules": config.rule_path("recommendations.json")}
+    )
+    nlp.add_pipe(reg.RECOMMENDATION_SELECTOR, config={"threshold": config.threshold})
+    return nlp

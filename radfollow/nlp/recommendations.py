@@ -1,0 +1,169 @@
+"""Rule-based follow-up recommendation candidates and their attributes.
+
+For each sentence outside the indication/technique/comparison sections:
+a trigger ("recommend", "consider", "could be obtained", "follow-up CT in 3
+months", ...) plus an action (a modality, procedure, referral, lab test or a
+generic follow-up) and no exclusion ("no follow-up is needed", "comparison
+with prior films would be helpful", "previously recommended") makes a
+candidate span in ``doc.spans[CANDIDATES]`` with modality, body region,
+interval, conditional flag, the finding it refers to, and the rules' score.
+A scorer component (the classifier) may set ``rad_score``; the selector
+decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from radfollow.models import Assertion, Modality
+from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.extensions import CANDIDATES
+from radfollow.nlp.intervals import IntervalParser
+from radfollow.nlp.ruleset import RecommendationRules
+from radfollow.nlp.sectionizer import section_at
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
+_IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
+_LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the rules read in one sentence."""
+
+    rule: str
+    modality: Modality | None
+    body_region: str | None
+    interval: tuple[float, float] | None
+    conditional: bool
+    score: float
+
+
+class RecommendationRulesComponent(RuleFileComponent):
+    rules_model = RecommendationRules
+
+    def __init__(self, nlp: Language, name: str, *, rules: str | None = None) -> None:
+        self.name = name
+        self._load(rules)
+
+    def _compile(self) -> None:
+        flags = re.IGNORECASE
+        rules = self.rules
+        self._triggers = [(t.name, re.compile(t.pattern, flags), t.conditional) for t in rules.triggers]
+        self._any_trigger = re.compile("|".join(f"(?:{t.pattern})" for t in rules.triggers), flags)
+        self._hedge = re.compile("|".join(f"(?:{h})" for h in rules.hedges), flags)
+        self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
+        self._actions = [(a.modality, re.compile(a.pattern, flags)) for a in rules.actions]
+        self._any_action = re.compile("|".join(f"(?:{a.pattern})" for a in rules.actions), flags)
+        self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
+        self._intervals = IntervalParser(rules.intervals)
+        self._skip = frozenset(rules.skip_sections)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        for sent in doc.sents:
+            section = section_at(doc._.rad_sections, sent.start_char)
+            category = section.category if section else None
+            if category in self._skip:
+                continue
+            candidate = self.read(sent.text, category)
+            if candidate is not None:
+                spans.append(self._make_span(doc, sent, candidate, category))
+        doc.spans[CANDIDATES] = spans
+        return doc
+
+    def read(self, text: str, section: str | None = None) -> Candidate | None:
+        """Apply the rules to one sentence; ``None`` when it is no candidate."""
+        if not self._any_action.search(text):
+            return None
+        trigger = self._first_trigger(text)
+        interval = self._intervals.parse(text)
+        if trigger is None and not (interval and section in _IMPRESSION_LIKE):
+            return None
+        if any(regex.search(text) for _, regex in self._exclusions):
+            return None
+        modality, position, has_action = self._modality(text)
+        if not has_action and not (trigger and trigger[0] == "correlate_lab"):
+            return None
+        if trigger and trigger[0] == "correlate_lab":
+            modality = Modality.LAB
+        conditional = bool((trigger and trigger[1]) or self._hedge.search(text))
+        thresholds = self.rules.thresholds
+        if trigger is None:
+            name, score = "action_with_interval", thresholds.action_only_with_interval
+        else:
+            name, score = trigger[0], thresholds.hedged if conditional else thresholds.direct
+        region = self._region(text, position)
+        return Candidate(name, modality, region, interval, conditional, score)
+
+    def _first_trigger(self, text: str) -> tuple[str, bool] | None:
+        if not self._any_trigger.search(text):
+            return None
+        for name, regex, conditional in self._triggers:
+            if regex.search(text):
+                return name, conditional
+        return None
+
+    def _modality(self, text: str) -> tuple[Modality | None, int, bool]:
+        best: tuple[int, Modality] | None = None
+        has_action = False
+        for modality, regex in self._actions:
+            match = regex.search(text)
+            if match is None:
+                continue
+            has_action = True
+            if modality is not None and (best is None or match.start() < best[0]):
+                best = (match.start(), modality)
+        if best is None:
+            return None, 0, has_action
+        return best[1], best[0], has_action
+
+    def _region(self, text: str, after: int) -> str | None:
+        first: tuple[int, str] | None = None
+        for region, regex in self._regions:
+            match = regex.search(text, after) or regex.search(text)
+            if match and (first is None or _rank(match.start(), after) < _rank(first[0], after)):
+                first = (match.start(), region)
+        return first[1] if first else None
+
+    def _make_span(self, doc: Doc, sent: Span, cand: Candidate, section: str | None) -> Span:
+        marker = _LIST_MARKER.match(sent.text)
+        start_char = sent.start_char + (marker.end() if marker else 0)
+        span = doc.char_span(start_char, sent.end_char, alignment_mode="expand") or sent
+        span = Span(doc, span.start, span.end, label="RECOMMENDATION")
+        span._.rad_modality = cand.modality
+        span._.rad_body_region = cand.body_region
+        span._.rad_interval = cand.interval
+        span._.rad_conditional = cand.conditional
+        span._.rad_rule = cand.rule
+        span._.rad_rule_score = cand.score
+        span._.rad_section = section
+        span._.rad_finding = link_finding(doc, span)
+        return span
+
+
+def _rank(position: int, after: int) -> tuple[int, int]:
+    """Regions after the modality word first, then by position."""
+    return (0 if position >= after else 1, position)
+
+
+def link_finding(doc: Doc, rec: Span) -> int | None:
+    """Index in ``doc.ents`` of the finding a recommendation refers to.
+
+    The nearest affirmed finding in the same sentence; else the nearest
+    preceding affirmed, non-benign finding (preferring incidental ones).
+    """
+    ents = list(doc.ents)
+    affirmed = [i for i, e in enumerate(ents) if e._.rad_assertion in _LINKABLE]
+    same = [i for i in affirmed if rec.start <= ents[i].start < rec.end]
+    if same:
+        return min(same, key=lambda i: 0 if not ents[i]._.rad_benign else 1)
+    before = [i for i in affirmed if ents[i].end <= rec.start and not ents[i]._.rad_benign]
+    incidental = [i for i in before if ents[i]._.rad_incidental]
+    if incidental:
+        return incidental[-1]
+    return before[-1] if before else None

@@ -1,0 +1,107 @@
+"""Every radfollow spaCy factory, registered in one place (STYLE.md #2).
+
+No ``from __future__ import annotations`` here: spaCy reads the factory
+signatures at run time to validate configs.
+
+Names carry a version; a behaviour change adds ``.v2`` rather than editing
+``.v1``. ``REGISTERED`` is snapshotted by a test.
+"""
+
+
+from spacy.language import Language
+
+from radfollow.nlp.assertion import AssertionResolver
+from radfollow.nlp.extensions import register_extensions
+from radfollow.nlp.finding_typer import FindingTyper
+from radfollow.nlp.incidental import IncidentalClassifier
+from radfollow.nlp.measurements import AnatomyLinker
+from radfollow.nlp.medspacy_wrappers import RadContext, RadTargetMatcher
+from radfollow.nlp.recommendations import RecommendationRulesComponent
+from radfollow.nlp.sectionizer import RadSectionizer
+from radfollow.nlp.selector import RecommendationSelector
+from radfollow.nlp.sentences import RadSentenceSplitter
+
+register_extensions()
+
+SECTIONIZER = "radfollow_sectionizer_v1"
+SENTENCES = "radfollow_sentences_v1"
+TARGETS = "radfollow_targets_v1"
+CONTEXT = "radfollow_context_v1"
+FINDING_TYPER = "radfollow_finding_typer_v1"
+ASSERTION = "radfollow_assertion_v1"
+ANATOMY = "radfollow_anatomy_v1"
+INCIDENTAL = "radfollow_incidental_v1"
+RECOMMENDATION_RULES = "radfollow_recommendation_rules_v1"
+RECOMMENDATION_SELECTOR = "radfollow_recommendation_selector_v1"
+
+REGISTERED = (
+    SECTIONIZER,
+    SENTENCES,
+    TARGETS,
+    FINDING_TYPER,
+    CONTEXT,
+    ASSERTION,
+    ANATOMY,
+    INCIDENTAL,
+    RECOMMENDATION_RULES,
+    RECOMMENDATION_SELECTOR,
+)
+
+
+@Language.factory(SECTIONIZER, default_config={"rules": None})
+def make_sectionizer(nlp: Language, name: str, rules: str | None) -> RadSectionizer:
+    return RadSectionizer(nlp, name, rules=rules)
+
+
+@Language.factory(SENTENCES)
+def make_sentences(nlp: Language, name: str) -> RadSentenceSplitter:
+    return RadSentenceSplitter(nlp, name)
+
+
+@Language.factory(TARGETS, default_config={"rules": None})
+def make_targets(nlp: Language, name: str, rules: str | None) -> RadTargetMatcher:
+    return RadTargetMatcher(nlp, name, rules=rules)
+
+
+@Language.factory(CONTEXT, default_config={"rules": None})
+def make_context(nlp: Language, name: str, rules: str | None) -> RadContext:
+    return RadContext(nlp, name, rules=rules)
+
+
+@Language.factory(FINDING_TYPER, default_config={"rules": None})
+def make_finding_typer(nlp: Language, name: str, rules: str | None) -> FindingTyper:
+    return FindingTyper(nlp, name, rules=rules)
+
+
+@Language.factory(ASSERTION, default_config={"indication_sections": ["indication"]})
+def make_assertion(nlp: Language, name: str, indication_sections: list[str]) -> AssertionResolver:
+    return AssertionResolver(nlp, name, indication_sections=indication_sections)
+
+
+@Language.factory(ANATOMY, default_config={"rules": None})
+def make_anatomy(nlp: Language, name: str, rules: str | None) -> AnatomyLinker:
+    return AnatomyLinker(nlp, name, rules=rules)
+
+
+@Language.factory(
+    INCIDENTAL,
+    default_config={"rules": None, "non_incidental_sections": ["indication", "exam"]},
+)
+def make_incidental(
+    nlp: Language, name: str, rules: str | None, non_incidental_sections: list[str]
+) -> IncidentalClassifier:
+    return IncidentalClassifier(
+        nlp, name, rules=rules, non_incidental_sections=non_incidental_sections
+    )
+
+
+@Language.factory(RECOMMENDATION_RULES, default_config={"rules": None})
+def make_recommendation_rules(
+    nlp: Language, name: str, rules: str | None
+) -> RecommendationRulesComponent:
+    return RecommendationRulesComponent(nlp, name, rules=rules)
+
+
+@Language.factory(RECOMMENDATION_SELECTOR, default_config={"threshold": 0.5})
+def make_selector(nlp: Language, name: str, threshold: float) -> RecommendationSelector:
+    return RecommendationSelector(nlp, name, threshold=threshold)

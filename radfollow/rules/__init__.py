@@ -1,0 +1,1 @@
+"""Rule files (data). Loaded by radfollow.nlp.ruleset."""

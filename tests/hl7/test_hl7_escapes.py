@@ -1,0 +1,98 @@
+"""HL7 escape sequences, with default and non-default encoding characters."""
+
+from __future__ import annotations
+
+import pytest
+
+from radfollow.errors import HL7ParseError
+from radfollow.hl7.delimiters import Delimiters
+from radfollow.hl7.escapes import unescape
+
+DEFAULT = Delimiters()
+CUSTOM = Delimiters(field="!", component="@", repetition="*", escape="$", subcomponent="%")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("a\\.br\\b", "a\nb", id="br"),
+        pytest.param("a\\.BR\\b", "a\nb", id="br-upper"),
+        pytest.param("a\\.sp\\b", "a\nb", id="sp"),
+        pytest.param("a\\.sp2\\b", "a\n\nb", id="sp-count"),
+        pytest.param("a\\.ce\\b", "a\nb", id="ce"),
+        pytest.param("a\\.sk3\\b", "a   b", id="sk"),
+        pytest.param("a\\.in+4\\b\\.ti-2\\c\\.fi\\\\.nf\\", "abc", id="indent-fill-dropped"),
+        pytest.param("1\\F\\2", "1|2", id="F"),
+        pytest.param("1\\S\\2", "1^2", id="S"),
+        pytest.param("1\\T\\2", "1&2", id="T"),
+        pytest.param("1\\R\\2", "1~2", id="R"),
+        pytest.param("1\\E\\2", "1\\2", id="E"),
+        pytest.param("\\H\\BOLD\\N\\ text", "BOLD text", id="highlight-removed"),
+        pytest.param("\\X41\\", "A", id="hex"),
+        pytest.param("\\X4142\\", "AB", id="hex-two-bytes"),
+        pytest.param("caf\\XC3A9\\", "café", id="hex-utf8-multibyte"),
+        pytest.param("\\Zlocal\\x", "x", id="local-removed"),
+        pytest.param("\\C2842\\x", "x", id="charset-switch-removed"),
+        pytest.param("plain text", "plain text", id="no-escape"),
+        pytest.param("C:\\temp\\file", "C:\\temp\\file", id="unknown-kept"),
+        pytest.param("trailing \\", "trailing \\", id="unterminated-kept"),
+        pytest.param("\\X4\\", "\\X4\\", id="odd-hex-kept"),
+        pytest.param("\\XZZ\\", "\\XZZ\\", id="non-hex-kept"),
+    ],
+)
+def test_unescape_default_delimiters(value: str, expected: str) -> None:
+    assert unescape(value, DEFAULT) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "charset", "expected"),
+    [
+        pytest.param("\\XE9\\", "latin-1", "é", id="latin1"),
+        pytest.param("\\XE9\\", "utf-8", "é", id="invalid-utf8-falls-back"),
+    ],
+)
+def test_unescape_hex_uses_message_charset(value: str, charset: str, expected: str) -> None:
+    assert unescape(value, DEFAULT, charset) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("1$F$2", "1!2", id="F"),
+        pytest.param("1$S$2", "1@2", id="S"),
+        pytest.param("1$T$2", "1%2", id="T"),
+        pytest.param("1$R$2", "1*2", id="R"),
+        pytest.param("1$E$2", "1$2", id="E"),
+        pytest.param("a$.br$b", "a\nb", id="br"),
+        pytest.param("a\\.br\\b", "a\\.br\\b", id="backslash-is-literal"),
+    ],
+)
+def test_unescape_custom_delimiters(value: str, expected: str) -> None:
+    assert unescape(value, CUSTOM) == expected
+
+
+@pytest.mark.parametrize(
+    ("msh", "expected"),
+    [
+        pytest.param("MSH|^~\\&|A", Delimiters(), id="default"),
+        pytest.param("MSH!@*$%!A", CUSTOM, id="custom"),
+        pytest.param("MSH|^~\\&#|A", Delimiters(), id="truncation-char-ignored"),
+        pytest.param("MSH|^~|A", Delimiters(), id="short-takes-defaults"),
+    ],
+)
+def test_delimiters_from_msh(msh: str, expected: Delimiters) -> None:
+    assert Delimiters.from_msh(msh) == expected
+
+
+@pytest.mark.parametrize(
+    ("msh", "reason"),
+    [
+        pytest.param("MSH||A", "empty", id="empty-msh2"),
+        pytest.param("MSH|^^\\&|A", "not distinct", id="repeated"),
+        pytest.param("MSHA^~\\&A", "invalid HL7 delimiter", id="alnum-separator"),
+        pytest.param("MSH", "too short", id="too-short"),
+    ],
+)
+def test_delimiters_from_msh_rejects(msh: str, reason: str) -> None:
+    with pytest.raises(HL7ParseError, match=reason):
+        Delimiters.from_msh(msh)

@@ -9,8 +9,11 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-_STOP = frozenset({".", ";", ":", "\n"})
-_RIGHT_STOP = frozenset({".", ";", ":", ",", "and", "with", "which", "that", "but", "while"})
+_STOP = frozenset({".", ";", ":", "\n", ",", "and", "or", "with", "without", "in", "of", "to"})
+_RIGHT_STOP = frozenset(
+    {".", ";", ":", ",", "and", "with", "which", "that", "but", "while", "overlying", "overlies"}
+    | {"projecting", "projects", "projected", "superimposed", "overlapping", "versus", "vs"}
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,6 @@ def best_cue(span: Span, cues: list[Cue], *, left: int = 5, right: int = 9) -> C
 
     def rank(cue: Cue) -> tuple[int, int]:
         distance = span.start - cue.end if cue.end <= span.start else max(0, cue.start - span.end)
-        return (-cue.strength, distance)
+        return (distance - 2 * cue.strength, distance)
 
     return min(found, key=rank)

@@ -22,6 +22,7 @@ DOC_EXTENSIONS: dict[str, Any] = {
 SPAN_EXTENSIONS: dict[str, Any] = {
     "rad_section": None,
     "rad_head": None,  # HEAD_* class before typing
+    "rad_phrase_start": None,  # char offset where the finding's noun phrase starts
     "rad_organ": None,
     "rad_assertion": None,
     "rad_benign": False,

@@ -26,7 +26,9 @@ class ReportText:
 class Extractor:
     """Holds one pipeline; ``extract_many`` batches with ``nlp.pipe``."""
 
-    def __init__(self, nlp: Language | None = None, *, config: PipelineConfig | None = None) -> None:
+    def __init__(
+        self, nlp: Language | None = None, *, config: PipelineConfig | None = None
+    ) -> None:
         self.nlp = nlp or build_pipeline(config)
 
     def make_doc(self, report: ReportText) -> Doc:
@@ -48,7 +50,9 @@ class Extractor:
 
 def doc_to_result(doc: Doc) -> ExtractionResult:
     findings = [_finding(i, ent) for i, ent in enumerate(doc.ents)]
-    recommendations = [_recommendation(i, span) for i, span in enumerate(doc.spans[RECOMMENDATIONS])]
+    recommendations = [
+        _recommendation(i, span) for i, span in enumerate(doc.spans[RECOMMENDATIONS])
+    ]
     indication = doc._.rad_indication or section_text(doc, "indication") or None
     impression = section_text(doc, "impression") or None
     return ExtractionResult(
@@ -60,11 +64,12 @@ def doc_to_result(doc: Doc) -> ExtractionResult:
 
 
 def _finding(index: int, ent: Span) -> Finding:
+    start = ent._.rad_phrase_start if ent._.rad_phrase_start is not None else ent.start_char
     return Finding(
         id=f"f{index + 1}",
         type=FindingType(ent.label_),
-        text=ent.text,
-        start=ent.start_char,
+        text=ent.doc.text[start : ent.end_char],
+        start=start,
         end=ent.end_char,
         assertion=ent._.rad_assertion or Assertion.PRESENT,
         benign=bool(ent._.rad_benign),

@@ -81,7 +81,8 @@ class FindingTyper(RuleFileComponent):
         start = ent.start
         while start > max(ent.sent.start, floor) and self._expandable(doc[start - 1]):
             start -= 1
-        span = Span(doc, start, ent.end, label=label)
+        span = Span(doc, ent.start, ent.end, label=label)
+        span._.rad_phrase_start = doc[start].idx
         span._.rad_head = ent.label_
         span._.rad_organ = organ or doc._.rad_exam_organ
         return span

@@ -30,7 +30,12 @@ class IncidentalClassifier(RuleFileComponent):
     rules_model = IncidentalRules
 
     def __init__(
-        self, nlp: Language, name: str, *, rules: str | None = None, non_incidental_sections: list[str]
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        rules: str | None = None,
+        non_incidental_sections: list[str],
     ) -> None:
         self.name = name
         self.non_incidental_sections = frozenset(non_incidental_sections)

@@ -20,7 +20,7 @@ class IntervalParser:
         units = "|".join(sorted(map(re.escape, self._units), key=len, reverse=True))
         number = rf"(?:\d+(?:\.\d+)?|{words})"
         self._regex = re.compile(
-            rf"(?<![\w.])(?P<a>{number})(?:\s*(?:-|–|to|or)\s*(?P<b>{number}))?"
+            rf"(?<![\w.])(?P<a>{number})(?:\s*(?:-|\u2013|to|or)\s*(?P<b>{number}))?"
             rf"[\s-]*(?P<unit>{units})\b(?!\s+(?:ago|prior|earlier|before))",
             re.IGNORECASE,
         )

@@ -42,7 +42,7 @@ class AnatomyLinker(RuleFileComponent):
         self._units = {k.lower(): v for k, v in self.rules.measurement_units.items()}
         self._regex = re.compile(
             rf"(?<![\w.])(?P<body>{_NUM}(?:\s*{unit})?"
-            rf"(?:\s*(?:x|×|by|-|–|to)\s*{_NUM}(?:\s*{unit})?){{0,2}})\s*(?P<unit>{unit})",
+            rf"(?:\s*(?:x|\u00d7|by|-|\u2013|to)\s*{_NUM}(?:\s*{unit})?){{0,2}})\s*(?P<unit>{unit})",
             re.IGNORECASE,
         )
         self._laterality = CueMatcher(
@@ -57,7 +57,7 @@ class AnatomyLinker(RuleFileComponent):
         for match in self._regex.finditer(text):
             factor = self._units[match.group("unit").lower()]
             body = match.group("body")
-            if re.search(r"\d\s*(?:-|–|to)\s*\d", body):
+            if re.search(r"\d\s*(?:-|\u2013|to)\s*\d", body):
                 numbers = [float(n) for n in re.findall(_NUM, body)]
                 sizes = [max(numbers) * factor]
             else:

@@ -8,6 +8,7 @@ path at construction, and neither component saves its rules).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from medspacy.context import ConText, ConTextRule
@@ -17,6 +18,11 @@ from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.ruleset import ContextRules, TargetRules
+
+
+# medspaCy keeps a token Matcher and a PhraseMatcher; one of them is empty by
+# design, which makes spaCy warn (W036) on every document.
+warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
 
 
 def _rule_kwargs(rule: Any) -> dict[str, Any]:

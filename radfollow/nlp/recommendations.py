@@ -53,7 +53,9 @@ class RecommendationRulesComponent(RuleFileComponent):
     def _compile(self) -> None:
         flags = re.IGNORECASE
         rules = self.rules
-        self._triggers = [(t.name, re.compile(t.pattern, flags), t.conditional) for t in rules.triggers]
+        self._triggers = [
+            (t.name, re.compile(t.pattern, flags), t.conditional) for t in rules.triggers
+        ]
         self._any_trigger = re.compile("|".join(f"(?:{t.pattern})" for t in rules.triggers), flags)
         self._hedge = re.compile("|".join(f"(?:{h})" for h in rules.hedges), flags)
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
@@ -62,6 +64,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
+        self._region_organs = {r.region: frozenset(r.organs) for r in rules.body_regions}
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -133,7 +136,8 @@ class RecommendationRulesComponent(RuleFileComponent):
     def _make_span(self, doc: Doc, sent: Span, cand: Candidate, section: str | None) -> Span:
         marker = _LIST_MARKER.match(sent.text)
         start_char = sent.start_char + (marker.end() if marker else 0)
-        span = doc.char_span(start_char, sent.end_char, alignment_mode="expand") or sent
+        end_char = sent.start_char + len(sent.text.rstrip())
+        span = doc.char_span(start_char, end_char, alignment_mode="expand") or sent
         span = Span(doc, span.start, span.end, label="RECOMMENDATION")
         span._.rad_modality = cand.modality
         span._.rad_body_region = cand.body_region
@@ -142,7 +146,9 @@ class RecommendationRulesComponent(RuleFileComponent):
         span._.rad_rule = cand.rule
         span._.rad_rule_score = cand.score
         span._.rad_section = section
-        span._.rad_finding = link_finding(doc, span)
+        span._.rad_finding = link_finding(
+            doc, span, self._region_organs.get(cand.body_region or "")
+        )
         return span
 
 
@@ -151,11 +157,12 @@ def _rank(position: int, after: int) -> tuple[int, int]:
     return (0 if position >= after else 1, position)
 
 
-def link_finding(doc: Doc, rec: Span) -> int | None:
+def link_finding(doc: Doc, rec: Span, organs: frozenset[str] | None = None) -> int | None:
     """Index in ``doc.ents`` of the finding a recommendation refers to.
 
-    The nearest affirmed finding in the same sentence; else the nearest
-    preceding affirmed, non-benign finding (preferring incidental ones).
+    The first affirmed finding in the same sentence; else the nearest
+    preceding affirmed, non-benign finding, preferring one in the organ of the
+    recommended body region, then incidental ones.
     """
     ents = list(doc.ents)
     affirmed = [i for i, e in enumerate(ents) if e._.rad_assertion in _LINKABLE]
@@ -163,7 +170,11 @@ def link_finding(doc: Doc, rec: Span) -> int | None:
     if same:
         return min(same, key=lambda i: 0 if not ents[i]._.rad_benign else 1)
     before = [i for i in affirmed if ents[i].end <= rec.start and not ents[i]._.rad_benign]
-    incidental = [i for i in before if ents[i]._.rad_incidental]
-    if incidental:
-        return incidental[-1]
-    return before[-1] if before else None
+    for preferred in (
+        [i for i in before if organs and ents[i]._.rad_organ in organs],
+        [i for i in before if ents[i]._.rad_incidental],
+        before,
+    ):
+        if preferred:
+            return preferred[-1]
+    return None

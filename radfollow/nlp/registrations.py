@@ -7,7 +7,6 @@ Names carry a version; a behaviour change adds ``.v2`` rather than editing
 ``.v1``. ``REGISTERED`` is snapshotted by a test.
 """
 
-
 from spacy.language import Language
 
 from radfollow.nlp.assertion import AssertionResolver

@@ -169,6 +169,7 @@ class RegionRule(BaseModel):
     model_config = _STRICT
     region: str
     pattern: str
+    organs: list[str] = []
     _check = field_validator("pattern")(_check_regex)
 
 
@@ -249,4 +250,6 @@ def _load_cached(model: type[BaseModel], path: str) -> BaseModel:
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(part) for part in first["loc"])
-        raise RuleFileError(f"{loc}: {first['msg']} ({err.error_count()} error(s))", where=path) from err
+        raise RuleFileError(
+            f"{loc}: {first['msg']} ({err.error_count()} error(s))", where=path
+        ) from err

@@ -13,7 +13,12 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-_BOUNDARY = re.compile(r"\n[ \t\r\n]*|[.!?][\"')\]]?[ \t]+(?=[A-Z0-9(\[\"])")
+_BOUNDARY = re.compile(r"\n[ \t\r\n]*|(?P<stop>[.!?])[\"')\]]?[ \t]+(?=[A-Z0-9(\[\"])")
+_WORD_BEFORE = re.compile(r"(?:^|(?<=\s))(?P<word>[A-Za-z.]+|\d{1,2})$")
+#: Words whose period does not end a sentence.
+ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "st", "vs", "approx", "e.g", "i.e", "etc", "fig", "cf", "no", "pt"}
+)
 
 
 class RadSentenceSplitter:
@@ -21,7 +26,8 @@ class RadSentenceSplitter:
         self.name = name
 
     def boundaries(self, doc: Doc) -> set[int]:
-        starts = {m.end() for m in _BOUNDARY.finditer(doc.text)}
+        text = doc.text
+        starts = {m.end() for m in _BOUNDARY.finditer(text) if not _keeps_period(text, m)}
         for section in doc._.rad_sections or []:
             if section.header_end > section.header_start:
                 starts.add(section.header_start)
@@ -45,3 +51,17 @@ class RadSentenceSplitter:
             if token.idx + len(token.text) in starts:
                 pending = True
         return doc
+
+
+def _keeps_period(text: str, match: re.Match[str]) -> bool:
+    """True for "Dr. Smith" and for list numbers such as "1. Nodule" at a line start."""
+    if match.group("stop") != ".":
+        return False
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    before = _WORD_BEFORE.search(text, line_start, match.start())
+    if before is None:
+        return False
+    word = before.group("word")
+    if word.isdigit():
+        return not text[line_start : before.start()].strip()
+    return word.lower().rstrip(".") in ABBREVIATIONS

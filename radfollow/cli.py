@@ -1,0 +1,196 @@
+"""radfollow command line: thin Typer commands over library functions.
+
+Exit codes: 0 every input processed; 1 some inputs rejected or a run failed
+(one-line reason on stderr); 2 usage errors (Typer's own).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from radfollow import __version__
+from radfollow.errors import RadfollowError
+from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
+from radfollow.jobs import HL7Options, JobSummary, run_extract, run_process
+from radfollow.nlp.pipeline import PipelineConfig
+
+app = typer.Typer(
+    name="radfollow",
+    help="Incidental findings and follow-up recommendations from radiology reports.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+RulesDir = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Folder of site rule files overriding the packaged ones."),
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Worker processes for the NLP.")]
+Threshold = Annotated[
+    float,
+    typer.Option("--threshold", min=0.0, max=1.0, help="Recommendation score threshold."),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"radfollow: error: {message}", highlight=False, markup=False)
+    return typer.Exit(1)
+
+
+@contextmanager
+def _progress(label: str, total: int | None, enabled: bool):  # type: ignore[no-untyped-def]
+    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    with Progress(
+        *columns, TimeElapsedColumn(), console=err_console, disable=not enabled, transient=True
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _summary_line(summary: JobSummary, what: str) -> str:
+    return (
+        f"{summary.processed} {what} processed, {summary.rejected} rejected, "
+        f"{summary.findings} findings, {summary.recommendations} recommendations"
+    )
+
+
+@app.command()
+def process(
+    paths: Annotated[list[Path], typer.Argument(help="HL7 files or directories of them.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Tracker database URL (accepted; the tracker lands later)."),
+    ] = None,
+    workers: Workers = 1,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    accession: Annotated[
+        str,
+        typer.Option("--accession-fields", help="Where the accession is read, in order."),
+    ] = ",".join(DEFAULT_ACCESSION_FIELDS),
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
+    ] = "UTC",
+    bundle_type: Annotated[
+        str, typer.Option("--bundle-type", help="collection or transaction.")
+    ] = "collection",
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
+    if bundle_type not in ("collection", "transaction"):
+        raise typer.BadParameter("--bundle-type must be 'collection' or 'transaction'")
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise typer.BadParameter(f"unknown time zone {timezone!r}") from err
+    kind: Literal["collection", "transaction"] = (
+        "transaction" if bundle_type == "transaction" else "collection"
+    )
+    options = HL7Options(tuple(accession.split(",")), tz, kind)
+    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    try:
+        with _progress("messages", None, progress and sys.stderr.isatty()) as tick:
+            summary = run_process(
+                list(paths), out, config=config, workers=workers, options=options, tick=tick
+            )
+    except (RadfollowError, OSError, ValueError) as err:
+        raise _fail(str(err)) from err
+    err_console.print(_summary_line(summary, "reports"), highlight=False)
+    if summary.rejected:
+        err_console.print(f"rejected inputs listed in {out / 'errors.ndjson'}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    input_path: Annotated[Path, typer.Argument(help="JSONL with {id, text[, indication]}.")],
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL, one record per input line.")],
+    workers: Workers = 1,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Extract findings and recommendations from plain-text JSONL reports."""
+    if not input_path.is_file():
+        raise typer.BadParameter(f"no such file: {input_path}")
+    from radfollow.io.jsonl import count_lines
+
+    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    try:
+        total = count_lines(input_path)
+        with _progress("reports", total, progress and sys.stderr.isatty()) as tick:
+            summary = run_extract(input_path, out, config=config, workers=workers, tick=tick)
+    except (RadfollowError, OSError, ValueError) as err:
+        raise _fail(str(err)) from err
+    err_console.print(_summary_line(summary, "reports"), highlight=False)
+    for error in summary.errors[:20]:
+        err_console.print(f"{error.source}:{error.position}: {error.reason}", highlight=False)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL (corpora/gold/*.jsonl).")],
+    pred: Annotated[
+        Path | None, typer.Argument(help="Predicted JSONL; omitted: run the pipeline on gold.")
+    ] = None,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Score predictions against gold annotations (ANNOTATION.md)."""
+    from radfollow.evaluation.report import evaluate_files, render
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("--format must be 'text' or 'json'")
+    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    try:
+        scores = evaluate_files(gold, pred, config=config)
+    except (RadfollowError, OSError, ValueError) as err:
+        raise _fail(str(err)) from err
+    typer.echo(scores.model_dump_json(indent=2) if output_format == "json" else render(scores))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"radfollow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,158 @@
+"""``radfollow evaluate``: score predictions against gold annotations.
+
+Scores (ANNOTATION.md):
+- report-level ``has_followup_recommendation`` P/R/F1;
+- recommendation span P/R/F1: a predicted span matches a gold span when they
+  overlap (one-to-one, largest overlap first);
+- modality, interval and conditional accuracy over matched recommendations;
+- incidental finding types, micro P/R/F1 over (report, type) pairs;
+- assertion accuracy over gold findings matched to a predicted finding of the
+  same type (overlapping spans), and that finding detection P/R/F1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from radfollow.errors import EvaluationError
+from radfollow.evaluation.metrics import PRF, Accuracy, match_spans
+from radfollow.nlp.pipeline import PipelineConfig
+
+
+class Scores(BaseModel):
+    reports: int
+    followup_report: dict[str, float | int]
+    recommendation_span: dict[str, float | int]
+    modality_accuracy: float
+    interval_accuracy: float
+    conditional_accuracy: float
+    matched_recommendations: int
+    incidental_types: dict[str, float | int]
+    incidental_by_type: dict[str, dict[str, float | int]] = Field(default_factory=dict)
+    finding_detection: dict[str, float | int]
+    assertion_accuracy: float
+    matched_findings: int
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise EvaluationError(
+                        f"not valid JSON: {err.msg}", where=f"{path}:{line_no}"
+                    ) from err
+    return rows
+
+
+def _predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
+    from radfollow.nlp.extract import Extractor, ReportText
+
+    extractor = Extractor(config=config)
+    texts = (ReportText(g["text"], g.get("indication")) for g in gold)
+    results = extractor.extract_many(texts)
+    return [
+        {"id": g["id"], **r.model_dump(mode="json"), "incidental_types": r.incidental_types}
+        for g, r in zip(gold, results, strict=True)
+    ]
+
+
+def _interval(value: Any) -> tuple[float, float] | None:
+    return (float(value[0]), float(value[1])) if value else None
+
+
+def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> Scores:
+    by_id = {str(p.get("id")): p for p in pred}
+    missing = [g["id"] for g in gold if str(g["id"]) not in by_id]
+    if missing:
+        raise EvaluationError(f"{len(missing)} gold reports have no prediction, e.g. {missing[0]}")
+    report, spans, incidental, detection = PRF(), PRF(), PRF(), PRF()
+    per_type: dict[str, PRF] = {}
+    modality, interval, conditional, assertion = Accuracy(), Accuracy(), Accuracy(), Accuracy()
+    for g in gold:
+        p = by_id[str(g["id"])]
+        g_recs, p_recs = g.get("recommendations", []), p.get("recommendations", [])
+        report.add(bool(p_recs), bool(g_recs))
+        pairs = match_spans(g_recs, p_recs, _span, _span)
+        spans.tp += len(pairs)
+        spans.fp += len(p_recs) - len(pairs)
+        spans.fn += len(g_recs) - len(pairs)
+        for i, j in pairs:
+            modality.add(g_recs[i].get("modality") == p_recs[j].get("modality"))
+            interval.add(
+                _interval(g_recs[i].get("interval_months"))
+                == _interval(p_recs[j].get("interval_months"))
+            )
+            conditional.add(
+                bool(g_recs[i].get("conditional")) == bool(p_recs[j].get("conditional"))
+            )
+        g_types, p_types = set(g.get("incidental_types", [])), set(p.get("incidental_types", []))
+        for t in g_types | p_types:
+            incidental.add(t in p_types, t in g_types)
+            per_type.setdefault(t, PRF()).add(t in p_types, t in g_types)
+        g_f, p_f = g.get("findings", []), p.get("findings", [])
+        same_type = match_spans(g_f, p_f, _span, _span, lambda a, b: a["type"] == b["type"])
+        detection.tp += len(same_type)
+        detection.fp += len(p_f) - len(same_type)
+        detection.fn += len(g_f) - len(same_type)
+        for i, j in same_type:
+            assertion.add(g_f[i]["assertion"] == p_f[j]["assertion"])
+    return Scores(
+        reports=len(gold),
+        followup_report=report.summary(),
+        recommendation_span=spans.summary(),
+        modality_accuracy=round(modality.value, 4),
+        interval_accuracy=round(interval.value, 4),
+        conditional_accuracy=round(conditional.value, 4),
+        matched_recommendations=modality.total,
+        incidental_types=incidental.summary(),
+        incidental_by_type={t: per_type[t].summary() for t in sorted(per_type)},
+        finding_detection=detection.summary(),
+        assertion_accuracy=round(assertion.value, 4),
+        matched_findings=assertion.total,
+    )
+
+
+def _span(item: dict[str, Any]) -> tuple[int, int]:
+    return int(item["start"]), int(item["end"])
+
+
+def evaluate_files(gold_path: Path, pred_path: Path | None, *, config: PipelineConfig) -> Scores:
+    gold = _read(gold_path)
+    if not gold:
+        raise EvaluationError("no gold reports", where=str(gold_path))
+    pred = _read(pred_path) if pred_path else _predict(gold, config)
+    return score(gold, pred)
+
+
+def render(scores: Scores) -> str:
+    def prf(name: str, d: dict[str, float | int]) -> str:
+        return (
+            f"{name:<34} P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}"
+            f"  (tp {d['tp']}, fp {d['fp']}, fn {d['fn']})"
+        )
+
+    lines = [
+        f"reports: {scores.reports}",
+        prf("follow-up (report level)", scores.followup_report),
+        prf("recommendation spans", scores.recommendation_span),
+        f"{'  modality accuracy':<34} {scores.modality_accuracy:.3f}"
+        f"  (n={scores.matched_recommendations})",
+        f"{'  interval accuracy':<34} {scores.interval_accuracy:.3f}",
+        f"{'  conditional accuracy':<34} {scores.conditional_accuracy:.3f}",
+        prf("incidental types (micro)", scores.incidental_types),
+    ]
+    lines += [prf(f"  {t}", d) for t, d in scores.incidental_by_type.items()]
+    lines += [
+        prf("finding detection (type + overlap)", scores.finding_detection),
+        f"{'  assertion accuracy':<34} {scores.assertion_accuracy:.3f}"
+        f"  (n={scores.matched_findings})",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from radfollow.nlp.intervals import IntervalParser
+from radfollow.nlp.ruleset import RecommendationRules, load_rules
+
+
+@pytest.fixture(scope="module")
+def parser() -> IntervalParser:
+    return IntervalParser(load_rules(RecommendationRules).intervals)
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("in 6-12 months", (6.0, 12.0)),
+        ("in 3 months", (3.0, 3.0)),
+        ("in 1 year", (12.0, 12.0)),
+        ("in one year", (12.0, 12.0)),
+        ("in 6 weeks", (1.5, 1.5)),
+        ("in six to twelve months", (6.0, 12.0)),
+        ("a 12-month follow-up", (12.0, 12.0)),
+        ("annual follow-up", (12.0, 12.0)),
+        ("short interval follow-up", None),
+        ("compared with 3 months ago", None),
+        ("a 6 mm nodule", None),
+    ],
+)
+def test_interval(parser: IntervalParser, text: str, months: tuple[float, float] | None) -> None:
+    assert parser.parse(text) == months

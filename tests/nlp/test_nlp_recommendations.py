@@ -1,0 +1,84 @@
+"""Follow-up recommendations (ANNOTATION.md section 1): triggers, exclusions, attributes."""
+
+from __future__ import annotations
+
+import pytest
+
+IMPRESSION = "IMPRESSION:\n1. 6 mm right upper lobe nodule.\n2. {}"
+
+POSITIVE = [
+    # sentence, modality, body region, interval, conditional
+    ("Recommend follow-up CT chest in 6-12 months.", "CT", "chest", (6.0, 12.0), False),
+    ("Follow-up MRI abdomen in 3 months is recommended.", "MR", "abdomen", (3.0, 3.0), False),
+    ("A dedicated renal ultrasound should be obtained.", "US", "kidney", None, False),
+    ("Consider MRI for further characterization.", "MR", None, None, True),
+    ("Ultrasound could be obtained if clinically indicated.", "US", None, None, True),
+    ("Short-interval follow-up radiograph in 6 weeks.", "XR", None, (1.5, 1.5), False),
+    ("PET/CT may be helpful.", "PET", None, None, True),
+    ("Tissue sampling with CT-guided biopsy is advised.", "BIOPSY", None, None, False),
+    ("Surgical consultation is recommended.", "CONSULT", None, None, False),
+    ("Correlate with serum AFP.", "LAB", None, None, False),
+    ("Follow-up CT chest in 1 year.", "CT", "chest", (12.0, 12.0), False),
+    ("Recommend non-contrast chest CT in 3 to 6 months.", "CT", "chest", (3.0, 6.0), False),
+    ("Recommend follow-up imaging in 6 months.", None, None, (6.0, 6.0), False),
+    ("Refer to endocrinology for evaluation.", "CONSULT", None, None, False),
+]
+
+NEGATIVE = [
+    "Clinical correlation is recommended.",
+    "Correlate clinically.",
+    "Comparison with prior studies would be helpful.",
+    "No follow-up imaging is recommended.",
+    "No further follow-up is needed.",
+    "CT of the chest was performed with contrast.",
+    "Follow-up CT was previously recommended.",
+    "As recommended on the prior report, follow-up CT was performed.",
+    "The patient is scheduled for biopsy next week.",
+    "Recommend annual screening mammography.",
+    "The nodule is stable since the CT 6 months ago.",
+]
+
+
+@pytest.mark.parametrize(("sentence", "modality", "region", "interval", "conditional"), POSITIVE)
+def test_recommendation_found(run, sentence, modality, region, interval, conditional) -> None:  # type: ignore[no-untyped-def]
+    text = IMPRESSION.format(sentence)
+    recs = run(text).recommendations
+    assert len(recs) == 1, recs
+    rec = recs[0]
+    assert text[rec.start : rec.end] == rec.text == sentence
+    assert (rec.modality.value if rec.modality else None) == modality
+    assert rec.body_region == region
+    assert rec.interval_months == interval
+    assert rec.conditional is conditional
+    assert rec.score is not None and rec.score >= 0.5
+
+
+@pytest.mark.parametrize("sentence", NEGATIVE)
+def test_not_a_recommendation(run, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    assert run(IMPRESSION.format(sentence)).recommendations == []
+
+
+def test_indication_sentences_are_not_recommendations(run) -> None:  # type: ignore[no-untyped-def]
+    text = "INDICATION: Follow-up CT recommended for nodule.\nFINDINGS: Stable nodule."
+    assert run(text).recommendations == []
+
+
+def test_recommendation_links_to_finding_of_its_region(run) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "FINDINGS: 6 mm nodule in the right upper lobe. Left adrenal nodule measuring 1.5 cm.\n"
+        "IMPRESSION: Consider adrenal protocol CT for further characterization."
+    )
+    result = run(text)
+    by_id = {f.id: f for f in result.findings}
+    assert by_id[result.recommendations[0].finding_id].type.value == "adrenal_nodule"
+
+
+def test_threshold_from_config() -> None:
+    from radfollow.nlp.extract import Extractor, ReportText
+    from radfollow.nlp.pipeline import PipelineConfig
+
+    strict = Extractor(config=PipelineConfig(threshold=0.85))
+    text = IMPRESSION.format("Consider MRI for further characterization.")
+    assert strict.extract(ReportText(text)).recommendations == []
+    direct = IMPRESSION.format("Recommend MRI for further characterization.")
+    assert len(strict.extract(ReportText(direct)).recommendations) == 1

@@ -147,7 +147,8 @@ EXAMS = [
                       ["Abdominal pain.", ["pancreatic_lesion", "hepatic_lesion"]]],
         "targets": [["Characterization of indeterminate {F} seen on prior CT.", "adrenal_nodule",
                      ["adrenal_nodule"]],
-                    ["Cirrhosis, screening for {F}.", "hepatic_lesion", ["hepatic_lesion"], "hypothetical"],
+                    ["Cirrhosis, screening for {F}.", "hepatic_lesion", ["hepatic_lesion"],
+                     "hypothetical"],
                     ["Follow-up {F}.", "pancreatic_lesion", ["pancreatic_lesion"]],
                     ["Indeterminate {F} on ultrasound.", "renal_lesion", ["renal_lesion"]]],
     },
@@ -314,10 +315,11 @@ EXAMS = [
         "technique": ["25.1 mCi Tc-99m MDP was administered intravenously; whole body images "
                       "were obtained after 3 hours."],
         "unrelated": [],
-        "targets": [["Prostate cancer, evaluate for {F}.", "bone_lesion", ["bone_lesion"], "hypothetical"]],
+        "targets": [["Prostate cancer, evaluate for {F}.", "bone_lesion", ["bone_lesion"],
+                     "hypothetical"]],
     },
     {
-        "key": "pet_ct", "modality": "PET", "filler": ["pet"], "loc": "chest",
+        "key": "pet_ct", "modality": "PET", "filler": ["pet"], "loc": "abdomen",
         "titles": ["PET/CT SKULL BASE TO MID THIGH", "FDG PET-CT"],
         "codes": [["78815", "PET CT SKULL BASE TO MID THIGH", "CPT"]],
         "dss": ["NMS", "PET", ""],

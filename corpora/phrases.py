@@ -95,7 +95,8 @@ BENIGN_TAILS = {
 
 # --------------------------------------------------------------------------
 # Finding specifications, per type.
-# templates: (phrase template, number: "s" singular, "m" mass noun, "p" plural); slots {size} {adj} {pp}
+# templates: (phrase template, number: "s" singular, "m" mass noun, "p" plural),
+# with slots {size} {adj} {pp}
 # locs: region group -> [(adjective, prepositional phrase, laterality, label)]
 # sizes: (min_mm, max_mm, formats)
 # --------------------------------------------------------------------------
@@ -149,7 +150,7 @@ FINDINGS = {
                           ("{adj} consolidative mass measuring {size}", "s")],
         },
         "xr_templates": [("{adj} mass", "s"), ("{size} mass {pp}", "s")],
-        "locs": {"chest": LUNG_LOCS + [
+        "locs": {"chest": [*LUNG_LOCS,
             ("right hilar", "in the right hilum", "right", "right hilum"),
             ("left hilar", "in the left hilum", "left", "left hilum")]},
         "sizes": (25, 68, ["cm", "cm2", "cm3"]),
@@ -216,6 +217,7 @@ FINDINGS = {
             ("right", "in the lower pole of the right kidney", "right",
              "right kidney lower pole")]},
         "sizes": (9, 48, ["cm", "cm", "cm2", "mm"]),
+        "adj_labels": {"left": "left kidney", "right": "right kidney"},
         "absent": {"shared": ["renal mass", "suspicious renal lesion", "solid renal mass"],
                    "test_only": ["renal lesion"]},
         "without": "The kidneys enhance symmetrically without {F}.",
@@ -271,7 +273,8 @@ FINDINGS = {
     },
     "adnexal_lesion": {
         "templates": {
-            "shared": [("{size} complex {adj} ovarian cyst", "s"), ("{size} {adj} adnexal mass", "s"),
+            "shared": [("{size} complex {adj} ovarian cyst", "s"),
+                       ("{size} {adj} adnexal mass", "s"),
                        ("{size} hemorrhagic cyst {pp}", "s"), ("{size} solid lesion {pp}", "s"),
                        ("{adj} adnexal cyst measuring {size}", "s")],
             "test_only": [("{size} septated cyst {pp}", "s"),
@@ -283,6 +286,7 @@ FINDINGS = {
             ("left", "in the left adnexa", "left", "left adnexa"),
             ("right", "in the right adnexa", "right", "right adnexa")]},
         "sizes": (22, 72, ["cm", "cm2", "cm3"]),
+        "adj_labels": {"left": "left adnexa", "right": "right adnexa"},
         "absent": {"shared": ["adnexal mass", "ovarian cyst"], "test_only": ["adnexal lesion"]},
         "without": "The ovaries are normal in size without {F}.",
         "benign": [("{size} simple {adj} ovarian cyst", "s")],
@@ -427,25 +431,27 @@ FINDINGS = {
 }
 
 # --------------------------------------------------------------------------
-# Recommended actions per finding type: (phrase, modality, body_region, alt modality)
-# kind: imaging, procedure, consult, lab
+# Recommended actions per finding type. imaging: (phrase, modality, body_region,
+# alternative modality); procedure/lab: (phrase, modality, body_region);
+# consult: (adjective form, noun form) of the specialty.
 # --------------------------------------------------------------------------
 ACTIONS = {
     "pulmonary_nodule": {
-        "imaging": [("CT chest", "CT", "chest", None), ("noncontrast chest CT", "CT", "chest", None),
+        "imaging": [("CT chest", "CT", "chest", None),
+                    ("noncontrast chest CT", "CT", "chest", None),
                     ("low-dose CT of the chest", "CT", "chest", None),
                     ("PET/CT", "PET", None, None), ("CT chest or PET/CT", "CT", "chest", "PET")],
         "procedure": [("tissue sampling", "BIOPSY", None)],
-        "consult": [("pulmonology referral", "CONSULT", None)],
+        "consult": [("pulmonology", "pulmonology")],
         "intervals": ["3", "6-12", "12", "3-6", "6", "18-24"],
     },
     "lung_mass": {
-        "imaging": [("PET/CT", "PET", None, None), ("contrast-enhanced CT chest", "CT", "chest", None),
+        "imaging": [("PET/CT", "PET", None, None),
+                    ("contrast-enhanced CT chest", "CT", "chest", None),
                     ("CT of the chest with contrast", "CT", "chest", None)],
         "procedure": [("tissue sampling", "BIOPSY", None), ("CT-guided biopsy", "BIOPSY", None),
                       ("bronchoscopy", "PROCEDURE", None)],
-        "consult": [("pulmonology consultation", "CONSULT", None),
-                    ("thoracic surgery consultation", "CONSULT", None)],
+        "consult": [("pulmonology", "pulmonology"), ("thoracic surgery", "thoracic surgery")],
         "intervals": ["1.5", "3"],
     },
     "thyroid_nodule": {
@@ -454,7 +460,7 @@ ACTIONS = {
                     ("ultrasound of the thyroid", "US", "thyroid", None)],
         "procedure": [("ultrasound-guided fine needle aspiration", "BIOPSY", "thyroid"),
                       ("FNA", "BIOPSY", None)],
-        "consult": [("endocrinology referral", "CONSULT", None)],
+        "consult": [("endocrinology", "endocrinology")],
         "lab": [("thyroid function tests", "LAB", None)],
         "intervals": ["12", "6-12"],
     },
@@ -463,7 +469,7 @@ ACTIONS = {
                     ("MRI of the abdomen with chemical shift imaging", "MR", "abdomen", None),
                     ("adrenal washout CT or MRI", "CT", "adrenal", "MR"),
                     ("noncontrast CT abdomen", "CT", "abdomen", None)],
-        "consult": [("endocrinology referral", "CONSULT", None)],
+        "consult": [("endocrinology", "endocrinology")],
         "lab": [("biochemical testing for adrenal hyperfunction", "LAB", None),
                 ("plasma metanephrines", "LAB", None)],
         "intervals": ["12", "6-12"],
@@ -473,7 +479,7 @@ ACTIONS = {
                     ("MRI abdomen with and without contrast", "MR", "abdomen", None),
                     ("renal protocol CT", "CT", "kidney", None),
                     ("dedicated renal protocol CT or MRI", "CT", "kidney", "MR")],
-        "consult": [("urology referral", "CONSULT", None)],
+        "consult": [("urology", "urology")],
         "intervals": ["6", "6-12", "12", "3-6"],
     },
     "hepatic_lesion": {
@@ -489,8 +495,7 @@ ACTIONS = {
                     ("pancreatic protocol CT", "CT", "pancreas", None),
                     ("MRCP", "MR", "pancreas", None)],
         "procedure": [("upper endoscopy", "PROCEDURE", None)],
-        "consult": [("gastroenterology referral", "CONSULT", None),
-                    ("surgical consultation", "CONSULT", None)],
+        "consult": [("gastroenterology", "gastroenterology"), ("surgical", "surgery")],
         "lab": [("serum CA 19-9", "LAB", None)],
         "intervals": ["12", "6", "24"],
     },
@@ -498,7 +503,7 @@ ACTIONS = {
         "imaging": [("pelvic ultrasound", "US", "pelvis", None),
                     ("transvaginal ultrasound", "US", "pelvis", None),
                     ("MRI pelvis with contrast", "MR", "pelvis", None)],
-        "consult": [("gynecologic consultation", "CONSULT", None)],
+        "consult": [("gynecologic", "gynecology")],
         "lab": [("serum CA-125", "LAB", None)],
         "intervals": ["1.5-3", "1.5", "6-12"],
     },
@@ -506,7 +511,7 @@ ACTIONS = {
         "imaging": [("abdominal ultrasound", "US", "abdomen", None),
                     ("CT angiography of the abdomen", "CT", "abdomen", None),
                     ("CTA chest", "CT", "chest", None)],
-        "consult": [("vascular surgery consultation", "CONSULT", None)],
+        "consult": [("vascular surgery", "vascular surgery")],
         "intervals": ["12", "24", "6"],
     },
     "lymphadenopathy": {
@@ -519,14 +524,14 @@ ACTIONS = {
         "imaging": [("diagnostic mammography and breast ultrasound", "MG", "breast", "US"),
                     ("diagnostic mammogram", "MG", "breast", None),
                     ("targeted breast ultrasound", "US", "breast", None)],
-        "consult": [("breast surgery referral", "CONSULT", None)],
+        "consult": [("breast surgery", "breast surgery")],
         "intervals": [],
     },
     "bone_lesion": {
         "imaging": [("MRI", "MR", None, None), ("bone scan", "NM", None, None),
                     ("skeletal survey", "XR", None, None), ("PET/CT", "PET", None, None)],
         "procedure": [("CT-guided biopsy", "BIOPSY", None)],
-        "consult": [("orthopedic oncology referral", "CONSULT", None)],
+        "consult": [("orthopedic oncology", "orthopedic oncology")],
         "lab": [("serum PSA", "LAB", None), ("serum protein electrophoresis", "LAB", None)],
         "intervals": ["3", "6"],
     },
@@ -534,8 +539,8 @@ ACTIONS = {
         "imaging": [("MRI with and without contrast", "MR", None, None),
                     ("contrast-enhanced CT", "CT", None, None),
                     ("targeted ultrasound", "US", None, None)],
-        "procedure": [("colonoscopy", "PROCEDURE", None), ("tissue sampling", "BIOPSY", None)],
-        "consult": [("surgical consultation", "CONSULT", None)],
+        "procedure": [("tissue sampling", "BIOPSY", None)],
+        "consult": [("surgical", "surgery")],
         "intervals": ["3", "6"],
     },
 }
@@ -562,7 +567,8 @@ INTERVAL_VALUES = {
 
 # --------------------------------------------------------------------------
 # Recommendation sentence templates, by action kind and directness.
-# {X} exam capitalised, {x} as is, {I} interval clause or "".
+# {X} exam capitalised, {x} as is, {Ax} with its article, {I} interval clause
+# or ""; consults use {S} (adjective, capitalised) and {s} (noun) forms.
 # --------------------------------------------------------------------------
 REC_TEMPLATES = {
     ("imaging", "direct"): {
@@ -594,12 +600,13 @@ REC_TEMPLATES = {
         "test_only": ["{X} may be warranted."],
     },
     ("consult", "direct"): {
-        "shared": ["{X} is recommended.", "Recommend {x}.", "{X} is advised."],
-        "test_only": ["Suggest {x}."],
+        "shared": ["{S} consultation is recommended.", "Recommend referral to {s}.",
+                   "Refer to {s} for further management.", "{S} referral is advised."],
+        "test_only": ["Suggest {s} consultation."],
     },
     ("consult", "conditional"): {
-        "shared": ["Consider {x}.", "{X} could be considered."],
-        "test_only": ["{X} may be beneficial."],
+        "shared": ["Consider {s} referral.", "{S} consultation could be considered."],
+        "test_only": ["Referral to {s} may be beneficial."],
     },
     ("lab", "direct"): {
         "shared": ["Correlate with {x}.", "Correlation with {x} is recommended.",
@@ -728,8 +735,8 @@ NORMAL_IMPRESSIONS = {
 }
 
 COMPARISONS = {
-    "shared": ["None.", "CT chest dated 03/12/2025.", "Prior examination from 2024.",
-               "No prior studies available.", "Radiographs from 11/02/2025."],
+    "shared": ["None.", "Prior study dated 03/12/2025.", "Prior examination from 2024.",
+               "No prior studies available.", "Same-modality study from 11/02/2025."],
     "test_only": ["None available.", "Outside study dated 07/19/2025."],
 }
 
@@ -738,3 +745,48 @@ ADDENDUM_NOTES = [
     "Additional reformatted images were reviewed.",
     "Results were discussed with the ordering provider.",
 ]
+
+# Actions tied to a location rather than to a finding type.
+LOC_ACTIONS = {"sigmoid colon": ("colonoscopy", "PROCEDURE", None)}
+
+# Short-interval chest radiograph follow-up (chest radiographs only):
+# (sentence, interval [min, max], conditional)
+XR_SHORT = {
+    "shared": [("Recommend short-interval follow-up chest radiograph in 6 weeks.", [1.5, 1.5],
+                False),
+               ("Short-interval follow-up radiograph in 4-6 weeks is recommended.", [1.0, 1.5],
+                False),
+               ("Repeat chest radiograph in 6-8 weeks after treatment is advised.", [1.5, 2.0],
+                False)],
+    "test_only": [("Follow-up PA and lateral chest radiographs in 6 weeks would be helpful.",
+                   [1.5, 1.5], True)],
+}
+
+# Mammography: BI-RADS lines and the screening sentences that are NOT
+# follow-up recommendations after BI-RADS 1 or 2.
+BIRADS_NEGATIVE = {
+    "shared": ["BI-RADS 1: Negative.", "BI-RADS 2: Benign.", "BI-RADS Category 1 - Negative."],
+    "test_only": ["ACR BI-RADS 2 - Benign findings."],
+}
+SCREENING_NEGATIVES = {
+    "shared": ["Recommend annual screening mammography.",
+               "Routine annual screening mammogram is recommended."],
+    "test_only": ["Continue annual screening mammography."],
+}
+BENIGN_MG_FINDINGS = ["Stable benign-appearing calcifications in the right breast.",
+                      "Scattered vascular calcifications.",
+                      "No suspicious calcifications or architectural distortion."]
+MG_CALLBACK = {
+    "shared": [("Recommend diagnostic mammography and ultrasound of the {side} breast.", "MG",
+                "breast", "US", None, False),
+               ("Additional diagnostic views of the {side} breast are recommended.", "MG",
+                "breast", None, None, False),
+               ("Recommend short-interval follow-up diagnostic mammogram of the {side} breast "
+                "in 6 months.", "MG", "breast", None, [6.0, 6.0], False)],
+    "test_only": [("Targeted ultrasound of the {side} breast could be considered.", "US",
+                   "breast", None, None, True)],
+}
+MG_CALLBACK_FINDINGS = ["There is a focal asymmetry in the upper outer {side} breast seen on the "
+                        "CC view only.",
+                        "Grouped amorphous calcifications are present in the {side} breast at "
+                        "2 o'clock."]

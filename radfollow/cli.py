@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
@@ -55,7 +56,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def _progress(label: str, total: int | None, enabled: bool):  # type: ignore[no-untyped-def]
+def _progress(label: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
     columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn()]
     with Progress(
         *columns, TimeElapsedColumn(), console=err_console, disable=not enabled, transient=True

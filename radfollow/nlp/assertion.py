@@ -16,14 +16,16 @@ PRECEDENCE: tuple[tuple[str, Assertion], ...] = (
     ("POSSIBLE_EXISTENCE", Assertion.POSSIBLE),
 )
 
-#: Heads that name a benign entity when affirmed (a granuloma is benign by definition).
-BENIGN_HEADS = frozenset({"HEAD_GRANULOMA"})
 
 
 class AssertionResolver:
-    def __init__(self, nlp: Language, name: str, *, indication_sections: list[str]) -> None:
+    def __init__(
+        self, nlp: Language, name: str, *, indication_sections: list[str], benign_heads: list[str]
+    ) -> None:
         self.name = name
         self.indication_sections = frozenset(indication_sections)
+        #: Heads that name a benign entity when affirmed (granuloma, bone island, hemangioma).
+        self.benign_heads = frozenset(benign_heads)
 
     def __call__(self, doc: Doc) -> Doc:
         for ent in doc.ents:
@@ -42,10 +44,9 @@ class AssertionResolver:
                 return value
         return Assertion.PRESENT
 
-    @staticmethod
-    def benign(ent: Span, categories: set[str]) -> bool:
+    def benign(self, ent: Span, categories: set[str]) -> bool:
         if "BENIGN_HEDGE" in categories:
             return False
         if "BENIGN" in categories:
             return True
-        return ent._.rad_head in BENIGN_HEADS and "POSSIBLE_EXISTENCE" not in categories
+        return ent._.rad_head in self.benign_heads and "POSSIBLE_EXISTENCE" not in categories

@@ -21,9 +21,10 @@ class IntervalParser:
         number = rf"(?:\d+(?:\.\d+)?|{words})"
         self._regex = re.compile(
             rf"(?<![\w.])(?P<a>{number})(?:\s*(?:-|\u2013|to|or)\s*(?P<b>{number}))?"
-            rf"[\s-]*(?P<unit>{units})\b(?!\s+(?:ago|prior|earlier|before))",
+            rf"[\s-]*(?P<unit>{units})\b(?![\s-]+(?:ago|prior|earlier|before|old|of\s+age))",
             re.IGNORECASE,
         )
+        self._not_after = re.compile(rules.not_after, re.IGNORECASE)
         self._fixed = [(re.compile(f.pattern, re.IGNORECASE), f.months) for f in rules.fixed]
 
     def _number(self, token: str) -> float:
@@ -31,7 +32,10 @@ class IntervalParser:
         return self._words[lowered] if lowered in self._words else float(lowered)
 
     def parse(self, text: str) -> tuple[float, float] | None:
-        match = self._regex.search(text)
+        match = next(
+            (m for m in self._regex.finditer(text) if not self._not_after.search(text, 0, m.start())),
+            None,
+        )
         if match:
             factor = self._units[match.group("unit").lower()]
             low = self._number(match.group("a")) * factor

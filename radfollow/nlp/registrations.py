@@ -72,9 +72,19 @@ def make_finding_typer(nlp: Language, name: str, rules: str | None) -> FindingTy
     return FindingTyper(nlp, name, rules=rules)
 
 
-@Language.factory(ASSERTION, default_config={"indication_sections": ["indication"]})
-def make_assertion(nlp: Language, name: str, indication_sections: list[str]) -> AssertionResolver:
-    return AssertionResolver(nlp, name, indication_sections=indication_sections)
+@Language.factory(
+    ASSERTION,
+    default_config={
+        "indication_sections": ["indication"],
+        "benign_heads": ["HEAD_GRANULOMA", "HEAD_BONE_ISLAND", "HEAD_HEMANGIOMA"],
+    },
+)
+def make_assertion(
+    nlp: Language, name: str, indication_sections: list[str], benign_heads: list[str]
+) -> AssertionResolver:
+    return AssertionResolver(
+        nlp, name, indication_sections=indication_sections, benign_heads=benign_heads
+    )
 
 
 @Language.factory(ANATOMY, default_config={"rules": None})

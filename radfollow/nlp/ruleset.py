@@ -185,6 +185,8 @@ class IntervalRules(BaseModel):
     number_words: dict[str, float]
     units_in_months: dict[str, float]
     fixed: list[FixedInterval]
+    not_after: str = "$^"
+    _check = field_validator("not_after")(_check_regex)
 
 
 class RecommendationThresholds(BaseModel):

@@ -82,3 +82,18 @@ def test_threshold_from_config() -> None:
     assert strict.extract(ReportText(text)).recommendations == []
     direct = IMPRESSION.format("Recommend MRI for further characterization.")
     assert len(strict.extract(ReportText(direct)).recommendations) == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A 59-year-old female was referred to us for a CT coronary angiogram.",
+        "Intrauterine pregnancy with a sonographic gestational age of 37 weeks.",
+        "Please refer to the Myoview interpretation.",
+        "This is considered a negative stress echocardiogram.",
+        "Follow up appointment was made at the spine clinic in one to two weeks.",
+        "The patient will follow up with Dr. X.",
+    ],
+)
+def test_regression_real_text_false_positives(run, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    assert run(IMPRESSION.format(sentence)).recommendations == []

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _shared import shared_file
@@ -29,8 +27,8 @@ from radfollow.nlp.extract import Extractor
 Extractor()  # pipeline build, as each worker does
 load = time.perf_counter() - t0
 t1 = time.perf_counter()
-summary = run_extract(__import__('pathlib').Path(sys.argv[1]), __import__('pathlib').Path(sys.argv[2]),
-                      workers=int(sys.argv[3]))
+from pathlib import Path
+summary = run_extract(Path(sys.argv[1]), Path(sys.argv[2]), workers=int(sys.argv[3]))
 run = time.perf_counter() - t1
 rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -60,17 +58,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    print(f"{'corpus':<12} {'workers':>7} {'reports/s':>10} {'words/s':>10} {'load s':>7} {'peak RSS MB':>12}")
+    print(
+        f"{'corpus':<12} {'workers':>7} {'reports/s':>10} {'words/s':>10}"
+        f" {'load s':>7} {'peak RSS MB':>12}"
+    )
     for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl"):
         path = shared_file(name)
         n_reports, n_words = words(path)
         for workers in args.workers:
-            best = min((measure(path, workers) for _ in range(args.repeat)), key=lambda m: m["run_s"])
+            best = min(
+                (measure(path, workers) for _ in range(args.repeat)), key=lambda m: m["run_s"]
+            )
             print(
                 f"{name.split('_')[0]:<12} {workers:>7} {n_reports / best['run_s']:>10.0f}"
-                f" {n_words / best['run_s']:>10.0f} {best['load_s']:>7.2f} {best['rss_kb'] / 1024:>12.0f}"
+                f" {n_words / best['run_s']:>10.0f} {best['load_s']:>7.2f}"
+                f" {best['rss_kb'] / 1024:>12.0f}"
             )
-    _ = resource  # peak RSS is read in the child
 
 
 if __name__ == "__main__":

@@ -51,7 +51,10 @@ def main() -> None:
     print(f"NLP time: {elapsed:.1f} s, {len(rows) / elapsed:.0f} reports/s (one process)")
     print(f"{'label':<8} {'assertions':<18} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn")
     for label in LABELS:
-        for name, assertions in (("present", {"present"}), ("present+possible", {"present", "possible"})):
+        for name, assertions in (
+            ("present", {"present"}),
+            ("present+possible", {"present", "possible"}),
+        ):
             prf = PRF()
             for row, result in zip(rows, results, strict=True):
                 predicted = any(counts(f, label, assertions) for f in result.findings)

@@ -20,7 +20,9 @@ def extractor() -> Extractor:
 
 @pytest.fixture(scope="session")
 def run(extractor: Extractor):  # type: ignore[no-untyped-def]
-    def _run(text: str, indication: str | None = None, procedure: str | None = None) -> ExtractionResult:
+    def _run(
+        text: str, indication: str | None = None, procedure: str | None = None
+    ) -> ExtractionResult:
         return extractor.extract(ReportText(text, indication, procedure))
 
     return _run

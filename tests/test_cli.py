@@ -34,7 +34,9 @@ def test_process_mixed_directory(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
     _write(inputs / "a.hl7", ORU.format(n=1))
-    _write(inputs / "b.hl7", "\x0b" + ORU.format(n=2) + "\x1c\r" + "\x0b" + ORU.format(n=3) + "\x1c\r")
+    _write(
+        inputs / "b.hl7", "\x0b" + ORU.format(n=2) + "\x1c\r" + "\x0b" + ORU.format(n=3) + "\x1c\r"
+    )
     adt = ORU.format(n=4).replace("ORU^R01", "ADT^A01")
     _write(inputs / "c.hl7", "FHS|^~\\&\rBHS|^~\\&\r" + ORU.format(n=5) + adt + "BTS|2\rFTS|1\r")
     _write(inputs / "garbage.hl7", "this is not an HL7 message\n")
@@ -112,27 +114,47 @@ def test_extract_keeps_order_extra_keys_and_bad_lines(tmp_path: Path) -> None:
 
 def test_extract_workers_match_single_process(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    rows = [{"id": f"r{i}", "text": f"FINDINGS: {i} mm nodule in the lingula."} for i in range(1, 40)]
+    rows = [
+        {"id": f"r{i}", "text": f"FINDINGS: {i} mm nodule in the lingula."} for i in range(1, 40)
+    ]
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     assert runner.invoke(app, ["extract", str(src), "--out", str(one)]).exit_code == 0
-    assert runner.invoke(app, ["extract", str(src), "--out", str(two), "--workers", "2"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["extract", str(src), "--out", str(two), "--workers", "2"]).exit_code
+        == 0
+    )
     assert one.read_text() == two.read_text()
 
 
 def test_evaluate_runs_pipeline_when_pred_omitted(tmp_path: Path) -> None:
-    text = "FINDINGS: 6 mm nodule in the right upper lobe.\nIMPRESSION: Recommend CT chest in 6 months."
+    text = (
+        "FINDINGS: 6 mm nodule in the right upper lobe.\n"
+        "IMPRESSION: Recommend CT chest in 6 months."
+    )
     rec_start = text.index("Recommend")
+    nodule = text.index("6 mm nodule")
     gold = {
         "id": "g1",
         "text": text,
         "findings": [
-            {"type": "pulmonary_nodule", "start": 15, "end": 26, "assertion": "present",
-             "benign": False, "incidental": True}
+            {
+                "type": "pulmonary_nodule",
+                "start": nodule,
+                "end": nodule + len("6 mm nodule"),
+                "assertion": "present",
+                "benign": False,
+                "incidental": True,
+            }
         ],
         "recommendations": [
-            {"start": rec_start, "end": len(text), "modality": "CT", "interval_months": [6, 6],
-             "conditional": False}
+            {
+                "start": rec_start,
+                "end": len(text),
+                "modality": "CT",
+                "interval_months": [6, 6],
+                "conditional": False,
+            }
         ],
         "incidental_types": ["pulmonary_nodule"],
     }

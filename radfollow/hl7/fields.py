@@ -83,5 +83,6 @@ def parse_segments(segments: Sequence[str]) -> list[Segment]:
     try:
         message = hl7.parse("\r".join(segments))
     except (HL7Exception, ValueError, IndexError, AssertionError) as exc:
-        raise HL7ParseError(f"python-hl7 could not parse the message: {exc}") from exc
+        reason = f"python-hl7 could not parse the message ({type(exc).__name__})"
+        raise HL7ParseError(reason) from exc
     return [Segment(str(seg[0]), tuple(str(field) for field in seg)) for seg in message]

@@ -26,7 +26,7 @@ def parse_dtm(value: str, default_tz: tzinfo, *, where: str) -> datetime | None:
         return None
     match = _DTM.fullmatch(value)
     if match is None:
-        raise HL7ParseError(f"{where} {value!r} is not an HL7 date/time")
+        raise HL7ParseError(f"{where} is not an HL7 date/time ({len(value)} characters)")
     parts = match.groupdict()
     fraction = (parts["fraction"] or "").ljust(6, "0")
     try:
@@ -41,7 +41,7 @@ def parse_dtm(value: str, default_tz: tzinfo, *, where: str) -> datetime | None:
         )
         zone = _offset(parts["offset"]) if parts["offset"] else default_tz
     except ValueError as exc:
-        raise HL7ParseError(f"{where} {value!r} is not a valid date/time: {exc}") from exc
+        raise HL7ParseError(f"{where} is not a valid date/time (out of range)") from exc
     return naive.replace(tzinfo=zone)
 
 
@@ -52,13 +52,13 @@ def parse_date(value: str, *, where: str) -> date | None:
         return None
     match = _DTM.fullmatch(value)
     if match is None:
-        raise HL7ParseError(f"{where} {value!r} is not an HL7 date")
+        raise HL7ParseError(f"{where} is not an HL7 date ({len(value)} characters)")
     if match.group("day") is None:
         return None
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError as exc:
-        raise HL7ParseError(f"{where} {value!r} is not a valid date: {exc}") from exc
+        raise HL7ParseError(f"{where} is not a valid date (out of range)") from exc
 
 
 def _offset(text: str) -> timezone:

@@ -32,10 +32,8 @@ class IntervalParser:
         return self._words[lowered] if lowered in self._words else float(lowered)
 
     def parse(self, text: str) -> tuple[float, float] | None:
-        match = next(
-            (m for m in self._regex.finditer(text) if not self._not_after.search(text, 0, m.start())),
-            None,
-        )
+        matches = self._regex.finditer(text)
+        match = next((m for m in matches if not self._not_after.search(text, 0, m.start())), None)
         if match:
             factor = self._units[match.group("unit").lower()]
             low = self._number(match.group("a")) * factor

@@ -19,7 +19,6 @@ from spacy.tokens import Doc
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.ruleset import ContextRules, TargetRules
 
-
 # medspaCy keeps a token Matcher and a PhraseMatcher; one of them is empty by
 # design, which makes spaCy warn (W036) on every document.
 warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)

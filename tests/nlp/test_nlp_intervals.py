@@ -33,7 +33,12 @@ def test_interval(parser: IntervalParser, text: str, months: tuple[float, float]
 
 @pytest.mark.parametrize(
     "text",
-    ["a 59-year-old man", "gestational age of 37 weeks", "pain for the past 3 months", "a 6 year old"],
+    [
+        "a 59-year-old man",
+        "gestational age of 37 weeks",
+        "pain for the past 3 months",
+        "a 6 year old",
+    ],
 )
 def test_ages_and_durations_are_not_intervals(parser: IntervalParser, text: str) -> None:
     assert parser.parse(text) is None

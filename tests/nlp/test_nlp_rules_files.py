@@ -22,7 +22,11 @@ def test_packaged_rules_validate(model) -> None:  # type: ignore[no-untyped-def]
     ("name", "mutate", "message"),
     [
         ("targets.json", lambda d: d["target_rules"][0].update(colour="red"), "Extra inputs"),
-        ("targets.json", lambda d: d["target_rules"][0].update(category="spleen"), "unknown category"),
+        (
+            "targets.json",
+            lambda d: d["target_rules"][0].update(category="spleen"),
+            "unknown category",
+        ),
         ("context.json", lambda d: d["context_rules"][0].update(direction="SIDEWAYS"), "direction"),
         ("recommendations.json", lambda d: d["triggers"][0].update(pattern="(unclosed"), "regular"),
     ],
@@ -50,7 +54,11 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
 def test_site_rules_folder_overrides_a_file(tmp_path: Path) -> None:
     data = json.loads(default_rule_path("targets.json").read_text())
     data["target_rules"].append(
-        {"literal": "hamartoma", "category": "pulmonary_nodule", "pattern": [{"LOWER": "hamartoma"}]}
+        {
+            "literal": "hamartoma",
+            "category": "pulmonary_nodule",
+            "pattern": [{"LOWER": "hamartoma"}],
+        }
     )
     (tmp_path / "targets.json").write_text(json.dumps(data))
     site = Extractor(config=PipelineConfig(rules_dir=tmp_path))

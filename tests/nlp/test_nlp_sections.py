@@ -16,7 +16,10 @@ def sectionizer(extractor):  # type: ignore[no-untyped-def]
         ("FINDINGS: Normal.\nIMPRESSION: Normal.", ["findings", "impression"]),
         ("Findings:\nNormal.\nImpression\nNormal.", ["findings", "impression"]),
         ("IMPRESSION\n1. Nodule.", ["impression"]),
-        ("CLINICAL HISTORY: cough\nTECHNIQUE: CT\nCOMPARISON: None", ["indication", "technique", "comparison"]),
+        (
+            "CLINICAL HISTORY: cough\nTECHNIQUE: CT\nCOMPARISON: None",
+            ["indication", "technique", "comparison"],
+        ),
         ("RECOMMENDATION: CT in 3 months.", ["recommendation"]),
         ("ADDENDUM: Follow-up advised.", ["addendum"]),
         ("Reason for exam: trauma", ["indication"]),

@@ -87,11 +87,13 @@ class RecommendationRulesComponent(RuleFileComponent):
         interval = self._intervals.parse(text)
         if trigger is None and not (interval and section in _IMPRESSION_LIKE):
             return None
-        if any(regex.search(text) for _, regex in self._exclusions):
+        if self.exclusion(text) is not None:
             return None
         modality, position, has_action = self._modality(text)
         if not has_action and not (trigger and trigger[0] == "correlate_lab"):
             return None
+        if trigger is None and modality is None:
+            return None  # an interval alone needs a named exam ("CT chest in 3 months")
         if trigger and trigger[0] == "correlate_lab":
             modality = Modality.LAB
         conditional = bool((trigger and trigger[1]) or self._hedge.search(text))
@@ -102,6 +104,10 @@ class RecommendationRulesComponent(RuleFileComponent):
             name, score = trigger[0], thresholds.hedged if conditional else thresholds.direct
         region = self._region(text, position)
         return Candidate(name, modality, region, interval, conditional, score)
+
+    def exclusion(self, text: str) -> str | None:
+        """Name of the first exclusion rule that matches ``text``."""
+        return next((name for name, regex in self._exclusions if regex.search(text)), None)
 
     def _first_trigger(self, text: str) -> tuple[str, bool] | None:
         if not self._any_trigger.search(text):

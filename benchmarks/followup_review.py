@@ -34,16 +34,22 @@ def main() -> None:
     }
     rows = [texts[label["id"]] for label in labels]
     strata = sorted({label["stratum"] for label in labels})
-    print(f"{len(labels)} reports, {sum(x['has_followup_recommendation'] for x in labels)} positive")
+    print(
+        f"{len(labels)} reports, {sum(x['has_followup_recommendation'] for x in labels)} positive"
+    )
     print(f"{'system':<16} {'stratum':<14} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn")
     for name, config in SYSTEMS.items():
         extractor = Extractor(config=config)
-        results = list(extractor.extract_many(ReportText(r["text"], r.get("indication")) for r in rows))
+        results = list(
+            extractor.extract_many(ReportText(r["text"], r.get("indication")) for r in rows)
+        )
         for stratum in [*strata, "all"]:
             prf = PRF()
             for label, result in zip(labels, results, strict=True):
                 if stratum in ("all", label["stratum"]):
-                    prf.add(result.has_followup_recommendation, label["has_followup_recommendation"])
+                    prf.add(
+                        result.has_followup_recommendation, label["has_followup_recommendation"]
+                    )
             print(
                 f"{name:<16} {stratum:<14} {prf.precision:6.3f} {prf.recall:6.3f} {prf.f1:6.3f}"
                 f"  {prf.tp}/{prf.fp}/{prf.fn}"

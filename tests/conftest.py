@@ -12,11 +12,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("RADFOLLOW_CACHE", tempfile.mkdtemp(prefix="radfollow-test-cache-"))
 
-import pytest  # noqa: E402
+import pytest
 
-from radfollow.models import ExtractionResult  # noqa: E402
-from radfollow.nlp.extract import Extractor, ReportText  # noqa: E402
-from radfollow.nlp.pipeline import PipelineConfig  # noqa: E402
+from radfollow.models import ExtractionResult
+from radfollow.nlp.extract import Extractor, ReportText
+from radfollow.nlp.pipeline import PipelineConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"

@@ -17,10 +17,9 @@ from __future__ import annotations
 import importlib.abc
 import os
 import sys
+from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Sequence
-
 
 DEFERRED = ("torch", "sklearn", "scipy")
 
@@ -42,7 +41,7 @@ def import_spacy_without_torch() -> None:
     finder = _DeferTorch()
     sys.meta_path.insert(0, finder)
     try:
-        import medspacy.context  # noqa: F401
+        import medspacy.context
         import medspacy.target_matcher  # noqa: F401
         import spacy  # noqa: F401
     finally:

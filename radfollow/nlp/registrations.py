@@ -125,6 +125,7 @@ def make_recommendation_rules(
         "max_length": 128,
         "batch_size": 64,
         "add_threshold": 0.5,
+        "veto_threshold": 0.2,
         "conditional_threshold": 0.5,
     },
 )
@@ -139,6 +140,7 @@ def make_classifier(
     max_length: int,
     batch_size: int,
     add_threshold: float,
+    veto_threshold: float,
     conditional_threshold: float,
 ) -> RecommendationClassifier:
     return RecommendationClassifier(
@@ -152,6 +154,7 @@ def make_classifier(
         max_length=max_length,
         batch_size=batch_size,
         add_threshold=add_threshold,
+        veto_threshold=veto_threshold,
         conditional_threshold=conditional_threshold,
     )
 

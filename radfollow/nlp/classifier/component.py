@@ -1,5 +1,7 @@
 """The recommendation classifier as a spaCy component (between the rules and the selector).
 
+See docs/classifier.md.
+
 For every sentence that passes the rules' cheap gate (an action or trigger
 word, outside the indication/technique/comparison/exam sections) it scores
 "is a follow-up recommendation" and "is hedged/conditional". ``predict`` is
@@ -78,6 +80,7 @@ class RecommendationClassifier:
         max_length: int,
         batch_size: int,
         add_threshold: float,
+        veto_threshold: float,
         conditional_threshold: float,
     ) -> None:
         self.name = name
@@ -90,6 +93,7 @@ class RecommendationClassifier:
         self.max_length = max_length
         self.batch_size = batch_size
         self.add_threshold = add_threshold
+        self.veto_threshold = veto_threshold
         self.conditional_threshold = conditional_threshold
         self._load_heads()
         self._encoder: Encoder | None = None
@@ -195,9 +199,22 @@ class RecommendationClassifier:
                 span = self.rules.make_span(doc, item.sentence, described, item.section)
                 span._.rad_rule = "classifier"
                 spans.append(span)
-            span._.rad_score = item.recommendation
+            span._.rad_score = self.fuse(item.recommendation, span._.rad_rule_score)
             span._.rad_conditional = item.conditional >= self.conditional_threshold
         doc.spans[CANDIDATES] = sorted(spans, key=lambda s: s.start)
+
+    def fuse(self, probability: float, rule_score: float | None) -> float:
+        """The score the selector sees.
+
+        ``classifier``: the classifier's probability. ``combined``: the rules
+        propose and the classifier disposes: a rule candidate keeps the rules'
+        score unless the classifier is confident it is no recommendation
+        (probability below ``veto_threshold``); a sentence the rules missed
+        scores the classifier's probability.
+        """
+        if self.head_name != "combined" or not rule_score:
+            return probability
+        return probability if probability < self.veto_threshold else max(probability, rule_score)
 
     # ------------------------------------------------------------ spaCy API
 

@@ -2,8 +2,9 @@
 
     python benchmarks/extract_speed.py [--workers 1 2] [--repeat 1]
 
-Times the whole job (read JSONL, NLP, write JSONL) as ``radfollow extract``
-runs it, in a fresh child process per run so peak RSS is the run's own.
+Times the whole job (read JSONL, NLP with and without the recommendation
+classifier, write JSONL) as ``radfollow extract`` runs it, in a fresh child
+process per run so peak RSS is the run's own.
 Model load is timed separately. Whole files (sealed reports included) are used:
 this measures speed, not accuracy.
 """
@@ -22,13 +23,15 @@ from _shared import shared_file
 CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
+from pathlib import Path
 from radfollow.jobs import run_extract
-from radfollow.nlp.extract import Extractor
-Extractor()  # pipeline build, as each worker does
+from radfollow.nlp.extract import Extractor, ReportText
+from radfollow.nlp.pipeline import PipelineConfig
+config = PipelineConfig(classifier=sys.argv[4] == "1")
+Extractor(config=config).extract(ReportText("IMPRESSION: Recommend CT."))  # load, as workers do
 load = time.perf_counter() - t0
 t1 = time.perf_counter()
-from pathlib import Path
-summary = run_extract(Path(sys.argv[1]), Path(sys.argv[2]), workers=int(sys.argv[3]))
+summary = run_extract(Path(sys.argv[1]), Path(sys.argv[2]), config=config, workers=int(sys.argv[3]))
 run = time.perf_counter() - t1
 rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -41,11 +44,11 @@ def words(path: Path) -> tuple[int, int]:
     return len(rows), sum(len(r["text"].split()) for r in rows)
 
 
-def measure(path: Path, workers: int) -> dict[str, float]:
+def measure(path: Path, workers: int, classifier: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(path), str(out), str(workers)],
+            [sys.executable, "-c", CHILD, str(path), str(out), str(workers), str(int(classifier))],
             check=True,
             capture_output=True,
             text=True,
@@ -59,18 +62,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     print(
-        f"{'corpus':<12} {'workers':>7} {'reports/s':>10} {'words/s':>10}"
+        f"{'corpus':<12} {'classifier':<10} {'workers':>7} {'reports/s':>10} {'words/s':>10}"
         f" {'load s':>7} {'peak RSS MB':>12}"
     )
     for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl"):
         path = shared_file(name)
         n_reports, n_words = words(path)
-        for workers in args.workers:
-            best = min(
-                (measure(path, workers) for _ in range(args.repeat)), key=lambda m: m["run_s"]
-            )
+        for classifier, workers in [(c, w) for c in (False, True) for w in args.workers]:
+            runs = (measure(path, workers, classifier) for _ in range(args.repeat))
+            best = min(runs, key=lambda m: m["run_s"])
             print(
-                f"{name.split('_')[0]:<12} {workers:>7} {n_reports / best['run_s']:>10.0f}"
+                f"{name.split('_')[0]:<12} {'on' if classifier else 'off':<10} {workers:>7}"
+                f" {n_reports / best['run_s']:>10.0f}"
                 f" {n_words / best['run_s']:>10.0f} {best['load_s']:>7.2f}"
                 f" {best['rss_kb'] / 1024:>12.0f}"
             )

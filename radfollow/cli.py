@@ -48,6 +48,40 @@ Threshold = Annotated[
     float,
     typer.Option("--threshold", min=0.0, max=1.0, help="Recommendation score threshold."),
 ]
+UseClassifier = Annotated[
+    bool,
+    typer.Option("--classifier/--no-classifier", help="Score recommendations with the classifier."),
+]
+ModelDir = Annotated[
+    Path | None,
+    typer.Option("--model", help="Hugging Face model folder for the classifier's encoder."),
+]
+Heads = Annotated[
+    Path | None, typer.Option("--heads", help="Classifier heads JSON written by 'radfollow train'.")
+]
+Backend = Annotated[str, typer.Option("--backend", help="auto (ONNX), onnx or torch.")]
+
+
+def _config(
+    rules: Path | None,
+    threshold: float,
+    classifier: bool,
+    model: Path | None = None,
+    heads: Path | None = None,
+    backend: str = "auto",
+) -> PipelineConfig:
+    if backend not in ("auto", "onnx", "torch"):
+        raise typer.BadParameter("--backend must be auto, onnx or torch")
+    return PipelineConfig.model_validate(
+        {
+            "rules_dir": rules,
+            "threshold": threshold,
+            "classifier": classifier,
+            "model": model,
+            "heads": heads,
+            "backend": backend,
+        }
+    )
 
 
 def _fail(message: str) -> typer.Exit:
@@ -94,6 +128,10 @@ def process(
         str, typer.Option("--bundle-type", help="collection or transaction.")
     ] = "collection",
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
 ) -> None:
     """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out."""
     missing = [str(p) for p in paths if not p.exists()]
@@ -109,7 +147,7 @@ def process(
         "transaction" if bundle_type == "transaction" else "collection"
     )
     options = HL7Options(tuple(accession.split(",")), tz, kind)
-    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    config = _config(rules, threshold, classifier, model, heads, backend)
     try:
         with _progress("messages", None, progress and sys.stderr.isatty()) as tick:
             summary = run_process(
@@ -131,13 +169,17 @@ def extract(
     rules: RulesDir = None,
     threshold: Threshold = 0.5,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
 ) -> None:
     """Extract findings and recommendations from plain-text JSONL reports."""
     if not input_path.is_file():
         raise typer.BadParameter(f"no such file: {input_path}")
     from radfollow.io.jsonl import count_lines
 
-    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    config = _config(rules, threshold, classifier, model, heads, backend)
     try:
         total = count_lines(input_path)
         with _progress("reports", total, progress and sys.stderr.isatty()) as tick:
@@ -160,18 +202,65 @@ def evaluate(
     rules: RulesDir = None,
     threshold: Threshold = 0.5,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
 ) -> None:
     """Score predictions against gold annotations (ANNOTATION.md)."""
     from radfollow.evaluation.report import evaluate_files, render
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format must be 'text' or 'json'")
-    config = PipelineConfig(rules_dir=rules, threshold=threshold)
+    config = _config(rules, threshold, classifier, model, heads)
     try:
         scores = evaluate_files(gold, pred, config=config)
     except (RadfollowError, OSError, ValueError) as err:
         raise _fail(str(err)) from err
     typer.echo(scores.model_dump_json(indent=2) if output_format == "json" else render(scores))
+
+
+@app.command()
+def train(
+    corpora: Annotated[
+        Path, typer.Option("--corpora", help="The project's corpora folder.")
+    ] = Path("corpora"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Heads JSON to write (default: the packaged heads)."),
+    ] = None,
+    model: ModelDir = None,
+    fine_tune: Annotated[
+        Path | None,
+        typer.Option("--fine-tune", help="Also fine-tune the encoder; write its folder here."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="Fine-tuning seed.")] = 13,
+) -> None:
+    """Fit the recommendation classifier from corpora/ and print its evaluation."""
+    from radfollow.nlp.classifier.component import default_heads_path
+    from radfollow.nlp.classifier.training import train as run_training
+
+    if not (corpora / "gold" / "dev.jsonl").is_file():
+        raise typer.BadParameter(f"{corpora} has no gold/dev.jsonl")
+    try:
+        encoder = str(model) if model else None
+        if fine_tune is not None:
+            from radfollow.nlp.classifier.finetune import fine_tune as run_fine_tune
+
+            encoder = str(
+                run_fine_tune(corpora, fine_tune, model=encoder, epochs=epochs, seed=seed)
+            )
+            err_console.print(f"fine-tuned encoder written to {fine_tune}", highlight=False)
+        target = out or (default_heads_path() if encoder is None else fine_tune_heads(encoder))
+        report = run_training(corpora, target, model=encoder)
+    except (RadfollowError, OSError, ValueError) as err:
+        raise _fail(str(err)) from err
+    typer.echo(report.render())
+
+
+def fine_tune_heads(encoder: str) -> Path:
+    """Heads for a site encoder live beside it, never over the packaged ones."""
+    return Path(encoder) / "radfollow_heads.json"
 
 
 def _version(value: bool) -> None:

@@ -69,3 +69,9 @@ class EvaluationError(RadfollowError):
     """Gold and prediction files do not line up."""
 
     code = "RF500"
+
+
+class ModelError(RadfollowError):
+    """The classifier's encoder or head cannot be loaded or does not match its pin."""
+
+    code = "RF600"

@@ -7,6 +7,7 @@ chunks so the per-task overhead stays small next to the NLP cost.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -17,8 +18,10 @@ from radfollow.nlp.pipeline import PipelineConfig
 _WORKER: Extractor | None = None
 
 
-def _init(config: PipelineConfig) -> None:
+def _init(config: PipelineConfig, threads: int) -> None:
     global _WORKER
+    # Each worker's encoder gets its share of the cores, not all of them.
+    os.environ["RADFOLLOW_THREADS"] = str(threads)
     _WORKER = Extractor(config=config)
 
 
@@ -47,6 +50,7 @@ def extract_parallel(
         yield from Extractor(config=config).extract_many(reports)
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_init, initargs=(config,)) as pool:
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with context.Pool(workers, initializer=_init, initargs=(config, threads)) as pool:
         for results in pool.imap(_run, _chunks(reports, chunk_size)):
             yield from results

@@ -17,7 +17,6 @@ PRECEDENCE: tuple[tuple[str, Assertion], ...] = (
 )
 
 
-
 class AssertionResolver:
     def __init__(
         self, nlp: Language, name: str, *, indication_sections: list[str], benign_heads: list[str]

@@ -13,6 +13,7 @@ placed before the selector.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import spacy
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,12 @@ class PipelineConfig(BaseModel):
 
     rules_dir: Path | None = Field(default=None, description="Folder of site rule files.")
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    classifier: bool = Field(default=True, description="Score recommendations with the classifier.")
+    head: Literal["combined", "classifier"] = "combined"
+    model: Path | None = Field(default=None, description="Hugging Face model folder (encoder).")
+    heads: Path | None = Field(default=None, description="Classifier heads JSON (radfollow train).")
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    precision: Literal["int8", "fp32"] = "fp32"
     max_length: int = 2_000_000
 
     def rule_path(self, name: str) -> str | None:
@@ -51,5 +58,17 @@ def build_pipeline(config: PipelineConfig | None = None) -> Language:
     nlp.add_pipe(
         reg.RECOMMENDATION_RULES, config={"rules": config.rule_path("recommendations.json")}
     )
+    if config.classifier:
+        nlp.add_pipe(reg.RECOMMENDATION_CLASSIFIER, config=classifier_config(config))
     nlp.add_pipe(reg.RECOMMENDATION_SELECTOR, config={"threshold": config.threshold})
     return nlp
+
+
+def classifier_config(config: PipelineConfig) -> dict[str, object]:
+    return {
+        "model": str(config.model) if config.model else None,
+        "heads": str(config.heads) if config.heads else None,
+        "head": config.head,
+        "backend": config.backend,
+        "precision": config.precision,
+    }

@@ -26,6 +26,9 @@ from radfollow.nlp.intervals import IntervalParser
 from radfollow.nlp.ruleset import RecommendationRules
 from radfollow.nlp.sectionizer import section_at
 
+#: The pipe name of this component in radfollow pipelines.
+RULES_COMPONENT = "radfollow_recommendation_rules_v1"
+
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
@@ -71,11 +74,11 @@ class RecommendationRulesComponent(RuleFileComponent):
         for sent in doc.sents:
             section = section_at(doc._.rad_sections, sent.start_char)
             category = section.category if section else None
-            if category in self._skip:
+            if self.skips(category):
                 continue
             candidate = self.read(sent.text, category)
             if candidate is not None:
-                spans.append(self._make_span(doc, sent, candidate, category))
+                spans.append(self.make_span(doc, sent, candidate, category))
         doc.spans[CANDIDATES] = spans
         return doc
 
@@ -89,21 +92,48 @@ class RecommendationRulesComponent(RuleFileComponent):
             return None
         if self.exclusion(text) is not None:
             return None
-        modality, position, has_action = self._modality(text)
-        if not has_action and not (trigger and trigger[0] == "correlate_lab"):
+        modality, _, has_action = self._modality(text)
+        lab = bool(trigger and trigger[0] == "correlate_lab")
+        if not has_action and not lab:
             return None
         if trigger is None and modality is None:
             return None  # an interval alone needs a named exam ("CT chest in 3 months")
-        if trigger and trigger[0] == "correlate_lab":
-            modality = Modality.LAB
-        conditional = bool((trigger and trigger[1]) or self._hedge.search(text))
+        described = self.describe(text, trigger)
         thresholds = self.rules.thresholds
         if trigger is None:
             name, score = "action_with_interval", thresholds.action_only_with_interval
         else:
-            name, score = trigger[0], thresholds.hedged if conditional else thresholds.direct
+            name = trigger[0]
+            score = thresholds.hedged if described.conditional else thresholds.direct
+        return Candidate(
+            name, described.modality, described.body_region, interval, described.conditional, score
+        )
+
+    def describe(self, text: str, trigger: tuple[str, bool] | None = None) -> Candidate:
+        """Attributes of any sentence read as a recommendation (used for classifier hits)."""
+        trigger = trigger or self._first_trigger(text)
+        modality, position, _ = self._modality(text)
+        if trigger and trigger[0] == "correlate_lab":
+            modality = Modality.LAB
+        conditional = bool((trigger and trigger[1]) or self._hedge.search(text))
         region = self._region(text, position)
-        return Candidate(name, modality, region, interval, conditional, score)
+        interval = self._intervals.parse(text)
+        return Candidate("describe", modality, region, interval, conditional, 0.0)
+
+    def gate(self, text: str) -> bool:
+        """Cheap, high-recall test: could this sentence be a recommendation at all?"""
+        return bool(self._any_action.search(text) or self._any_trigger.search(text))
+
+    def features(self, text: str, section: str | None) -> list[float]:
+        """What the rules say of a sentence, as inputs for the combined classifier head."""
+        candidate = self.read(text, section)
+        return [
+            1.0 if candidate else 0.0,
+            1.0 if candidate and candidate.conditional else 0.0,
+            1.0 if self.exclusion(text) else 0.0,
+            1.0 if self._any_trigger.search(text) else 0.0,
+            1.0 if self._hedge.search(text) else 0.0,
+        ]
 
     def exclusion(self, text: str) -> str | None:
         """Name of the first exclusion rule that matches ``text``."""
@@ -139,7 +169,11 @@ class RecommendationRulesComponent(RuleFileComponent):
                 first = (match.start(), region)
         return first[1] if first else None
 
-    def _make_span(self, doc: Doc, sent: Span, cand: Candidate, section: str | None) -> Span:
+    def skips(self, section: str | None) -> bool:
+        return section in self._skip
+
+    def make_span(self, doc: Doc, sent: Span, cand: Candidate, section: str | None) -> Span:
+        """The candidate span of a sentence: list marker and trailing space left out."""
         marker = _LIST_MARKER.match(sent.text)
         start_char = sent.start_char + (marker.end() if marker else 0)
         end_char = sent.start_char + len(sent.text.rstrip())
@@ -156,6 +190,13 @@ class RecommendationRulesComponent(RuleFileComponent):
             doc, span, self._region_organs.get(cand.body_region or "")
         )
         return span
+
+
+def sentence_text(sent: Span) -> str:
+    """A sentence as the classifier reads it: no list marker, no trailing space."""
+    text = sent.text.rstrip()
+    marker = _LIST_MARKER.match(text)
+    return text[marker.end() :] if marker else text
 
 
 def _rank(position: int, after: int) -> tuple[int, int]:

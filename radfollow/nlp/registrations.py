@@ -10,12 +10,13 @@ Names carry a version; a behaviour change adds ``.v2`` rather than editing
 from spacy.language import Language
 
 from radfollow.nlp.assertion import AssertionResolver
+from radfollow.nlp.classifier.component import RecommendationClassifier
 from radfollow.nlp.extensions import register_extensions
 from radfollow.nlp.finding_typer import FindingTyper
 from radfollow.nlp.incidental import IncidentalClassifier
 from radfollow.nlp.measurements import AnatomyLinker
 from radfollow.nlp.medspacy_wrappers import RadContext, RadTargetMatcher
-from radfollow.nlp.recommendations import RecommendationRulesComponent
+from radfollow.nlp.recommendations import RULES_COMPONENT, RecommendationRulesComponent
 from radfollow.nlp.sectionizer import RadSectionizer
 from radfollow.nlp.selector import RecommendationSelector
 from radfollow.nlp.sentences import RadSentenceSplitter
@@ -30,7 +31,8 @@ FINDING_TYPER = "radfollow_finding_typer_v1"
 ASSERTION = "radfollow_assertion_v1"
 ANATOMY = "radfollow_anatomy_v1"
 INCIDENTAL = "radfollow_incidental_v1"
-RECOMMENDATION_RULES = "radfollow_recommendation_rules_v1"
+RECOMMENDATION_RULES = RULES_COMPONENT
+RECOMMENDATION_CLASSIFIER = "radfollow_recommendation_classifier_v1"
 RECOMMENDATION_SELECTOR = "radfollow_recommendation_selector_v1"
 
 REGISTERED = (
@@ -43,6 +45,7 @@ REGISTERED = (
     ANATOMY,
     INCIDENTAL,
     RECOMMENDATION_RULES,
+    RECOMMENDATION_CLASSIFIER,
     RECOMMENDATION_SELECTOR,
 )
 
@@ -109,6 +112,51 @@ def make_recommendation_rules(
     nlp: Language, name: str, rules: str | None
 ) -> RecommendationRulesComponent:
     return RecommendationRulesComponent(nlp, name, rules=rules)
+
+
+@Language.factory(
+    RECOMMENDATION_CLASSIFIER,
+    default_config={
+        "model": None,
+        "heads": None,
+        "head": "combined",
+        "backend": "auto",
+        "precision": "fp32",
+        "max_length": 128,
+        "batch_size": 64,
+        "add_threshold": 0.5,
+        "veto_threshold": 0.2,
+        "conditional_threshold": 0.5,
+    },
+)
+def make_classifier(
+    nlp: Language,
+    name: str,
+    model: str | None,
+    heads: str | None,
+    head: str,
+    backend: str,
+    precision: str,
+    max_length: int,
+    batch_size: int,
+    add_threshold: float,
+    veto_threshold: float,
+    conditional_threshold: float,
+) -> RecommendationClassifier:
+    return RecommendationClassifier(
+        nlp,
+        name,
+        model=model,
+        heads=heads,
+        head=head,
+        backend=backend,  # type: ignore[arg-type]
+        precision=precision,  # type: ignore[arg-type]
+        max_length=max_length,
+        batch_size=batch_size,
+        add_threshold=add_threshold,
+        veto_threshold=veto_threshold,
+        conditional_threshold=conditional_threshold,
+    )
 
 
 @Language.factory(RECOMMENDATION_SELECTOR, default_config={"threshold": 0.5})

@@ -67,7 +67,7 @@ def obx_text(message: str) -> str:
 def test_spans_match_text(record: dict[str, Any]) -> None:
     text = record["text"]
     for span in record["findings"] + record["recommendations"]:
-        assert text[span["start"]:span["end"]] == span["text"]
+        assert text[span["start"] : span["end"]] == span["text"]
         assert span["text"] == span["text"].strip()
 
 
@@ -139,11 +139,17 @@ def test_plain_text_inputs_match_gold(split: str) -> None:
     path = CORPORA / "gold" / f"{split}.txt.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["text"], r["indication"]) for r in rows] == [
-        (r["id"], r["text"], r["indication"]) for r in RECORDS[split]]
+        (r["id"], r["text"], r["indication"]) for r in RECORDS[split]
+    ]
 
 
-POOL_NAMES = ["HARD_NEGATIVES", "SCREENING_NEGATIVES", "BIRADS_NEGATIVE", "INTERVALS",
-              "FLEISCHNER_NO_FOLLOWUP"]
+POOL_NAMES = [
+    "HARD_NEGATIVES",
+    "SCREENING_NEGATIVES",
+    "BIRADS_NEGATIVE",
+    "INTERVALS",
+    "FLEISCHNER_NO_FOLLOWUP",
+]
 
 
 def reserved_wordings(pool_name: str) -> list[str]:
@@ -169,8 +175,13 @@ def test_sample_directory_matches_expected() -> None:
     sample = CORPORA / "sample"
     expected = json.loads((CORPORA / "sample.expected.json").read_text(encoding="utf-8"))
     files = expected["files"]
-    for name in [*files["single"], files["corrected"], files["mllp"]["file"],
-                 files["batch"]["file"], "garbage.hl7"]:
+    for name in [
+        *files["single"],
+        files["corrected"],
+        files["mllp"]["file"],
+        files["batch"]["file"],
+        "garbage.hl7",
+    ]:
         assert (sample / name).is_file()
     mllp = (sample / files["mllp"]["file"]).read_bytes()
     assert mllp.count(b"\x0b") == mllp.count(b"\x1c\x0d") == files["mllp"]["messages"]
@@ -182,13 +193,18 @@ def test_sample_directory_matches_expected() -> None:
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(CORPORA / "generate.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(CORPORA / "generate.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for sub in ("gold", "hl7", "sample"):
-        committed = sorted(p.relative_to(CORPORA) for p in (CORPORA / sub).rglob("*")
-                           if p.is_file())
-        generated = sorted(p.relative_to(tmp_path) for p in (tmp_path / sub).rglob("*")
-                           if p.is_file())
+        committed = sorted(
+            p.relative_to(CORPORA) for p in (CORPORA / sub).rglob("*") if p.is_file()
+        )
+        generated = sorted(
+            p.relative_to(tmp_path) for p in (tmp_path / sub).rglob("*") if p.is_file()
+        )
         assert committed == generated
         for rel in committed:
             assert (CORPORA / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel

@@ -77,7 +77,7 @@ def test_threshold_from_config() -> None:
     from radfollow.nlp.extract import Extractor, ReportText
     from radfollow.nlp.pipeline import PipelineConfig
 
-    strict = Extractor(config=PipelineConfig(threshold=0.85))
+    strict = Extractor(config=PipelineConfig(threshold=0.85, classifier=False))
     text = IMPRESSION.format("Consider MRI for further characterization.")
     assert strict.extract(ReportText(text)).recommendations == []
     direct = IMPRESSION.format("Recommend MRI for further characterization.")

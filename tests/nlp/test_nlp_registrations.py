@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import spacy
 from spacy.language import Language
 
@@ -18,6 +19,7 @@ SNAPSHOT = (
     "radfollow_anatomy_v1",
     "radfollow_incidental_v1",
     "radfollow_recommendation_rules_v1",
+    "radfollow_recommendation_classifier_v1",
     "radfollow_recommendation_selector_v1",
 )
 
@@ -33,11 +35,15 @@ def test_registered_factory_names() -> None:
         assert Language.has_factory(name)
 
 
-def test_pipeline_order(extractor) -> None:  # type: ignore[no-untyped-def]
-    assert tuple(extractor.nlp.pipe_names) == SNAPSHOT
+def test_pipeline_order(extractor, full_extractor) -> None:  # type: ignore[no-untyped-def]
+    assert tuple(full_extractor.nlp.pipe_names) == SNAPSHOT
+    rules_only = tuple(n for n in SNAPSHOT if n != "radfollow_recommendation_classifier_v1")
+    assert tuple(extractor.nlp.pipe_names) == rules_only
 
 
-def test_save_load_round_trip(extractor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("which", ["extractor", "full_extractor"])
+def test_save_load_round_trip(which: str, request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    extractor = request.getfixturevalue(which)
     extractor.nlp.to_disk(tmp_path / "pipeline")
     assert (tmp_path / "pipeline" / "radfollow_targets_v1" / "rules.json").is_file()
     loaded = Extractor(spacy.load(tmp_path / "pipeline"))

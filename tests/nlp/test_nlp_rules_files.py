@@ -61,7 +61,9 @@ def test_site_rules_folder_overrides_a_file(tmp_path: Path) -> None:
         }
     )
     (tmp_path / "targets.json").write_text(json.dumps(data))
-    site = Extractor(config=PipelineConfig(rules_dir=tmp_path))
+    site = Extractor(config=PipelineConfig(rules_dir=tmp_path, classifier=False))
     text = "Pulmonary hamartoma in the right lower lobe."
     assert [f.type.value for f in site.extract(ReportText(text)).findings] == ["pulmonary_nodule"]
-    assert Extractor().extract(ReportText(text)).findings == []
+    assert (
+        Extractor(config=PipelineConfig(classifier=False)).extract(ReportText(text)).findings == []
+    )

@@ -1,0 +1,1 @@
+"""Transformer classifier for follow-up recommendation sentences (offline, ONNX or torch)."""

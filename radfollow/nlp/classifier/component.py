@@ -1,0 +1,253 @@
+"""The recommendation classifier as a spaCy component (between the rules and the selector).
+
+See docs/classifier.md.
+
+For every sentence that passes the rules' cheap gate (an action or trigger
+word, outside the indication/technique/comparison/exam sections) it scores
+"is a follow-up recommendation" and "is hedged/conditional". ``predict`` is
+pure and batches sentences of many documents by length; ``set_annotations``
+writes ``rad_score`` on the rules' candidates and adds candidates for
+sentences the rules missed (attributes from the rules' readers). The selector
+decides with its threshold.
+
+Heads: ``combined`` reads the embedding plus what the rules say of the
+sentence; ``classifier`` reads the embedding alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from radfollow.errors import ModelError
+from radfollow.nlp.classifier.encoder import Encoder, resolve_model
+from radfollow.nlp.classifier.head import Head, load_heads
+from radfollow.nlp.classifier.onnx_export import Backend, Precision, load_encoder
+from radfollow.nlp.extensions import CANDIDATES
+from radfollow.nlp.recommendations import (
+    RULES_COMPONENT,
+    RecommendationRulesComponent,
+    sentence_text,
+)
+from radfollow.nlp.sectionizer import section_at
+
+VERSION = 1
+HEADS_FILE = "heads.json"
+RULE_FEATURES = (
+    "rule_candidate",
+    "rule_conditional",
+    "rule_excluded",
+    "rule_trigger",
+    "rule_hedge",
+)
+
+
+def default_heads_path() -> Path:
+    return Path(str(resources.files("radfollow.nlp.classifier").joinpath(HEADS_FILE)))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One gated sentence and its scores."""
+
+    doc_index: int
+    sentence: Span
+    section: str | None
+    recommendation: float
+    conditional: float
+
+
+class RecommendationClassifier:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        model: str | None,
+        heads: str | None,
+        head: str,
+        backend: Backend,
+        precision: Precision,
+        max_length: int,
+        batch_size: int,
+        add_threshold: float,
+        veto_threshold: float,
+        conditional_threshold: float,
+    ) -> None:
+        self.name = name
+        self.nlp = nlp
+        self.model = model
+        self.heads_path = Path(heads) if heads else default_heads_path()
+        self.head_name = head
+        self.backend: Backend = backend
+        self.precision: Precision = precision
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.add_threshold = add_threshold
+        self.veto_threshold = veto_threshold
+        self.conditional_threshold = conditional_threshold
+        self._load_heads()
+        self._encoder: Encoder | None = None
+
+    def _load_heads(self) -> None:
+        heads, self.meta = load_heads(self.heads_path)
+        if self.head_name not in heads:
+            raise ModelError(
+                f"no head {self.head_name!r} (have {sorted(heads)})", where=str(self.heads_path)
+            )
+        self.head: Head = heads[self.head_name]
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            folder = resolve_model(self.model)
+            trained_for = self.meta.get("encoder_sha256")
+            if trained_for and trained_for != folder.sha256:
+                raise ModelError(
+                    "these heads were trained for another encoder; run 'radfollow train --model'",
+                    where=str(self.heads_path),
+                )
+            self._encoder = load_encoder(
+                self.model,
+                backend=self.backend,
+                precision=self.precision,
+                max_length=self.max_length,
+            )
+        return self._encoder
+
+    @property
+    def rules(self) -> RecommendationRulesComponent:
+        component = self.nlp.get_pipe(RULES_COMPONENT)
+        if not isinstance(component, RecommendationRulesComponent):  # pragma: no cover
+            raise ModelError("the recommendation rules component must run before the classifier")
+        return component
+
+    # ------------------------------------------------------------ predict
+
+    def gated(self, docs: list[Doc]) -> list[tuple[int, Span, str | None]]:
+        rules = self.rules
+        found = []
+        for index, doc in enumerate(docs):
+            for sent in doc.sents:
+                section = section_at(doc._.rad_sections, sent.start_char)
+                category = section.category if section else None
+                if rules.skips(category) or not rules.gate(sent.text):
+                    continue
+                found.append((index, sent, category))
+        return found
+
+    def predict(self, docs: list[Doc]) -> list[Scored]:
+        gated = self.gated(docs)
+        if not gated:
+            return []
+        texts = [sentence_text(sent) for _, sent, _ in gated]
+        embeddings = self.embed(texts)
+        inputs = self.inputs(
+            embeddings, [(t, c) for t, (_, _, c) in zip(texts, gated, strict=True)]
+        )
+        scores = self.head.predict(inputs)
+        return [
+            Scored(
+                i, sent, cat, float(scores["recommendation"][k]), float(scores["conditional"][k])
+            )
+            for k, (i, sent, cat) in enumerate(gated)
+        ]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings in input order, computed in batches of similar length."""
+        order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
+        out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self.encoder.encode([texts[k] for k in chunk])
+        return out
+
+    def inputs(self, embeddings: np.ndarray, sentences: list[tuple[str, str | None]]) -> np.ndarray:
+        if len(self.head.features) == embeddings.shape[1]:
+            return embeddings
+        rules = self.rules
+        extra = np.array([rules.features(t, c) for t, c in sentences], dtype=np.float32)
+        return np.hstack([embeddings, extra])
+
+    # ------------------------------------------------------------ annotate
+
+    def set_annotations(self, docs: list[Doc], scored: list[Scored]) -> None:
+        by_doc: dict[int, list[Scored]] = {}
+        for item in scored:
+            by_doc.setdefault(item.doc_index, []).append(item)
+        for index, doc in enumerate(docs):
+            self._annotate(doc, by_doc.get(index, []))
+
+    def _annotate(self, doc: Doc, scored: list[Scored]) -> None:
+        existing = {span.sent.start: span for span in doc.spans.get(CANDIDATES, [])}
+        spans = list(doc.spans.get(CANDIDATES, []))
+        for item in scored:
+            span = existing.get(item.sentence.start)
+            if span is None:
+                if item.recommendation < self.add_threshold:
+                    continue
+                described = self.rules.describe(sentence_text(item.sentence))
+                span = self.rules.make_span(doc, item.sentence, described, item.section)
+                span._.rad_rule = "classifier"
+                spans.append(span)
+            span._.rad_score = self.fuse(item.recommendation, span._.rad_rule_score)
+            span._.rad_conditional = item.conditional >= self.conditional_threshold
+        doc.spans[CANDIDATES] = sorted(spans, key=lambda s: s.start)
+
+    def fuse(self, probability: float, rule_score: float | None) -> float:
+        """The score the selector sees.
+
+        ``classifier``: the classifier's probability. ``combined``: the rules
+        propose and the classifier disposes: a rule candidate keeps the rules'
+        score unless the classifier is confident it is no recommendation
+        (probability below ``veto_threshold``); a sentence the rules missed
+        scores the classifier's probability.
+        """
+        if self.head_name != "combined" or not rule_score:
+            return probability
+        return probability if probability < self.veto_threshold else max(probability, rule_score)
+
+    # ------------------------------------------------------------ spaCy API
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 64) -> Iterator[Doc]:
+        iterator = iter(stream)
+        while docs := list(islice(iterator, batch_size)):
+            self.set_annotations(docs, self.predict(docs))
+            yield from docs
+
+    def to_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> None:
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / HEADS_FILE).write_text(self.heads_path.read_text())
+        (folder / "version.json").write_text(json.dumps({"version": VERSION}))
+
+    def from_disk(
+        self, path: str | Path, *, exclude: tuple[str, ...] = ()
+    ) -> RecommendationClassifier:
+        self.heads_path = Path(path) / HEADS_FILE
+        self._load_heads()
+        return self
+
+
+def describe_config(component: RecommendationClassifier) -> dict[str, Any]:
+    """What the closing notes and `radfollow train` print about the running classifier."""
+    return {
+        "head": component.head_name,
+        "backend": component.backend,
+        "precision": component.precision,
+        "heads": str(component.heads_path),
+        "meta": component.meta,
+    }

@@ -1,0 +1,190 @@
+"""``radfollow train``: fit the classifier heads from ``corpora/`` (written by this project).
+
+Training sentences: every gated sentence of the gold *dev* split (labelled by
+overlap with a gold recommendation) and ``corpora/sentences/train.jsonl``. The
+gold *test* split is only scored, never trained on. ../shared is never read.
+Everything is deterministic: the same corpora and encoder give the same heads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from radfollow import __version__
+from radfollow.evaluation.report import Scores, score
+from radfollow.nlp.classifier.component import RULE_FEATURES, VERSION
+from radfollow.nlp.classifier.encoder import resolve_model
+from radfollow.nlp.classifier.head import Head, fit_logistic, save_heads
+from radfollow.nlp.classifier.onnx_export import Backend, Precision, load_encoder
+from radfollow.nlp.extract import Extractor, ReportText
+from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.nlp.recommendations import (
+    RULES_COMPONENT,
+    RecommendationRulesComponent,
+    sentence_text,
+)
+from radfollow.nlp.sectionizer import section_at
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    section: str | None
+    recommendation: bool
+    conditional: bool
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def gold_examples(rows: list[dict[str, Any]], extractor: Extractor) -> list[Example]:
+    """Gated sentences of gold reports, labelled by overlap with gold recommendations."""
+    rules = extractor.nlp.get_pipe(RULES_COMPONENT)
+    assert isinstance(rules, RecommendationRulesComponent)
+    docs = extractor.nlp.pipe(
+        extractor.make_doc(ReportText(r["text"], r.get("indication"))) for r in rows
+    )
+    examples = []
+    for row, doc in zip(rows, docs, strict=True):
+        recs = row.get("recommendations", [])
+        for sent in doc.sents:
+            section = section_at(doc._.rad_sections, sent.start_char)
+            category = section.category if section else None
+            if rules.skips(category) or not rules.gate(sent.text):
+                continue
+            hits = [r for r in recs if r["start"] < sent.end_char and sent.start_char < r["end"]]
+            conditional = any(bool(r.get("conditional")) for r in hits)
+            examples.append(Example(sentence_text(sent), category, bool(hits), conditional))
+    return examples
+
+
+def sentence_examples(rows: Iterable[dict[str, Any]]) -> list[Example]:
+    return [
+        Example(r["text"], "impression", bool(r["is_recommendation"]), bool(r.get("conditional")))
+        for r in rows
+    ]
+
+
+def training_examples(corpora: Path, extractor: Extractor) -> list[Example]:
+    """Gold dev sentences plus corpora/sentences/train.jsonl, in a fixed order."""
+    examples = gold_examples(_read_jsonl(corpora / "gold" / "dev.jsonl"), extractor)
+    sentences = corpora / "sentences" / "train.jsonl"
+    if sentences.is_file():
+        examples += sentence_examples(_read_jsonl(sentences))
+    return examples
+
+
+def fit_heads(
+    embeddings: np.ndarray, rule_features: np.ndarray, examples: list[Example], *, l2: float
+) -> dict[str, Head]:
+    y_rec = np.array([e.recommendation for e in examples], dtype=np.float64)
+    y_cond = np.array([e.conditional for e in examples], dtype=np.float64)
+    positives = y_rec == 1
+    dims = [f"e{i}" for i in range(embeddings.shape[1])]
+    heads = {}
+    for name, x, features in (
+        ("classifier", embeddings, dims),
+        ("combined", np.hstack([embeddings, rule_features]), dims + list(RULE_FEATURES)),
+    ):
+        w_rec, b_rec = fit_logistic(x, y_rec, l2=l2)
+        w_cond, b_cond = fit_logistic(x[positives], y_cond[positives], l2=l2)
+        heads[name] = Head(
+            weights={"recommendation": w_rec.tolist(), "conditional": w_cond.tolist()},
+            bias={"recommendation": b_rec, "conditional": b_cond},
+            features=features,
+        )
+    return heads
+
+
+@dataclass
+class TrainReport:
+    examples: int
+    positives: int
+    heads_path: Path
+    evaluation: dict[str, Scores]
+
+    def render(self) -> str:
+        lines = [
+            f"training sentences: {self.examples} ({self.positives} recommendations)",
+            f"heads written to {self.heads_path}",
+            "gold test split (never trained on):",
+            f"  {'system':<16} {'report P':>8} {'R':>6} {'F1':>6}"
+            f"   {'span P':>6} {'R':>6} {'F1':>6}",
+        ]
+        for name, s in self.evaluation.items():
+            r, sp = s.followup_report, s.recommendation_span
+            lines.append(
+                f"  {name:<16} {r['precision']:>8.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}"
+                f"   {sp['precision']:>6.3f} {sp['recall']:>6.3f} {sp['f1']:>6.3f}"
+                f"   conditional acc {s.conditional_accuracy:.3f}"
+            )
+        return "\n".join(lines)
+
+
+def train(
+    corpora: Path,
+    out: Path,
+    *,
+    model: str | None = None,
+    backend: Backend = "torch",
+    precision: Precision = "fp32",
+    l2: float = 1.0,
+) -> TrainReport:
+    """Fit both heads, write them to ``out``, and score three systems on the test split."""
+    rules_only = Extractor(config=PipelineConfig(classifier=False))
+    examples = training_examples(corpora, rules_only)
+    encoder = load_encoder(model, backend=backend, precision=precision)
+    embeddings = encoder.encode([e.text for e in examples])
+    rules = rules_only.nlp.get_pipe(RULES_COMPONENT)
+    assert isinstance(rules, RecommendationRulesComponent)
+    rule_x = np.array([rules.features(e.text, e.section) for e in examples], dtype=np.float64)
+    heads = fit_heads(embeddings.astype(np.float64), rule_x, examples, l2=l2)
+    folder = resolve_model(model)
+    meta = {
+        "version": VERSION,
+        "radfollow": __version__,
+        "encoder": folder.path.parent.name if folder.default else str(folder.path),
+        "encoder_sha256": folder.sha256,
+        "training_sentences": len(examples),
+        "positives": sum(e.recommendation for e in examples),
+        "l2": l2,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_heads(out, heads, meta)
+    test = _read_jsonl(corpora / "gold" / "test.jsonl")
+    evaluation = evaluate_systems(test, model=model, heads=out)
+    return TrainReport(len(examples), sum(e.recommendation for e in examples), out, evaluation)
+
+
+def evaluate_systems(
+    gold: list[dict[str, Any]], *, model: str | None = None, heads: Path | None = None
+) -> dict[str, Scores]:
+    """Rules only, classifier only and combined, scored on the same gold reports."""
+    systems = {
+        "rules-only": PipelineConfig(classifier=False),
+        "classifier-only": PipelineConfig(
+            head="classifier", model=Path(model) if model else None, heads=heads
+        ),
+        "combined": PipelineConfig(
+            head="combined", model=Path(model) if model else None, heads=heads
+        ),
+    }
+    results = {}
+    for name, config in systems.items():
+        extractor = Extractor(config=config)
+        texts = (ReportText(g["text"], g.get("indication")) for g in gold)
+        predictions = [
+            {"id": g["id"], **r.model_dump(mode="json"), "incidental_types": r.incidental_types}
+            for g, r in zip(gold, extractor.extract_many(texts), strict=True)
+        ]
+        results[name] = score(gold, predictions)
+    return results

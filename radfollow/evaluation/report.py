@@ -52,7 +52,8 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
+def predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
+    """Run the pipeline on gold texts; records in the same order, ids kept."""
     from radfollow.nlp.extract import Extractor, ReportText
 
     extractor = Extractor(config=config)
@@ -128,7 +129,7 @@ def evaluate_files(gold_path: Path, pred_path: Path | None, *, config: PipelineC
     gold = _read(gold_path)
     if not gold:
         raise EvaluationError("no gold reports", where=str(gold_path))
-    pred = _read(pred_path) if pred_path else _predict(gold, config)
+    pred = _read(pred_path) if pred_path else predict(gold, config)
     return score(gold, pred)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from radfollow import __version__
-from radfollow.evaluation.report import Scores, score
+from radfollow.evaluation.report import Scores, predict, score
 from radfollow.nlp.classifier.component import RULE_FEATURES, VERSION
 from radfollow.nlp.classifier.encoder import resolve_model
 from radfollow.nlp.classifier.head import Head, fit_logistic, save_heads
@@ -178,13 +178,4 @@ def evaluate_systems(
             head="combined", model=Path(model) if model else None, heads=heads
         ),
     }
-    results = {}
-    for name, config in systems.items():
-        extractor = Extractor(config=config)
-        texts = (ReportText(g["text"], g.get("indication")) for g in gold)
-        predictions = [
-            {"id": g["id"], **r.model_dump(mode="json"), "incidental_types": r.incidental_types}
-            for g, r in zip(gold, extractor.extract_many(texts), strict=True)
-        ]
-        results[name] = score(gold, predictions)
-    return results
+    return {name: score(gold, predict(gold, config)) for name, config in systems.items()}

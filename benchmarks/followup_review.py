@@ -43,10 +43,11 @@ def main() -> None:
         results = list(
             extractor.extract_many(ReportText(r["text"], r.get("indication")) for r in rows)
         )
-        for stratum in [*strata, "all"]:
+        for stratum in [*strata, "mtsamples", "openi", "all"]:
             prf = PRF()
             for label, result in zip(labels, results, strict=True):
-                if stratum in ("all", label["stratum"]):
+                corpus = label["id"].split("-", 1)[0]
+                if stratum in ("all", label["stratum"], corpus):
                     prf.add(
                         result.has_followup_recommendation, label["has_followup_recommendation"]
                     )

@@ -26,6 +26,7 @@ from rich.progress import (
 )
 
 from radfollow import __version__
+from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
 from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
 from radfollow.jobs import HL7Options, JobSummary, run_extract, run_process
@@ -38,6 +39,7 @@ app = typer.Typer(
     add_completion=False,
 )
 err_console = Console(stderr=True)
+app.add_typer(tracker_app, name="tracker")
 
 RulesDir = Annotated[
     Path | None,
@@ -112,7 +114,7 @@ def process(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Tracker database URL (accepted; the tracker lands later)."),
+        typer.Option("--db", help="Also store in the tracker (e.g. sqlite:///radfollow.db)."),
     ] = None,
     workers: Workers = 1,
     rules: RulesDir = None,
@@ -151,11 +153,14 @@ def process(
     try:
         with _progress("messages", None, progress and sys.stderr.isatty()) as tick:
             summary = run_process(
-                list(paths), out, config=config, workers=workers, options=options, tick=tick
+                list(paths), out, config=config, workers=workers, options=options, tick=tick, db=db
             )
     except (RadfollowError, OSError, ValueError) as err:
         raise _fail(str(err)) from err
     err_console.print(_summary_line(summary, "reports"), highlight=False)
+    if summary.tracker:
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.tracker.items()))
+        err_console.print(f"tracker: {counts}", highlight=False)
     if summary.rejected:
         err_console.print(f"rejected inputs listed in {out / 'errors.ndjson'}", highlight=False)
         raise typer.Exit(1)

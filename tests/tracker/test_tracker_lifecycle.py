@@ -10,7 +10,10 @@ from radfollow.errors import TrackerError
 from radfollow.tracker.queries import Filters, detail, stats, worklist
 from radfollow.tracker.review import CloseReason, close, reopen
 
-CHEST = "FINDINGS: 6 mm nodule in the right upper lobe.\nIMPRESSION: Recommend follow-up CT chest in {}."
+CHEST = (
+    "FINDINGS: 6 mm nodule in the right upper lobe.\n"
+    "IMPRESSION: Recommend follow-up CT chest in {}."
+)
 ADRENAL = "FINDINGS: Left adrenal nodule measuring 1.5 cm.\nIMPRESSION: Recommend adrenal MRI."
 CLEAR = "FINDINGS: Stable 6 mm nodule in the right upper lobe.\nIMPRESSION: Stable nodule."
 
@@ -27,7 +30,11 @@ def _rows(tracker, day: str, **filters):  # type: ignore[no-untyped-def]
 
 
 def test_issue_scenario(tracker, feed) -> None:  # type: ignore[no-untyped-def]
-    """CT chest 6-12 months, corrected to 3 months; CT abdomen with adrenal MRI; CT chest 3 months later."""
+    """The issue's sequence.
+
+    CT chest with a 6-12 month follow-up, corrected to 3 months; a CT abdomen
+    recommending adrenal MRI; a CT chest three months later; listed a year on.
+    """
     feed(
         CHEST.format("6-12 months"),
         when="2025-01-10",

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -29,8 +29,10 @@ from radfollow import __version__
 from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
 from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
-from radfollow.jobs import HL7Options, JobSummary, run_extract, run_process
-from radfollow.nlp.pipeline import PipelineConfig
+
+if TYPE_CHECKING:
+    from radfollow.jobs import JobSummary
+    from radfollow.nlp.pipeline import PipelineConfig
 
 app = typer.Typer(
     name="radfollow",
@@ -74,6 +76,8 @@ def _config(
 ) -> PipelineConfig:
     if backend not in ("auto", "onnx", "torch"):
         raise typer.BadParameter("--backend must be auto, onnx or torch")
+    from radfollow.nlp.pipeline import PipelineConfig  # spaCy loads only for NLP commands
+
     return PipelineConfig.model_validate(
         {
             "rules_dir": rules,
@@ -148,6 +152,8 @@ def process(
     kind: Literal["collection", "transaction"] = (
         "transaction" if bundle_type == "transaction" else "collection"
     )
+    from radfollow.jobs import HL7Options, run_process
+
     options = HL7Options(tuple(accession.split(",")), tz, kind)
     config = _config(rules, threshold, classifier, model, heads, backend)
     try:
@@ -183,6 +189,7 @@ def extract(
     if not input_path.is_file():
         raise typer.BadParameter(f"no such file: {input_path}")
     from radfollow.io.jsonl import count_lines
+    from radfollow.jobs import run_extract
 
     config = _config(rules, threshold, classifier, model, heads, backend)
     try:
@@ -289,3 +296,7 @@ def main_options(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

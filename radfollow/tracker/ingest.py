@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
 from radfollow.models import ExtractionResult, RadiologyReport
+from radfollow.models import Finding as FindingRecord
 from radfollow.tracker.matching import (
     SYSTEM,
     match_new_recommendations,
@@ -27,6 +28,7 @@ from radfollow.tracker.matching import (
 )
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.schema import (
+    PENDING,
     Finding,
     Message,
     Patient,
@@ -83,7 +85,7 @@ def _ingest_new(
         return IngestOutcome("duplicate", "same accession and result status already stored")
     if status == "P" and any(s.result_status in ("F", "C") for s in earlier):
         return IngestOutcome("ignored", "preliminary report after a final one")
-    study = _study(session, patient, report, policy)
+    study = _study(session, patient, report, report.observation_time, policy)
     outcome = IngestOutcome("stored", study_id=study.id)
     outcome.superseded = _supersede(session, earlier, study, status)
     recs = [] if status == "X" else _recommendations(session, study, result, policy)
@@ -114,8 +116,9 @@ def _patient(session: Session, report: RadiologyReport) -> Patient:
     return patient
 
 
-def _study(session: Session, patient: Patient, report: RadiologyReport, policy: Policy) -> Study:
-    assert report.observation_time is not None
+def _study(
+    session: Session, patient: Patient, report: RadiologyReport, observed: datetime, policy: Policy
+) -> Study:
     study = Study(
         patient_id=patient.id,
         accession=report.accession,
@@ -123,7 +126,7 @@ def _study(session: Session, patient: Patient, report: RadiologyReport, policy: 
         modality=report.modality,
         procedure=report.procedure.text,
         body_region=policy.study_region(report.procedure.text),
-        observed_at=report.observation_time,
+        observed_at=observed,
         result_status=report.result_status.value,
         report_text=report.text,
         source=report.source,
@@ -153,6 +156,7 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
         rec.state = "superseded"
         rec.superseded_by = study.id
         rec.superseded_at = study.observed_at
+        rec.refresh_resolved()
         session.add(
             ReviewAction(
                 recommendation_id=rec.id,
@@ -197,6 +201,7 @@ def _recommendations(
             end=rec.end,
             state="active",
             reported_at=study.observed_at,
+            resolved_at=PENDING,
             created_at=datetime.now(UTC),
         )
         row.study = study
@@ -216,10 +221,7 @@ def _recommendations(
     return recs
 
 
-def _finding(study: Study, f: object) -> Finding:
-    from radfollow.models import Finding as FindingModel
-
-    assert isinstance(f, FindingModel)
+def _finding(study: Study, f: FindingRecord) -> Finding:
     return Finding(
         study_id=study.id,
         local_id=f.id,

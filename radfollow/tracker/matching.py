@@ -49,6 +49,7 @@ def explain(rec: Recommendation, study: Study, policy: Policy) -> str | None:
 def record(session: Session, match: Match) -> None:
     rec, study = match.recommendation, match.study
     rec.completed_at = study.observed_at
+    rec.refresh_resolved()
     session.add(
         Completion(
             recommendation_id=rec.id,

@@ -51,14 +51,20 @@ class Policy:
         else:
             windows = self.rules.default_windows_months
             source, months = "default", windows.get(modality or "null", windows["null"])
-        start, end = due_window(observed_at, (float(months[0]), float(months[1])))  # type: ignore[misc]
-        return Window(start, end, source)
+        bounds = due_window(observed_at, (float(months[0]), float(months[1])))
+        if bounds is None:  # pragma: no cover - an interval was given
+            raise ValueError("no due window")
+        return Window(bounds[0], bounds[1], source)
 
     def study_region(self, procedure: str | None) -> str | None:
         if not procedure:
             return None
-        found = [(m.start(), region) for region, rx in self._regions if (m := rx.search(procedure))]
-        return min(found)[1] if found else None
+        found = [
+            (m.start(), -len(m.group()), region)
+            for region, rx in self._regions
+            if (m := rx.search(procedure))
+        ]
+        return min(found)[2] if found else None  # earliest, then longest match
 
     def modality_fulfils(self, recommended: str, study: str | None) -> bool:
         return study is not None and study in self.rules.fulfilled_by.get(recommended, [])

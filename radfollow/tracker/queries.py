@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from radfollow.tracker.schema import Completion, Patient, Recommendation, ReviewAction, Study
@@ -38,15 +38,7 @@ def _completed(as_of: datetime) -> ColumnElement[bool]:
 
 def _pending(as_of: datetime) -> ColumnElement[bool]:
     """Reported by ``as_of`` and neither closed, superseded nor completed then."""
-    return and_(
-        R.reported_at <= as_of,
-        or_(
-            R.state == "active",
-            and_(R.state == "closed", R.closed_at > as_of),
-            and_(R.state == "superseded", R.superseded_at > as_of),
-        ),
-        or_(R.completed_at.is_(None), R.completed_at > as_of),
-    )
+    return and_(R.reported_at <= as_of, R.resolved_at > as_of)
 
 
 def status_condition(status: str, as_of: datetime, grace: timedelta) -> ColumnElement[bool]:

@@ -35,6 +35,7 @@ def close(
     if rec.state == "closed":
         raise TrackerError(f"recommendation {rec_id} is already closed ({rec.closed_reason})")
     rec.state, rec.closed_reason, rec.closed_at = "closed", reason.value, at
+    rec.refresh_resolved()
     text = reason.value if not note else f"{reason.value}: {note}"
     session.add(
         ReviewAction(recommendation_id=rec.id, actor=by, action="closed", reason=text, at=at)
@@ -49,6 +50,7 @@ def reopen(
     if rec.state != "closed":
         raise TrackerError(f"recommendation {rec_id} is not closed")
     rec.state, rec.closed_reason, rec.closed_at = "active", None, None
+    rec.refresh_resolved()
     session.add(
         ReviewAction(recommendation_id=rec.id, actor=by, action="reopened", reason=note, at=at)
     )

@@ -29,6 +29,10 @@ class Base(DeclarativeBase):
     pass
 
 
+#: ``resolved_at`` of a recommendation that is still pending.
+PENDING = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored as UTC on every backend.
 
@@ -116,9 +120,11 @@ class Finding(Base):
 class Recommendation(Base):
     __tablename__ = "recommendations"
     __table_args__ = (
-        # Worklists: status is computed from state, completion and the due window.
-        Index("ix_recs_state_due_end", "state", "due_end"),
-        Index("ix_recs_state_due_start", "state", "due_start"),
+        # Worklists: "pending at as-of" is resolved_at > as_of, so open/due/overdue
+        # are ranges on (due_start | due_end, resolved_at), in due order.
+        Index("ix_recs_due_end_resolved", "due_end", "resolved_at"),
+        Index("ix_recs_due_start_resolved", "due_start", "resolved_at"),
+        Index("ix_recs_state", "state"),
         Index("ix_recs_completed_at", "completed_at"),
         Index("ix_recs_patient", "patient_id", "state"),
         Index("ix_recs_reported_at", "reported_at"),
@@ -151,9 +157,17 @@ class Recommendation(Base):
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("studies.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When it stopped being pending (closed, superseded or completed, the
+    #: earliest); PENDING while it is still pending.
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     study: Mapped[Study] = relationship(foreign_keys=[study_id])
     finding: Mapped[Finding | None] = relationship()
+
+    def refresh_resolved(self) -> None:
+        """Recompute ``resolved_at`` after closing, reopening, superseding or completing."""
+        times = [t for t in (self.closed_at, self.superseded_at, self.completed_at) if t]
+        self.resolved_at = min(times) if times else PENDING
 
 
 class Completion(Base):

@@ -112,6 +112,7 @@ def upgrade() -> None:
         sa.Column("superseded_by", sa.Integer(), nullable=True),
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["finding_id"],
@@ -134,10 +135,13 @@ def upgrade() -> None:
     with op.batch_alter_table("recommendations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recommendations_study_id"), ["study_id"], unique=False)
         batch_op.create_index("ix_recs_completed_at", ["completed_at"], unique=False)
+        batch_op.create_index("ix_recs_due_end_resolved", ["due_end", "resolved_at"], unique=False)
+        batch_op.create_index(
+            "ix_recs_due_start_resolved", ["due_start", "resolved_at"], unique=False
+        )
         batch_op.create_index("ix_recs_patient", ["patient_id", "state"], unique=False)
         batch_op.create_index("ix_recs_reported_at", ["reported_at"], unique=False)
-        batch_op.create_index("ix_recs_state_due_end", ["state", "due_end"], unique=False)
-        batch_op.create_index("ix_recs_state_due_start", ["state", "due_start"], unique=False)
+        batch_op.create_index("ix_recs_state", ["state"], unique=False)
 
     op.create_table(
         "completions",
@@ -183,10 +187,11 @@ def downgrade() -> None:
     op.drop_table("review_actions")
     op.drop_table("completions")
     with op.batch_alter_table("recommendations", schema=None) as batch_op:
-        batch_op.drop_index("ix_recs_state_due_start")
-        batch_op.drop_index("ix_recs_state_due_end")
+        batch_op.drop_index("ix_recs_state")
         batch_op.drop_index("ix_recs_reported_at")
         batch_op.drop_index("ix_recs_patient")
+        batch_op.drop_index("ix_recs_due_start_resolved")
+        batch_op.drop_index("ix_recs_due_end_resolved")
         batch_op.drop_index("ix_recs_completed_at")
         batch_op.drop_index(batch_op.f("ix_recommendations_study_id"))
 

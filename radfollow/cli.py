@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -26,10 +26,13 @@ from rich.progress import (
 )
 
 from radfollow import __version__
+from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
 from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
-from radfollow.jobs import HL7Options, JobSummary, run_extract, run_process
-from radfollow.nlp.pipeline import PipelineConfig
+
+if TYPE_CHECKING:
+    from radfollow.jobs import JobSummary
+    from radfollow.nlp.pipeline import PipelineConfig
 
 app = typer.Typer(
     name="radfollow",
@@ -38,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 err_console = Console(stderr=True)
+app.add_typer(tracker_app, name="tracker")
 
 RulesDir = Annotated[
     Path | None,
@@ -72,6 +76,8 @@ def _config(
 ) -> PipelineConfig:
     if backend not in ("auto", "onnx", "torch"):
         raise typer.BadParameter("--backend must be auto, onnx or torch")
+    from radfollow.nlp.pipeline import PipelineConfig  # spaCy loads only for NLP commands
+
     return PipelineConfig.model_validate(
         {
             "rules_dir": rules,
@@ -112,7 +118,7 @@ def process(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Tracker database URL (accepted; the tracker lands later)."),
+        typer.Option("--db", help="Also store in the tracker (e.g. sqlite:///radfollow.db)."),
     ] = None,
     workers: Workers = 1,
     rules: RulesDir = None,
@@ -146,16 +152,21 @@ def process(
     kind: Literal["collection", "transaction"] = (
         "transaction" if bundle_type == "transaction" else "collection"
     )
+    from radfollow.jobs import HL7Options, run_process
+
     options = HL7Options(tuple(accession.split(",")), tz, kind)
     config = _config(rules, threshold, classifier, model, heads, backend)
     try:
         with _progress("messages", None, progress and sys.stderr.isatty()) as tick:
             summary = run_process(
-                list(paths), out, config=config, workers=workers, options=options, tick=tick
+                list(paths), out, config=config, workers=workers, options=options, tick=tick, db=db
             )
     except (RadfollowError, OSError, ValueError) as err:
         raise _fail(str(err)) from err
     err_console.print(_summary_line(summary, "reports"), highlight=False)
+    if summary.tracker:
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.tracker.items()))
+        err_console.print(f"tracker: {counts}", highlight=False)
     if summary.rejected:
         err_console.print(f"rejected inputs listed in {out / 'errors.ndjson'}", highlight=False)
         raise typer.Exit(1)
@@ -178,6 +189,7 @@ def extract(
     if not input_path.is_file():
         raise typer.BadParameter(f"no such file: {input_path}")
     from radfollow.io.jsonl import count_lines
+    from radfollow.jobs import run_extract
 
     config = _config(rules, threshold, classifier, model, heads, backend)
     try:
@@ -284,3 +296,7 @@ def main_options(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -75,3 +75,9 @@ class ModelError(RadfollowError):
     """The classifier's encoder or head cannot be loaded or does not match its pin."""
 
     code = "RF600"
+
+
+class TrackerError(RadfollowError):
+    """The tracker database cannot be opened, or an action on it is invalid."""
+
+    code = "RF700"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from radfollow.errors import HL7Error, RadfollowError
 from radfollow.fhir import bundle_json
@@ -43,6 +43,7 @@ class JobSummary:
     findings: int = 0
     recommendations: int = 0
     errors: list[RejectedInput] = field(default_factory=list)
+    tracker: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -169,6 +170,35 @@ def report_record(report: RadiologyReport, result: ExtractionResult) -> OutputRe
     )
 
 
+def _open_tracker(db: str | None) -> Any:
+    if db is None:
+        return None
+    from radfollow.tracker.db import open_tracker
+
+    return open_tracker(db)
+
+
+def _track(
+    tracker: Any, report: RadiologyReport, result: ExtractionResult, summary: JobSummary
+) -> None:
+    """One transaction per report, so one bad report never loses the others."""
+    from radfollow.tracker.ingest import ingest
+
+    try:
+        with tracker.session() as session:
+            outcome = ingest(session, report, result, tracker.policy)
+    except RadfollowError as err:
+        summary.rejected += 1
+        summary.errors.append(
+            _rejected(report.source or "", report.position, report.control_id, err)
+        )
+        return
+    counts = summary.tracker
+    counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    counts["completed"] = counts.get("completed", 0) + len(outcome.completed)
+    counts["superseded"] = counts.get("superseded", 0) + outcome.superseded
+
+
 def run_process(
     paths: list[Path],
     out_dir: Path,
@@ -177,8 +207,9 @@ def run_process(
     workers: int = 1,
     options: HL7Options | None = None,
     tick: Tick = _noop,
+    db: str | None = None,
 ) -> JobSummary:
-    """HL7 files in; bundles.ndjson, records.jsonl and errors.ndjson out."""
+    """HL7 in; bundles.ndjson, records.jsonl, errors.ndjson out; the tracker too with ``db``."""
     options = options or HL7Options()
     summary = JobSummary()
     pending: deque[RadiologyReport] = deque()
@@ -188,6 +219,7 @@ def run_process(
             pending.append(report)
             yield ReportText(report.text, report.indication, report.procedure.text)
 
+    tracker = _open_tracker(db)
     with (
         atomic_writer(out_dir / "bundles.ndjson") as bundles,
         atomic_writer(out_dir / "records.jsonl") as records,
@@ -204,6 +236,8 @@ def run_process(
                 continue
             bundles.write(bundle + "\n")
             records.write(report_record(report, result).model_dump_json() + "\n")
+            if tracker is not None:
+                _track(tracker, report, result, summary)
             summary.processed += 1
             summary.findings += len(result.findings)
             summary.recommendations += len(result.recommendations)

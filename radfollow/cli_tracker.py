@@ -1,0 +1,257 @@
+"""``radfollow tracker ...``: worklists, detail, review actions and statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from radfollow.errors import RadfollowError
+from radfollow.io.atomic import atomic_writer
+from radfollow.tracker.db import DEFAULT_URL, Tracker, open_tracker
+from radfollow.tracker.queries import STATUSES, Filters, detail, stats, worklist
+from radfollow.tracker.review import CloseReason, close, reopen
+
+app = typer.Typer(help="Follow-up tracker for quality teams.", no_args_is_help=True)
+console = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+Db = Annotated[str, typer.Option("--db", help="Tracker database URL.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Compute statuses at this date (YYYY-MM-DD); default now."),
+]
+Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+
+
+def _date(value: str | None, *, end_of_day: bool = True) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)") from error
+    if len(value) == 10:
+        parsed = datetime.combine(parsed.date(), time.max if end_of_day else time.min)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _open(db: str) -> Tracker:
+    try:
+        return open_tracker(db)
+    except RadfollowError as error:
+        err.print(f"radfollow: error: {error}", markup=False, highlight=False)
+        raise typer.Exit(1) from error
+
+
+def _fail(error: RadfollowError) -> typer.Exit:
+    err.print(f"radfollow: error: {error}", markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[str]) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format must be table, csv or json")
+    data = [r.model_dump(mode="json") for r in rows]
+    if fmt == "table" and output is None:
+        table = Table(*columns, show_lines=False)
+        for item in data:
+            table.add_row(*[_cell(item.get(c)) for c in columns])
+        console.print(table)
+        return
+    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with atomic_writer(output, encoding="utf-8-sig" if fmt == "csv" else "utf-8") as handle:
+        handle.write(text)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "-".join(f"{v:g}" for v in value)
+    return str(value)
+
+
+def _csv(data: list[dict[str, Any]]) -> str:
+    """CSV a spreadsheet opens cleanly: header row, quoted text, ranges as "6-12"."""
+    buffer = io.StringIO()
+    if data:
+        writer = csv.DictWriter(buffer, fieldnames=list(data[0]), lineterminator="\r\n")
+        writer.writeheader()
+        for item in data:
+            writer.writerow({k: _cell(v) for k, v in item.items()})
+    return buffer.getvalue()
+
+
+@app.command("list")
+def list_command(
+    db: Db = DEFAULT_URL,
+    status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
+    as_of: AsOf = None,
+    modality: Annotated[str | None, typer.Option("--modality")] = None,
+    finding: Annotated[str | None, typer.Option("--finding", help="Finding type.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", help="Patient id.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    fmt: Format = "table",
+    output: Output = None,
+) -> None:
+    """Recommendations with their status, most urgent first."""
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
+    tracker = _open(db)
+    when = _date(as_of) or datetime.now(UTC)
+    filters = Filters(
+        status=status,
+        modality=modality,
+        finding_type=finding,
+        since=_date(since, end_of_day=False),
+        until=_date(until),
+        patient=patient,
+    )
+    with tracker.session() as session:
+        rows = worklist(session, filters, as_of=when, grace=tracker.policy.grace, limit=limit)
+    columns = [
+        "id",
+        "status",
+        "patient_id",
+        "accession",
+        "finding_type",
+        "modality",
+        "body_region",
+        "interval_months",
+        "due_start",
+        "due_end",
+        "completed_by",
+    ]
+    _emit(list(rows), fmt, output, columns)
+
+
+@app.command()
+def show(
+    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    db: Db = DEFAULT_URL,
+    as_of: AsOf = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """One recommendation: the report text around it, its finding, matching and audit trail."""
+    tracker = _open(db)
+    with tracker.session() as session:
+        found = detail(
+            session, rec_id, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
+        )
+    if found is None:
+        err.print(f"radfollow: error: no recommendation {rec_id}", highlight=False)
+        raise typer.Exit(1)
+    if fmt == "json":
+        typer.echo(found.model_dump_json(indent=2))
+        return
+    row = found.row
+    console.print(f"[bold]Recommendation {row.id}[/bold]  status: [bold]{row.status}[/bold]")
+    for label, value in [
+        ("patient", row.patient_id),
+        ("study", f"{row.accession} {row.procedure or ''} {row.study_date}"),
+        ("recommends", f"{row.modality or 'follow-up'} {row.body_region or ''}"),
+        ("interval", _cell(row.interval_months) or f"none ({row.window} window)"),
+        ("due", f"{row.due_start} to {row.due_end}"),
+        ("conditional", str(row.conditional)),
+        ("score", _cell(row.score)),
+        ("completed by", row.completed_by or ""),
+        ("matched because", found.completion_reason or ""),
+        ("closed", row.closed_reason or ""),
+    ]:
+        console.print(f"  {label:<16} {value}", highlight=False, markup=False)
+    if found.finding:
+        console.print(
+            f"  {'finding':<16} {json.dumps(found.finding)}", highlight=False, markup=False
+        )
+    console.print("\n[bold]Report text[/bold]")
+    console.print(found.context, highlight=False, markup=False)
+    console.print("\n[bold]Audit trail[/bold]")
+    for action in found.audit:
+        console.print(
+            f"  {action['at']}  {action['actor']:<12} {action['action']:<10} "
+            f"{action['reason'] or ''}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("close")
+def close_command(
+    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    reason: Annotated[CloseReason, typer.Option("--reason", help="Why it is closed.")],
+    by: Annotated[str, typer.Option("--by", help="Who closes it.")],
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Close a recommendation with a reason (recorded in the audit trail)."""
+    tracker = _open(db)
+    try:
+        with tracker.session() as session:
+            close(session, rec_id, reason=reason, by=by, at=datetime.now(UTC), note=note)
+    except RadfollowError as error:
+        raise _fail(error) from error
+    typer.echo(f"recommendation {rec_id} closed: {reason.value}")
+
+
+@app.command("reopen")
+def reopen_command(
+    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    by: Annotated[str, typer.Option("--by", help="Who reopens it.")],
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Reopen a closed recommendation."""
+    tracker = _open(db)
+    try:
+        with tracker.session() as session:
+            reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note)
+    except RadfollowError as error:
+        raise _fail(error) from error
+    typer.echo(f"recommendation {rec_id} reopened")
+
+
+@app.command("stats")
+def stats_command(
+    db: Db = DEFAULT_URL,
+    since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
+    as_of: AsOf = None,
+    fmt: Format = "table",
+    output: Output = None,
+) -> None:
+    """Recommendations, completion rate, overdue count and median days to completion."""
+    tracker = _open(db)
+    filters = Filters(since=_date(since, end_of_day=False), until=_date(until))
+    with tracker.session() as session:
+        rows = stats(
+            session, filters, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
+        )
+    columns = [
+        "group",
+        "value",
+        "recommendations",
+        "open",
+        "due",
+        "overdue",
+        "completed",
+        "closed",
+        "completion_rate",
+        "median_days_to_completion",
+    ]
+    _emit(list(rows), fmt, output, columns)

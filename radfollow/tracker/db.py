@@ -1,0 +1,87 @@
+"""Engines, sessions and migrations for the tracker database.
+
+``sqlite:///radfollow.db`` is the default: one file, WAL journal, foreign
+keys on. PostgreSQL by URL (``postgresql+psycopg://user:pass@host/db``).
+``open_tracker`` brings the schema to the latest Alembic revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from radfollow.errors import TrackerError
+
+DEFAULT_URL = "sqlite:///radfollow.db"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as err:
+        raise TrackerError(f"cannot use database URL: {err}") from err
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(str(resources.files("radfollow.tracker"))) / "migrations")
+    )
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except OperationalError as err:
+        raise TrackerError(f"cannot open the tracker database: {err.orig}") from err
+
+
+class Tracker:
+    """A migrated database and a session factory."""
+
+    def __init__(self, url: str = DEFAULT_URL, *, policy: str | None = None) -> None:
+        from radfollow.tracker.policy import Policy
+
+        self.url = url
+        self.engine = make_engine(url)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.policy = Policy(policy)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_tracker(url: str | None, *, policy: str | None = None) -> Tracker:
+    return Tracker(url or DEFAULT_URL, policy=policy)

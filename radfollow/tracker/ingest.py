@@ -1,0 +1,238 @@
+"""Store one report and its extraction in the tracker, in one transaction.
+
+Idempotent: a message already seen (same MSH-10 from the same sender), or the
+same accession and result status again, changes nothing. A corrected report
+(C) supersedes the accession's earlier recommendations; a final (F) replaces a
+preliminary (P); a cancelled one (X) supersedes without new ones; a
+preliminary after a final is recorded and ignored. Every new study is matched
+against the patient's open recommendations and every new recommendation
+against studies already stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from radfollow.errors import TrackerError
+from radfollow.models import ExtractionResult, RadiologyReport
+from radfollow.models import Finding as FindingRecord
+from radfollow.tracker.matching import (
+    SYSTEM,
+    match_new_recommendations,
+    match_new_study,
+    record,
+)
+from radfollow.tracker.policy import Policy
+from radfollow.tracker.schema import (
+    PENDING,
+    Finding,
+    Message,
+    Patient,
+    Recommendation,
+    ReviewAction,
+    Study,
+)
+
+
+@dataclass
+class IngestOutcome:
+    status: str  # stored | duplicate | ignored
+    reason: str = ""
+    study_id: int | None = None
+    created: int = 0
+    superseded: int = 0
+    completed: list[int] = field(default_factory=list)
+
+
+def ingest(
+    session: Session, report: RadiologyReport, result: ExtractionResult, policy: Policy
+) -> IngestOutcome:
+    facility = report.sending_facility or ""
+    seen = select(Message.id).where(
+        Message.sending_facility == facility, Message.control_id == report.control_id
+    )
+    if session.scalar(seen) is not None:
+        return IngestOutcome("duplicate", "message control id already ingested")
+    outcome = _ingest_new(session, report, result, policy)
+    session.add(
+        Message(
+            sending_facility=facility,
+            control_id=report.control_id,
+            outcome=outcome.status,
+            received_at=datetime.now(UTC),
+        )
+    )
+    return outcome
+
+
+def _ingest_new(
+    session: Session, report: RadiologyReport, result: ExtractionResult, policy: Policy
+) -> IngestOutcome:
+    if report.observation_time is None:
+        raise TrackerError("report has no observation time (OBR-7)", where=report.accession)
+    patient = _patient(session, report)
+    earlier = list(
+        session.scalars(
+            select(Study).where(Study.patient_id == patient.id, Study.accession == report.accession)
+        )
+    )
+    status = report.result_status.value
+    if any(_same_version(s, status, report.text) for s in earlier):
+        return IngestOutcome("duplicate", "same accession and result status already stored")
+    if status == "P" and any(s.result_status in ("F", "C") for s in earlier):
+        return IngestOutcome("ignored", "preliminary report after a final one")
+    study = _study(session, patient, report, report.observation_time, policy)
+    outcome = IngestOutcome("stored", study_id=study.id)
+    outcome.superseded = _supersede(session, earlier, study, status)
+    recs = [] if status == "X" else _recommendations(session, study, result, policy)
+    outcome.created = len(recs)
+    for match in match_new_study(session, study, policy) + match_new_recommendations(
+        session, recs, policy
+    ):
+        record(session, match)
+        outcome.completed.append(match.recommendation.id)
+    return outcome
+
+
+def _same_version(study: Study, status: str, text: str) -> bool:
+    """A resend: same status (and, for corrections, the same text)."""
+    return study.result_status == status and (status != "C" or study.report_text == text)
+
+
+def _patient(session: Session, report: RadiologyReport) -> Patient:
+    authority = report.patient.assigning_authority or ""
+    query = select(Patient).where(
+        Patient.identifier == report.patient.id, Patient.assigning_authority == authority
+    )
+    patient = session.scalar(query)
+    if patient is None:
+        patient = Patient(identifier=report.patient.id, assigning_authority=authority)
+        session.add(patient)
+        session.flush()
+    return patient
+
+
+def _study(
+    session: Session, patient: Patient, report: RadiologyReport, observed: datetime, policy: Policy
+) -> Study:
+    study = Study(
+        patient_id=patient.id,
+        accession=report.accession,
+        control_id=report.control_id,
+        modality=report.modality,
+        procedure=report.procedure.text,
+        body_region=policy.study_region(report.procedure.text),
+        observed_at=observed,
+        result_status=report.result_status.value,
+        report_text=report.text,
+        source=report.source,
+    )
+    session.add(study)
+    session.flush()
+    return study
+
+
+def _supersede(session: Session, earlier: list[Study], study: Study, status: str) -> int:
+    replaced = {
+        "C": {"P", "F", "C"},
+        "X": {"P", "F", "C"},
+        "F": {"P"},
+    }.get(status, set())
+    targets = [s.id for s in earlier if s.result_status in replaced]
+    if not targets:
+        return 0
+    recs = session.scalars(
+        select(Recommendation).where(
+            Recommendation.study_id.in_(targets), Recommendation.state == "active"
+        )
+    )
+    count = 0
+    why = {"C": "corrected report", "X": "cancelled report", "F": "final report"}[status]
+    for rec in recs:
+        rec.state = "superseded"
+        rec.superseded_by = study.id
+        rec.superseded_at = study.observed_at
+        rec.refresh_resolved()
+        session.add(
+            ReviewAction(
+                recommendation_id=rec.id,
+                actor=SYSTEM,
+                action="superseded",
+                reason=f"{why} {study.control_id}",
+                at=study.observed_at,
+            )
+        )
+        count += 1
+    return count
+
+
+def _recommendations(
+    session: Session, study: Study, result: ExtractionResult, policy: Policy
+) -> list[Recommendation]:
+    findings = {f.id: _finding(study, f) for f in result.findings}
+    session.add_all(findings.values())
+    session.flush()
+    recs = []
+    for rec in result.recommendations:
+        finding = findings.get(rec.finding_id) if rec.finding_id else None
+        modality = rec.modality.value if rec.modality else None
+        window = policy.window(study.observed_at, rec.interval_months, modality)
+        row = Recommendation(
+            study_id=study.id,
+            patient_id=study.patient_id,
+            finding_id=finding.id if finding else None,
+            local_id=rec.id,
+            finding_type=finding.type if finding else None,
+            modality=modality,
+            body_region=rec.body_region,
+            interval_min=rec.interval_months[0] if rec.interval_months else None,
+            interval_max=rec.interval_months[1] if rec.interval_months else None,
+            window_source=window.source,
+            due_start=window.start,
+            due_end=window.end,
+            conditional=rec.conditional,
+            score=rec.score,
+            evidence=rec.text,
+            start=rec.start,
+            end=rec.end,
+            state="active",
+            reported_at=study.observed_at,
+            resolved_at=PENDING,
+            created_at=datetime.now(UTC),
+        )
+        row.study = study
+        recs.append(row)
+    session.add_all(recs)
+    session.flush()
+    session.add_all(
+        ReviewAction(
+            recommendation_id=r.id,
+            actor=SYSTEM,
+            action="created",
+            reason=f"report {study.control_id}",
+            at=study.observed_at,
+        )
+        for r in recs
+    )
+    return recs
+
+
+def _finding(study: Study, f: FindingRecord) -> Finding:
+    return Finding(
+        study_id=study.id,
+        local_id=f.id,
+        type=f.type.value,
+        text=f.text,
+        start=f.start,
+        end=f.end,
+        assertion=f.assertion.value,
+        benign=f.benign,
+        incidental=f.incidental,
+        size_mm=f.size_mm,
+        laterality=f.laterality.value if f.laterality else None,
+        location=f.location,
+    )

@@ -1,0 +1,112 @@
+"""Match recommendations to later studies of the same patient, with a stated reason.
+
+A later study fulfils a recommendation when its modality is one that fulfils
+the recommended modality (``fulfilled_by`` in rules/tracker.json) and its body
+region covers the recommended one. A recommendation without a modality or
+region ("follow-up imaging in 6 months") takes those of its own study.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from radfollow.tracker.policy import Policy
+from radfollow.tracker.schema import Completion, Recommendation, ReviewAction, Study
+
+SYSTEM = "radfollow"
+
+
+@dataclass(frozen=True)
+class Match:
+    recommendation: Recommendation
+    study: Study
+    reason: str
+
+
+def explain(rec: Recommendation, study: Study, policy: Policy) -> str | None:
+    """Why ``study`` fulfils ``rec``, or None when it does not."""
+    own = rec.study
+    modality = rec.modality or own.modality
+    region = rec.body_region or own.body_region
+    if study.observed_at <= own.observed_at or study.result_status == "X":
+        return None
+    if modality is None or not policy.modality_fulfils(modality, study.modality):
+        return None
+    if not policy.region_covers(study.body_region, region):
+        return None
+    wanted = f"{modality} {region}" if region else modality
+    covered = "" if region is None else f"; region {study.body_region} covers {region}"
+    return (
+        f"{study.procedure or study.modality} (accession {study.accession}, "
+        f"{study.observed_at.date().isoformat()}) fulfils {wanted}: modality "
+        f"{study.modality} fulfils {modality}{covered}"
+    )
+
+
+def record(session: Session, match: Match) -> None:
+    rec, study = match.recommendation, match.study
+    rec.completed_at = study.observed_at
+    rec.refresh_resolved()
+    session.add(
+        Completion(
+            recommendation_id=rec.id,
+            study_id=study.id,
+            reason=match.reason,
+            matched_at=study.observed_at,
+        )
+    )
+    session.add(
+        ReviewAction(
+            recommendation_id=rec.id,
+            actor=SYSTEM,
+            action="completed",
+            reason=match.reason,
+            at=study.observed_at,
+        )
+    )
+
+
+def open_recommendations(session: Session, patient_id: int) -> list[Recommendation]:
+    query = select(Recommendation).where(
+        Recommendation.patient_id == patient_id,
+        Recommendation.state == "active",
+        Recommendation.completed_at.is_(None),
+    )
+    return list(session.scalars(query))
+
+
+def match_new_study(session: Session, study: Study, policy: Policy) -> list[Match]:
+    """Earlier open recommendations of the patient that ``study`` fulfils."""
+    matches = []
+    for rec in open_recommendations(session, study.patient_id):
+        reason = explain(rec, study, policy)
+        if reason is not None:
+            matches.append(Match(rec, study, reason))
+    return matches
+
+
+def match_new_recommendations(
+    session: Session, recs: list[Recommendation], policy: Policy
+) -> list[Match]:
+    """Studies already stored (arrived out of order) that fulfil new recommendations."""
+    if not recs:
+        return []
+    own = recs[0].study
+    later = list(
+        session.scalars(
+            select(Study)
+            .where(Study.patient_id == own.patient_id, Study.observed_at > own.observed_at)
+            .order_by(Study.observed_at)
+        )
+    )
+    matches = []
+    for rec in recs:
+        for study in later:
+            reason = explain(rec, study, policy)
+            if reason is not None:
+                matches.append(Match(rec, study, reason))
+                break
+    return matches

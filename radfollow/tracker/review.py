@@ -1,0 +1,57 @@
+"""Reviewer actions: close a recommendation with a reason, or reopen it. Both are audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from radfollow.errors import TrackerError
+from radfollow.tracker.schema import Recommendation, ReviewAction
+
+
+class CloseReason(StrEnum):
+    DONE_ELSEWHERE = "done elsewhere"
+    NOT_INDICATED = "not indicated"
+    PATIENT_DECLINED = "patient declined"
+    DECEASED = "deceased"
+    LOST_TO_FOLLOW_UP = "lost to follow-up"
+
+
+def _get(session: Session, rec_id: int) -> Recommendation:
+    rec = session.get(Recommendation, rec_id)
+    if rec is None:
+        raise TrackerError(f"no recommendation {rec_id}")
+    return rec
+
+
+def close(
+    session: Session, rec_id: int, *, reason: CloseReason, by: str, at: datetime, note: str | None
+) -> Recommendation:
+    rec = _get(session, rec_id)
+    if rec.state == "superseded":
+        raise TrackerError(f"recommendation {rec_id} was superseded by a corrected report")
+    if rec.state == "closed":
+        raise TrackerError(f"recommendation {rec_id} is already closed ({rec.closed_reason})")
+    rec.state, rec.closed_reason, rec.closed_at = "closed", reason.value, at
+    rec.refresh_resolved()
+    text = reason.value if not note else f"{reason.value}: {note}"
+    session.add(
+        ReviewAction(recommendation_id=rec.id, actor=by, action="closed", reason=text, at=at)
+    )
+    return rec
+
+
+def reopen(
+    session: Session, rec_id: int, *, by: str, at: datetime, note: str | None
+) -> Recommendation:
+    rec = _get(session, rec_id)
+    if rec.state != "closed":
+        raise TrackerError(f"recommendation {rec_id} is not closed")
+    rec.state, rec.closed_reason, rec.closed_at = "active", None, None
+    rec.refresh_resolved()
+    session.add(
+        ReviewAction(recommendation_id=rec.id, actor=by, action="reopened", reason=note, at=at)
+    )
+    return rec

@@ -1,0 +1,197 @@
+"""Tracker tables (SQLAlchemy 2). Changes go through Alembic migrations.
+
+Times are stored as timezone-aware UTC. ``review_actions`` is append-only:
+the library never updates or deletes its rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+#: ``resolved_at`` of a recommendation that is still pending.
+PENDING = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC on every backend.
+
+    SQLite keeps no offset: values go in as naive UTC and come back tagged UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the tracker; use timezone-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("identifier", "assigning_authority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64))
+    assigning_authority: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Message(Base):
+    """Every message ingested, for idempotency (same MSH-10 from the same sender)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("sending_facility", "control_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sending_facility: Mapped[str] = mapped_column(String(64), default="")
+    control_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Study(Base):
+    __tablename__ = "studies"
+    __table_args__ = (
+        Index("ix_studies_patient_time", "patient_id", "observed_at"),
+        Index("ix_studies_accession", "accession"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    accession: Mapped[str] = mapped_column(String(64))
+    control_id: Mapped[str] = mapped_column(String(64))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    procedure: Mapped[str | None] = mapped_column(String(255))
+    body_region: Mapped[str | None] = mapped_column(String(64))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    result_status: Mapped[str] = mapped_column(String(1))
+    report_text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(512))
+    patient: Mapped[Patient] = relationship()
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    assertion: Mapped[str] = mapped_column(String(16))
+    benign: Mapped[bool] = mapped_column(Boolean)
+    incidental: Mapped[bool] = mapped_column(Boolean)
+    size_mm: Mapped[list[float] | None] = mapped_column(JSON)
+    laterality: Mapped[str | None] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(String(64))
+
+
+class Recommendation(Base):
+    __tablename__ = "recommendations"
+    __table_args__ = (
+        # Worklists: "pending at as-of" is resolved_at > as_of, so open/due/overdue
+        # are ranges on (due_start | due_end, resolved_at), in due order.
+        Index("ix_recs_due_end_resolved", "due_end", "resolved_at"),
+        Index("ix_recs_due_start_resolved", "due_start", "resolved_at"),
+        Index("ix_recs_state", "state"),
+        Index("ix_recs_completed_at", "completed_at"),
+        Index("ix_recs_patient", "patient_id", "state"),
+        Index("ix_recs_reported_at", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"))
+    local_id: Mapped[str] = mapped_column(String(16))
+    finding_type: Mapped[str | None] = mapped_column(String(32))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    body_region: Mapped[str | None] = mapped_column(String(64))
+    interval_min: Mapped[float | None] = mapped_column(Float)
+    interval_max: Mapped[float | None] = mapped_column(Float)
+    window_source: Mapped[str] = mapped_column(String(16))
+    due_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    conditional: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    #: active | superseded | closed. The status (open, due, overdue, completed,
+    #: closed, superseded) is computed against an as-of date from these times.
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("studies.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When it stopped being pending (closed, superseded or completed, the
+    #: earliest); PENDING while it is still pending.
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    study: Mapped[Study] = relationship(foreign_keys=[study_id])
+    finding: Mapped[Finding | None] = relationship()
+
+    def refresh_resolved(self) -> None:
+        """Recompute ``resolved_at`` after closing, reopening, superseding or completing."""
+        times = [t for t in (self.closed_at, self.superseded_at, self.completed_at) if t]
+        self.resolved_at = min(times) if times else PENDING
+
+
+class Completion(Base):
+    """A later study that fulfils a recommendation, and why it matched."""
+
+    __tablename__ = "completions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), unique=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    study: Mapped[Study] = relationship()
+
+
+class ReviewAction(Base):
+    """Append-only audit trail: who did what to a recommendation, when, why."""
+
+    __tablename__ = "review_actions"
+    __table_args__ = (Index("ix_actions_rec", "recommendation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -86,7 +86,7 @@ def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: ob
     from radfollow.listener.worker import recover, start_workers
 
     assert isinstance(config, ListenerConfig)
-    tracker = open_tracker(db)
+    tracker = open_tracker(db, durable=True)
     recovered = recover(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)

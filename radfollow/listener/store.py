@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select
 
 from radfollow.listener.inspect import Verdict
 from radfollow.tracker.db import Tracker
@@ -73,61 +72,65 @@ class InboxWriter:
             await asyncio.sleep(0.01)
 
     def _commit(self, batch: list[Incoming]) -> list[str]:
+        """One transaction for the batch: Core inserts, one duplicate lookup."""
         now = datetime.now(UTC)
+        keys = {
+            (i.verdict.header.sending_facility, i.verdict.header.control_id)
+            for i in batch
+            if i.verdict is not None and i.verdict.header is not None
+        }
         statuses: list[str] = []
-        with self.tracker.session() as session:
-            seen: set[tuple[str, str]] = set()
+        inbox_rows: list[dict[str, object]] = []
+        dead_rows: list[dict[str, object]] = []
+        with self.tracker.engine.begin() as conn:
+            seen = _existing(conn, keys)
             for item in batch:
-                statuses.append(self._add(session, item, now, seen))
+                status, row = _row(item, now, seen)
+                statuses.append(status)
+                (dead_rows if status == "dead" else inbox_rows).append(row)
+            if inbox_rows:
+                conn.execute(insert(InboxMessage), inbox_rows)
+            if dead_rows:
+                conn.execute(insert(DeadLetter), dead_rows)
         return statuses
 
-    def _add(
-        self, session: Session, item: Incoming, now: datetime, seen: set[tuple[str, str]]
-    ) -> str:
-        verdict = item.verdict
-        if verdict is None or verdict.kind in ("reject", "unreadable"):
-            header = verdict.header if verdict else None
-            session.add(
-                DeadLetter(
-                    received_at=now,
-                    peer=item.peer,
-                    raw=item.raw,
-                    size=len(item.raw),
-                    control_id=header.control_id if header else None,
-                    reason=item.reason or (verdict.reason if verdict else ""),
-                )
-            )
-            return "dead"
-        header = verdict.header
-        assert header is not None
-        key = (header.sending_facility, header.control_id)
-        status = _STATUS[verdict.kind]
-        if key in seen or _already(session, key):
-            status = "duplicate"
-        seen.add(key)
-        session.add(
-            InboxMessage(
-                received_at=now,
-                peer=item.peer,
-                sending_facility=header.sending_facility,
-                control_id=header.control_id,
-                message_type=f"{header.message_type}^{header.trigger}".strip("^"),
-                raw=item.raw,
-                status=status,
-                error=verdict.reason or None,
-            )
-        )
-        return status
 
-
-def _already(session: Session, key: tuple[str, str]) -> bool:
-    query = (
-        select(InboxMessage.id)
-        .where(
-            InboxMessage.sending_facility == key[0],
-            InboxMessage.control_id == key[1],
-            InboxMessage.status != "duplicate",
-        )
-        .limit(1)
+def _existing(conn: Connection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not keys:
+        return set()
+    query = select(InboxMessage.sending_facility, InboxMessage.control_id).where(
+        InboxMessage.control_id.in_({control for _, control in keys}),
+        InboxMessage.status != "duplicate",
     )
-    return session.scalar(query) is not None
+    return {(facility, control) for facility, control in conn.execute(query)} & keys
+
+
+def _row(
+    item: Incoming, now: datetime, seen: set[tuple[str, str]]
+) -> tuple[str, dict[str, object]]:
+    verdict = item.verdict
+    if verdict is None or verdict.kind in ("reject", "unreadable") or verdict.header is None:
+        header = verdict.header if verdict else None
+        return "dead", {
+            "received_at": now,
+            "peer": item.peer,
+            "raw": item.raw,
+            "size": len(item.raw),
+            "control_id": header.control_id if header else None,
+            "reason": item.reason or (verdict.reason if verdict else ""),
+        }
+    header = verdict.header
+    key = (header.sending_facility, header.control_id)
+    status = "duplicate" if key in seen else _STATUS[verdict.kind]
+    seen.add(key)
+    return status, {
+        "received_at": now,
+        "peer": item.peer,
+        "sending_facility": header.sending_facility,
+        "control_id": header.control_id,
+        "message_type": f"{header.message_type}^{header.trigger}".strip("^"),
+        "raw": item.raw,
+        "status": status,
+        "attempts": 0,
+        "error": verdict.reason or None,
+    }

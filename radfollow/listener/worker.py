@@ -10,6 +10,7 @@ On start, rows left ``processing`` by a dead process go back to ``pending``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -116,6 +117,9 @@ def run_worker(
 ) -> None:
     """Worker process main loop; returns when ``stop`` is set and no row is in hand."""
     os.environ.setdefault("RADFOLLOW_THREADS", "1")
+    # Receiving and ACKing must not wait for the NLP: workers yield the CPU to it.
+    with contextlib.suppress(OSError):
+        os.nice(10)
     tracker = Tracker(db_url)
     processor = Processor(tracker, Path(out) if out else None, config)
     parent = os.getppid()

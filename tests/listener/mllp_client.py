@@ -55,7 +55,9 @@ def ack_code(ack: bytes) -> str:
 class Listener:
     """``radfollow listen`` in a child process on a free port."""
 
-    def __init__(self, db: str, out: Path, *args: str, workers: int = 1) -> None:
+    def __init__(
+        self, db: str, out: Path, *args: str, workers: int = 1, classifier: bool = False
+    ) -> None:
         command = [
             sys.executable,
             "-m",
@@ -69,7 +71,7 @@ class Listener:
             str(out),
             "--workers",
             str(workers),
-            "--no-classifier",
+            "--classifier" if classifier else "--no-classifier",
             *args,
         ]
         self.proc = subprocess.Popen(

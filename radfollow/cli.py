@@ -26,6 +26,8 @@ from rich.progress import (
 )
 
 from radfollow import __version__
+from radfollow.cli_listen import app as listen_app
+from radfollow.cli_listen import replay as replay_command
 from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
 from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
@@ -42,6 +44,8 @@ app = typer.Typer(
 )
 err_console = Console(stderr=True)
 app.add_typer(tracker_app, name="tracker")
+app.add_typer(listen_app, name="listen")
+app.command("replay")(replay_command)
 
 RulesDir = Annotated[
     Path | None,

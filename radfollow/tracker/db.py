@@ -22,22 +22,28 @@ from radfollow.errors import TrackerError
 DEFAULT_URL = "sqlite:///radfollow.db"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def apply(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return apply
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, durable: bool = False) -> Engine:
+    """``durable``: every commit is flushed to disk (SQLite synchronous=FULL), for the
+    listener's inbox, where a commit stands for an ACK. Otherwise WAL with NORMAL
+    (a commit survives a crash of the process, not always a power loss)."""
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except (ArgumentError, ImportError) as err:
         raise TrackerError(f"cannot use database URL: {err}") from err
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas("FULL" if durable else "NORMAL"))
     return engine
 
 
@@ -64,11 +70,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 class Tracker:
     """A migrated database and a session factory."""
 
-    def __init__(self, url: str = DEFAULT_URL, *, policy: str | None = None) -> None:
+    def __init__(
+        self, url: str = DEFAULT_URL, *, policy: str | None = None, durable: bool = False
+    ) -> None:
         from radfollow.tracker.policy import Policy
 
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, durable=durable)
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.policy = Policy(policy)
@@ -83,5 +91,5 @@ class Tracker:
         self.engine.dispose()
 
 
-def open_tracker(url: str | None, *, policy: str | None = None) -> Tracker:
-    return Tracker(url or DEFAULT_URL, policy=policy)
+def open_tracker(url: str | None, *, policy: str | None = None, durable: bool = False) -> Tracker:
+    return Tracker(url or DEFAULT_URL, policy=policy, durable=durable)

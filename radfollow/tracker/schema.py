@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -195,3 +196,45 @@ class ReviewAction(Base):
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboxMessage(Base):
+    """A received message, stored (committed) before it is acknowledged.
+
+    status: pending -> processing -> done; ignored (not ORU, by policy);
+    unusable (parsed but no report, ACKed AE); duplicate (same sender and
+    MSH-10 as an earlier message); failed (processing raised, see error).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index("ix_inbox_status", "status", "id"),
+        Index("ix_inbox_sender_control", "sending_facility", "control_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    peer: Mapped[str] = mapped_column(String(64))
+    sending_facility: Mapped[str] = mapped_column(String(64), default="")
+    control_id: Mapped[str] = mapped_column(String(64))
+    message_type: Mapped[str] = mapped_column(String(16))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeadLetter(Base):
+    """Bytes that could not be stored as a message (no readable MSH, unparseable, too large)."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    peer: Mapped[str] = mapped_column(String(64))
+    control_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

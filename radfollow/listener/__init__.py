@@ -1,0 +1,1 @@
+"""HL7 feed listener: a durable MLLP server (docs/listener.md)."""

@@ -1,0 +1,103 @@
+"""``radfollow listen status`` and ``radfollow replay``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+
+from radfollow.listener.inspect import inspect
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import DeadLetter, InboxMessage
+
+
+class InboxStatus(BaseModel):
+    by_status: dict[str, int]
+    depth: int
+    processed_last_minute: int
+    processed_per_second: float
+    oldest_pending_seconds: float | None
+    failed: int
+    dead_letters: int
+
+
+def inbox_status(tracker: Tracker) -> InboxStatus:
+    now = datetime.now(UTC)
+    with tracker.session() as session:
+        counts: dict[str, int] = {
+            status: count
+            for status, count in session.execute(
+                select(InboxMessage.status, func.count()).group_by(InboxMessage.status)
+            )
+        }
+        recent = (
+            session.scalar(
+                select(func.count()).where(
+                    InboxMessage.status == "done",
+                    InboxMessage.processed_at >= now - timedelta(minutes=1),
+                )
+            )
+            or 0
+        )
+        oldest = session.scalar(
+            select(func.min(InboxMessage.received_at)).where(
+                InboxMessage.status.in_(("pending", "processing"))
+            )
+        )
+        dead = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+    depth = counts.get("pending", 0) + counts.get("processing", 0)
+    return InboxStatus(
+        by_status=counts,
+        depth=depth,
+        processed_last_minute=recent,
+        processed_per_second=round(recent / 60, 2),
+        oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
+        failed=counts.get("failed", 0),
+        dead_letters=dead,
+    )
+
+
+class ReplayResult(BaseModel):
+    requeued: int = 0
+    dead_letters_stored: int = 0
+    dead_letters_still_bad: int = 0
+
+
+def replay(
+    tracker: Tracker, *, statuses: list[str], dead_letters: bool, since: datetime | None
+) -> ReplayResult:
+    """Put inbox rows back to pending; store dead letters that now pass inspection."""
+    result = ReplayResult()
+    with tracker.session() as session:
+        if statuses:
+            query = update(InboxMessage).where(InboxMessage.status.in_(statuses))
+            if since:
+                query = query.where(InboxMessage.received_at >= since)
+            done = session.execute(query.values(status="pending", error=None, processed_at=None))
+            result.requeued = int(getattr(done, "rowcount", 0) or 0)
+        if dead_letters:
+            letters = select(DeadLetter).where(DeadLetter.replayed_at.is_(None))
+            if since:
+                letters = letters.where(DeadLetter.received_at >= since)
+            for letter in session.scalars(letters):
+                verdict = inspect(letter.raw)
+                if verdict.kind not in ("store", "ignore", "unusable") or verdict.header is None:
+                    result.dead_letters_still_bad += 1
+                    continue
+                header = verdict.header
+                session.add(
+                    InboxMessage(
+                        received_at=letter.received_at,
+                        peer=letter.peer,
+                        sending_facility=header.sending_facility,
+                        control_id=header.control_id,
+                        message_type=f"{header.message_type}^{header.trigger}".strip("^"),
+                        raw=letter.raw,
+                        status={"store": "pending"}.get(verdict.kind, verdict.kind),
+                        error=verdict.reason or None,
+                    )
+                )
+                letter.replayed_at = datetime.now(UTC)
+                result.dead_letters_stored += 1
+    return result

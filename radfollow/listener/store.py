@@ -1,0 +1,136 @@
+"""Durable storage of received messages, with group commit.
+
+Connections hand messages to one writer task; it commits whatever has queued
+up (up to ``max_batch``) in one transaction, in a worker thread, and only
+then releases the waiting connections to send their ACKs. Every ACKed message
+is committed; many messages share one fsync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, insert, select
+
+from radfollow.listener.inspect import Verdict
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import DeadLetter, InboxMessage
+
+log = logging.getLogger(__name__)
+
+_STATUS = {"store": "pending", "ignore": "ignored", "unusable": "unusable"}
+
+
+@dataclass
+class Incoming:
+    raw: bytes
+    peer: str
+    verdict: Verdict | None  # None: an oversized message (dead letter only)
+    reason: str = ""
+    future: asyncio.Future[str] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class InboxWriter:
+    def __init__(self, tracker: Tracker, *, max_batch: int = 256) -> None:
+        self.tracker = tracker
+        self.max_batch = max_batch
+        self.queue: asyncio.Queue[Incoming] = asyncio.Queue()
+        self.commit_seconds: list[float] = []
+
+    async def store(self, item: Incoming) -> str:
+        """Queue ``item``; return its stored status once committed (raises if it was not)."""
+        await self.queue.put(item)
+        return await item.future
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < self.max_batch and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                started = time.perf_counter()
+                statuses = await asyncio.to_thread(self._commit, batch)
+                self.commit_seconds.append(time.perf_counter() - started)
+            except Exception as err:  # the database is down or full: answer AR
+                log.error("inbox commit failed for %d messages: %s", len(batch), type(err).__name__)
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(err)
+                continue
+            for item, status in zip(batch, statuses, strict=True):
+                if not item.future.done():
+                    item.future.set_result(status)
+
+    async def drain(self) -> None:
+        while not self.queue.empty():
+            await asyncio.sleep(0.01)
+
+    def _commit(self, batch: list[Incoming]) -> list[str]:
+        """One transaction for the batch: Core inserts, one duplicate lookup."""
+        now = datetime.now(UTC)
+        keys = {
+            (i.verdict.header.sending_facility, i.verdict.header.control_id)
+            for i in batch
+            if i.verdict is not None and i.verdict.header is not None
+        }
+        statuses: list[str] = []
+        inbox_rows: list[dict[str, object]] = []
+        dead_rows: list[dict[str, object]] = []
+        with self.tracker.engine.begin() as conn:
+            seen = _existing(conn, keys)
+            for item in batch:
+                status, row = _row(item, now, seen)
+                statuses.append(status)
+                (dead_rows if status == "dead" else inbox_rows).append(row)
+            if inbox_rows:
+                conn.execute(insert(InboxMessage), inbox_rows)
+            if dead_rows:
+                conn.execute(insert(DeadLetter), dead_rows)
+        return statuses
+
+
+def _existing(conn: Connection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    if not keys:
+        return set()
+    query = select(InboxMessage.sending_facility, InboxMessage.control_id).where(
+        InboxMessage.control_id.in_({control for _, control in keys}),
+        InboxMessage.status != "duplicate",
+    )
+    return {(facility, control) for facility, control in conn.execute(query)} & keys
+
+
+def _row(
+    item: Incoming, now: datetime, seen: set[tuple[str, str]]
+) -> tuple[str, dict[str, object]]:
+    verdict = item.verdict
+    if verdict is None or verdict.kind in ("reject", "unreadable") or verdict.header is None:
+        header = verdict.header if verdict else None
+        return "dead", {
+            "received_at": now,
+            "peer": item.peer,
+            "raw": item.raw,
+            "size": len(item.raw),
+            "control_id": header.control_id if header else None,
+            "reason": item.reason or (verdict.reason if verdict else ""),
+        }
+    header = verdict.header
+    key = (header.sending_facility, header.control_id)
+    status = "duplicate" if key in seen else _STATUS[verdict.kind]
+    seen.add(key)
+    return status, {
+        "received_at": now,
+        "peer": item.peer,
+        "sending_facility": header.sending_facility,
+        "control_id": header.control_id,
+        "message_type": f"{header.message_type}^{header.trigger}".strip("^"),
+        "raw": item.raw,
+        "status": status,
+        "attempts": 0,
+        "error": verdict.reason or None,
+    }

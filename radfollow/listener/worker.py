@@ -1,0 +1,172 @@
+"""Processing workers: inbox rows -> NLP -> FHIR Bundles and the tracker.
+
+Each worker claims pending rows, runs the pipeline and, in ONE transaction,
+writes the tracker and marks the row done: a worker killed half way leaves the
+row to be processed again, never twice in the tracker. Bundles are appended to
+the day's NDJSON file (``bundles-YYYYMMDD.ndjson``) and flushed before that
+commit, so a crash can repeat a Bundle line, never lose one.
+On start, rows left ``processing`` by a dead process go back to ``pending``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from radfollow.errors import RadfollowError
+from radfollow.hl7 import parse_message
+from radfollow.hl7.framing import RawMessage
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import InboxMessage
+
+log = logging.getLogger("radfollow.listener.worker")
+
+
+def recover(tracker: Tracker) -> int:
+    """Rows claimed by a process that died go back to pending."""
+    with tracker.session() as session:
+        result = session.execute(
+            update(InboxMessage).where(InboxMessage.status == "processing").values(status="pending")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim(tracker: Tracker, batch: int) -> list[int]:
+    with tracker.session() as session:
+        query = (
+            select(InboxMessage.id)
+            .where(InboxMessage.status == "pending")
+            .order_by(InboxMessage.id)
+            .limit(batch)
+        )
+        if tracker.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_(ids), InboxMessage.status == "pending")
+                .values(status="processing", attempts=InboxMessage.attempts + 1)
+            )
+        return ids
+
+
+class Processor:
+    def __init__(self, tracker: Tracker, out: Path | None, config: Any) -> None:
+        from radfollow.nlp.extract import Extractor
+
+        self.tracker = tracker
+        self.out = out
+        self.extractor = Extractor(config=config)
+
+    def process(self, row_id: int) -> str:
+        from radfollow.fhir import bundle_json
+        from radfollow.nlp.extract import ReportText
+        from radfollow.tracker.ingest import ingest
+
+        try:
+            with self.tracker.session() as session:  # tracker writes and "done": one commit
+                row = session.get(InboxMessage, row_id)
+                if row is None or row.status != "processing":
+                    return "skipped"
+                reports = parse_message(RawMessage(f"inbox:{row.id}", 1, row.raw))
+                texts = [ReportText(r.text, r.indication, r.procedure.text) for r in reports]
+                results = list(self.extractor.extract_many(texts))
+                bundles = [bundle_json(r, x) for r, x in zip(reports, results, strict=True)]
+                self._write_bundles(bundles)
+                for report, result in zip(reports, results, strict=True):
+                    ingest(session, report, result, self.tracker.policy)
+                row.status, row.processed_at = "done", datetime.now(UTC)
+        except RadfollowError as err:
+            return self._fail(row_id, f"{err.code}: {err.message}")
+        except Exception as err:  # a bug must not stop the worker; no PHI in the reason
+            return self._fail(row_id, f"internal error: {type(err).__name__}")
+        return "done"
+
+    def _fail(self, row_id: int, reason: str) -> str:
+        with self.tracker.session() as session:
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id == row_id)
+                .values(status="failed", error=reason[:500], processed_at=datetime.now(UTC))
+            )
+        log.warning("inbox row %d failed: %s", row_id, reason[:120])
+        return "failed"
+
+    def _write_bundles(self, bundles: list[str]) -> None:
+        if self.out is None or not bundles:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / f"bundles-{datetime.now(UTC):%Y%m%d}.ndjson"
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("".join(b + "\n" for b in bundles))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def run_worker(
+    db_url: str, out: str | None, config: Any, stop: Any, *, batch: int = 16, poll: float = 0.2
+) -> None:
+    """Worker process main loop; returns when ``stop`` is set and no row is in hand."""
+    os.environ.setdefault("RADFOLLOW_THREADS", "1")
+    # Receiving and ACKing must not wait for the NLP: workers yield the CPU to it.
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    tracker = Tracker(db_url)
+    processor = Processor(tracker, Path(out) if out else None, config)
+    parent = os.getppid()
+    while not stop.is_set() and os.getppid() == parent:  # the listener died: stop too
+        ids = claim(tracker, batch)
+        if not ids:
+            stop.wait(poll)
+            continue
+        for row_id in ids:
+            processor.process(row_id)
+    tracker.close()
+
+
+def start_workers(db_url: str, out: str | None, config: Any, count: int) -> tuple[list[Any], Any]:
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    workers = [
+        context.Process(target=run_worker, args=(db_url, out, config, stop), daemon=True)
+        for _ in range(count)
+    ]
+    for worker in workers:
+        worker.start()
+    return workers, stop
+
+
+def process_pending(tracker: Tracker, out: Path | None, config: Any) -> dict[str, int]:
+    """Process every pending row in this process (``radfollow replay --process``)."""
+    processor = Processor(tracker, out, config)
+    counts: dict[str, int] = {}
+    while ids := claim(tracker, 64):
+        for row_id in ids:
+            outcome = processor.process(row_id)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def wait_idle(tracker: Tracker, timeout: float) -> bool:
+    """True once no row is pending or processing (tests and benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with tracker.session() as session:
+            busy = session.scalar(
+                select(InboxMessage.id)
+                .where(InboxMessage.status.in_(("pending", "processing")))
+                .limit(1)
+            )
+        if busy is None:
+            return True
+        time.sleep(0.1)
+    return False

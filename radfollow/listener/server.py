@@ -17,6 +17,7 @@ import hashlib
 import logging
 import signal
 import ssl
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,8 +93,8 @@ class Listener:
 
     async def serve_until_stopped(self) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
+        if sys.platform != "win32":  # asyncio signal handlers are Unix-only
+            for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stopping.set)
         await self.stopping.wait()
         await self.stop()

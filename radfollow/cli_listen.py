@@ -63,6 +63,8 @@ def listen(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
+    if tls_client_ca is not None and tls_cert is None:
+        raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
     config = ListenerConfig(
         host,
         port,
@@ -83,21 +85,28 @@ def listen(
 
 def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: object) -> None:
     from radfollow.listener.server import Listener, ListenerConfig
-    from radfollow.listener.worker import recover, start_workers
+    from radfollow.listener.worker import WorkerPool, recover
 
     assert isinstance(config, ListenerConfig)
     tracker = open_tracker(db, durable=True)
     recovered = recover(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)
-    procs, stop = start_workers(db, str(out) if out else None, pipeline, workers)
+    pool = WorkerPool(db, str(out) if out else None, pipeline, workers)
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(5)
+            await asyncio.to_thread(pool.restart_dead)
 
     async def main() -> None:
         listener = Listener(tracker, config)
         host, port = await listener.start()
+        watchdog = asyncio.create_task(watch())
         print(f"listening on {host}:{port}", flush=True)
         log.info("listening on %s:%d with %d workers", host, port, workers)
         await listener.serve_until_stopped()
+        watchdog.cancel()
         counters = listener.counters
         log.info(
             "stopped: %d received, acks %s, %d dead letters",
@@ -109,9 +118,7 @@ def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: ob
     try:
         asyncio.run(main())
     finally:
-        stop.set()
-        for proc in procs:
-            proc.join(timeout=60)
+        pool.shutdown()
         tracker.close()
 
 
@@ -168,7 +175,10 @@ def replay(
     bad = [s for s in statuses if s not in ("failed", "done", "unusable", "ignored", "duplicate")]
     if bad:
         raise typer.BadParameter(f"cannot replay status {bad[0]!r}")
-    when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    try:
+        when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError as error:
+        raise typer.BadParameter(f"--since: not a date: {since!r} (use YYYY-MM-DD)") from error
     try:
         tracker = open_tracker(db)
         result = do_replay(tracker, statuses=statuses, dead_letters=dead_letters, since=when)

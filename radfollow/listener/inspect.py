@@ -38,6 +38,7 @@ class Header:
     processing_id: str
     version: str
     codec: str
+    charset: str = ""  # MSH-18 as sent
 
     @property
     def encoding_characters(self) -> str:
@@ -79,10 +80,11 @@ def read_header(data: bytes) -> Header | None:
     fields = [fields[0], d.field, *fields[1:]]  # fields[n] is MSH-n
 
     def get(n: int, component: int = 0) -> str:
+        """MSH-n, cut to the 64 characters the inbox columns hold."""
         if n >= len(fields):
             return ""
         parts = fields[n].split(d.repetition)[0].split(d.component)
-        return parts[component].strip() if component < len(parts) else ""
+        return parts[component].strip()[:64] if component < len(parts) else ""
 
     control = get(10)
     if not control:
@@ -99,10 +101,11 @@ def read_header(data: bytes) -> Header | None:
         get(6),
         get(9),
         get(9, 1),
-        control[:64],
+        control,
         get(11),
         get(12),
         codec,
+        get(18),
     )
 
 

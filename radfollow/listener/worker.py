@@ -40,23 +40,23 @@ def recover(tracker: Tracker) -> int:
 
 
 def claim(tracker: Tracker, batch: int) -> list[int]:
+    """Atomically move up to ``batch`` pending rows to processing; return exactly those."""
+    pending = (
+        select(InboxMessage.id)
+        .where(InboxMessage.status == "pending")
+        .order_by(InboxMessage.id)
+        .limit(batch)
+    )
+    if tracker.engine.dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    statement = (
+        update(InboxMessage)
+        .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
+        .values(status="processing", attempts=InboxMessage.attempts + 1)
+        .returning(InboxMessage.id)
+    )
     with tracker.session() as session:
-        query = (
-            select(InboxMessage.id)
-            .where(InboxMessage.status == "pending")
-            .order_by(InboxMessage.id)
-            .limit(batch)
-        )
-        if tracker.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list(session.scalars(query))
-        if ids:
-            session.execute(
-                update(InboxMessage)
-                .where(InboxMessage.id.in_(ids), InboxMessage.status == "pending")
-                .values(status="processing", attempts=InboxMessage.attempts + 1)
-            )
-        return ids
+        return sorted(session.scalars(statement))
 
 
 class Processor:
@@ -123,26 +123,54 @@ def run_worker(
     tracker = Tracker(db_url)
     processor = Processor(tracker, Path(out) if out else None, config)
     parent = os.getppid()
+    backoff = poll
     while not stop.is_set() and os.getppid() == parent:  # the listener died: stop too
-        ids = claim(tracker, batch)
+        try:
+            ids = claim(tracker, batch)
+            for row_id in ids:
+                processor.process(row_id)
+        except Exception as err:  # the database is away: wait and try again
+            log.error(
+                "worker cannot reach the database (%s); retrying in %.1f s",
+                type(err).__name__,
+                backoff,
+            )
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = poll
         if not ids:
             stop.wait(poll)
-            continue
-        for row_id in ids:
-            processor.process(row_id)
     tracker.close()
 
 
-def start_workers(db_url: str, out: str | None, config: Any, count: int) -> tuple[list[Any], Any]:
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    workers = [
-        context.Process(target=run_worker, args=(db_url, out, config, stop), daemon=True)
-        for _ in range(count)
-    ]
-    for worker in workers:
-        worker.start()
-    return workers, stop
+class WorkerPool:
+    """Worker processes, restarted when one dies (logged at ERROR)."""
+
+    def __init__(self, db_url: str, out: str | None, config: Any, count: int) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self.stop = self._context.Event()
+        self._args = (db_url, out, config, self.stop)
+        self.procs = [self._spawn() for _ in range(count)]
+
+    def _spawn(self) -> Any:
+        proc = self._context.Process(target=run_worker, args=self._args, daemon=True)
+        proc.start()
+        return proc
+
+    def restart_dead(self) -> int:
+        restarted = 0
+        for index, proc in enumerate(self.procs):
+            if not proc.is_alive() and not self.stop.is_set():
+                log.error("worker %d exited (code %s); restarting it", index, proc.exitcode)
+                self.procs[index] = self._spawn()
+                restarted += 1
+        return restarted
+
+    def shutdown(self, timeout: float = 60) -> None:
+        self.stop.set()
+        for proc in self.procs:
+            proc.join(timeout)
 
 
 def process_pending(tracker: Tracker, out: Path | None, config: Any) -> dict[str, int]:

@@ -8,6 +8,7 @@ message that parses but cannot give a report is answered AE at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from radfollow.errors import (
     HL7DecodeError,
@@ -112,7 +113,7 @@ def read_header(data: bytes) -> Header | None:
 PROCESSED_TYPES = frozenset({"ORU^R01", "ORU"})
 
 
-def inspect(data: bytes, *, reject_other: bool = False) -> Verdict:
+def inspect(data: bytes, *, reject_other: bool = False, hl7: Any = None) -> Verdict:
     """Classify one message. Types other than ORU^R01 are ignored (AA) or, with
     ``reject_other``, rejected (AR)."""
     header = read_header(data)
@@ -127,7 +128,12 @@ def inspect(data: bytes, *, reject_other: bool = False) -> Verdict:
             else Verdict("ignore", header, reason)
         )
     try:
-        parse_message(RawMessage("listener", 1, data))
+        options = (
+            {}
+            if hl7 is None
+            else {"accession_fields": hl7.accession_fields, "default_tz": hl7.default_tz}
+        )
+        parse_message(RawMessage("listener", 1, data), **options)
     except HL7MissingDataError as err:
         return Verdict("unusable", header, err.message, "101")
     except HL7UnsupportedMessageError as err:

@@ -60,12 +60,14 @@ def claim(tracker: Tracker, batch: int) -> list[int]:
 
 
 class Processor:
-    def __init__(self, tracker: Tracker, out: Path | None, config: Any) -> None:
+    def __init__(self, tracker: Tracker, out: Path | None, config: Any, hl7: Any = None) -> None:
+        from radfollow.jobs import HL7Options
         from radfollow.nlp.extract import Extractor
 
         self.tracker = tracker
         self.out = out
         self.extractor = Extractor(config=config)
+        self.hl7 = hl7 or HL7Options()
 
     def process(self, row_id: int) -> str:
         from radfollow.fhir import bundle_json
@@ -77,7 +79,11 @@ class Processor:
                 row = session.get(InboxMessage, row_id)
                 if row is None or row.status != "processing":
                     return "skipped"
-                reports = parse_message(RawMessage(f"inbox:{row.id}", 1, row.raw))
+                reports = parse_message(
+                    RawMessage(f"inbox:{row.id}", 1, row.raw),
+                    accession_fields=self.hl7.accession_fields,
+                    default_tz=self.hl7.default_tz,
+                )
                 texts = [ReportText(r.text, r.indication, r.procedure.text) for r in reports]
                 results = list(self.extractor.extract_many(texts))
                 bundles = [bundle_json(r, x) for r, x in zip(reports, results, strict=True)]
@@ -113,7 +119,14 @@ class Processor:
 
 
 def run_worker(
-    db_url: str, out: str | None, config: Any, stop: Any, *, batch: int = 16, poll: float = 0.2
+    db_url: str,
+    out: str | None,
+    config: Any,
+    hl7: Any,
+    stop: Any,
+    *,
+    batch: int = 16,
+    poll: float = 0.2,
 ) -> None:
     """Worker process main loop; returns when ``stop`` is set and no row is in hand."""
     os.environ.setdefault("RADFOLLOW_THREADS", "1")
@@ -121,7 +134,7 @@ def run_worker(
     with contextlib.suppress(OSError):
         os.nice(10)
     tracker = Tracker(db_url)
-    processor = Processor(tracker, Path(out) if out else None, config)
+    processor = Processor(tracker, Path(out) if out else None, config, hl7)
     parent = os.getppid()
     backoff = poll
     while not stop.is_set() and os.getppid() == parent:  # the listener died: stop too
@@ -147,10 +160,12 @@ def run_worker(
 class WorkerPool:
     """Worker processes, restarted when one dies (logged at ERROR)."""
 
-    def __init__(self, db_url: str, out: str | None, config: Any, count: int) -> None:
+    def __init__(
+        self, db_url: str, out: str | None, config: Any, count: int, hl7: Any = None
+    ) -> None:
         self._context = multiprocessing.get_context("spawn")
         self.stop = self._context.Event()
-        self._args = (db_url, out, config, self.stop)
+        self._args = (db_url, out, config, hl7, self.stop)
         self.procs = [self._spawn() for _ in range(count)]
 
     def _spawn(self) -> Any:
@@ -173,9 +188,11 @@ class WorkerPool:
             proc.join(timeout)
 
 
-def process_pending(tracker: Tracker, out: Path | None, config: Any) -> dict[str, int]:
+def process_pending(
+    tracker: Tracker, out: Path | None, config: Any, hl7: Any = None
+) -> dict[str, int]:
     """Process every pending row in this process (``radfollow replay --process``)."""
-    processor = Processor(tracker, out, config)
+    processor = Processor(tracker, out, config, hl7)
     counts: dict[str, int] = {}
     while ids := claim(tracker, 64):
         for row_id in ids:

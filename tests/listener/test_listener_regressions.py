@@ -102,3 +102,32 @@ def test_ack_echoes_msh18() -> None:
     assert header is not None
     ack = build_ack(header, Ack("AA")).split(b"\r")[0].split(b"|")
     assert ack[17] == b"UNICODE UTF-8"
+
+
+def test_worker_reads_times_in_the_configured_zone(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from radfollow.jobs import HL7Options
+    from radfollow.listener.worker import process_pending
+    from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.tracker.schema import Study
+
+    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
+    late = oru(1).replace(b"20250110100000+0000", b"20250110210000")  # 9 pm local, no offset
+    with tracker.session() as session:
+        session.add(
+            InboxMessage(
+                received_at=datetime.now(UTC),
+                peer="p",
+                control_id="C1",
+                message_type="ORU^R01",
+                raw=late,
+                status="pending",
+            )
+        )
+    hl7 = HL7Options(default_tz=ZoneInfo("America/New_York"))
+    assert process_pending(tracker, None, PipelineConfig(classifier=False), hl7) == {"done": 1}
+    with tracker.session() as session:
+        study = session.query(Study).one()
+    assert study.observed_at.isoformat() == "2025-01-11T02:00:00+00:00"
+    tracker.close()

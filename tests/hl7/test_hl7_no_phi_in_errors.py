@@ -40,7 +40,8 @@ def test_raw_line_break_inside_obx_text_is_kept(end: bytes) -> None:
                 b"MSH|^~\\&|RIS|HOSP|RF|HOSP|20250110||ORU^R01|C1|P|2.5.1",
                 b"PID|1||P1^^^H^MR",
                 b"OBR|1||A1|1^CT CHEST^L|||20250110",
-                b"OBX|1|TX|RPT||FINDINGS: Nodule.\nIMPRESSION: Recommend CT chest in 6 months.||||||F",
+                b"OBX|1|TX|RPT||FINDINGS: Nodule.\n"
+                b"IMPRESSION: Recommend CT chest in 6 months.||||||F",
             ]
         )
         + end

@@ -156,7 +156,13 @@ def process(
     kind: Literal["collection", "transaction"] = (
         "transaction" if bundle_type == "transaction" else "collection"
     )
+    from radfollow.hl7.adapter import accession_refs
     from radfollow.jobs import HL7Options, run_process
+
+    try:
+        accession_refs(tuple(accession.split(",")))
+    except ValueError as error:
+        raise typer.BadParameter(f"--accession-fields: {error}") from error
 
     options = HL7Options(tuple(accession.split(",")), tz, kind)
     config = _config(rules, threshold, classifier, model, heads, backend)

@@ -21,6 +21,25 @@ log = logging.getLogger("radfollow.listener")
 Db = Annotated[str, typer.Option("--db", help="Tracker database URL (inbox and tracker).")]
 
 
+def hl7_options(timezone: str, accession: str) -> object:
+    """HL7 reading options, checked as usage errors (exit 2)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from radfollow.hl7.adapter import accession_refs
+    from radfollow.jobs import HL7Options
+
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise typer.BadParameter(f"unknown time zone {timezone!r}") from error
+    fields = tuple(accession.split(","))
+    try:
+        accession_refs(fields)
+    except ValueError as error:
+        raise typer.BadParameter(f"--accession-fields: {error}") from error
+    return HL7Options(fields, tz)
+
+
 def _fail(error: Exception) -> typer.Exit:
     typer.echo(f"radfollow: error: {error}", err=True)
     return typer.Exit(1)
@@ -54,6 +73,16 @@ def listen(
         typer.Option("--tls-client-ca", help="Require client certificates from this CA."),
     ] = None,
     classifier: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
+    ] = "UTC",
+    accession: Annotated[
+        str, typer.Option("--accession-fields", help="Where the accession is read, in order.")
+    ] = "OBR-3,ORC-3,OBR-18",
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Folder of site rule files.")
+    ] = None,
+    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0)] = 0.5,
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
@@ -63,6 +92,9 @@ def listen(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
+    if tls_client_ca is not None and tls_cert is None:
+        raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
+    hl7 = hl7_options(timezone, accession)
     config = ListenerConfig(
         host,
         port,
@@ -72,8 +104,9 @@ def listen(
         tls_cert,
         tls_key,
         tls_client_ca,
+        hl7,
     )
-    pipeline = PipelineConfig(classifier=classifier)
+    pipeline = PipelineConfig(classifier=classifier, rules_dir=rules, threshold=threshold)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         _serve(config, db, out, workers, pipeline)
@@ -83,21 +116,28 @@ def listen(
 
 def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: object) -> None:
     from radfollow.listener.server import Listener, ListenerConfig
-    from radfollow.listener.worker import recover, start_workers
+    from radfollow.listener.worker import WorkerPool, recover
 
     assert isinstance(config, ListenerConfig)
     tracker = open_tracker(db, durable=True)
     recovered = recover(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)
-    procs, stop = start_workers(db, str(out) if out else None, pipeline, workers)
+    pool = WorkerPool(db, str(out) if out else None, pipeline, workers, config.hl7)
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(5)
+            await asyncio.to_thread(pool.restart_dead)
 
     async def main() -> None:
         listener = Listener(tracker, config)
         host, port = await listener.start()
+        watchdog = asyncio.create_task(watch())
         print(f"listening on {host}:{port}", flush=True)
         log.info("listening on %s:%d with %d workers", host, port, workers)
         await listener.serve_until_stopped()
+        watchdog.cancel()
         counters = listener.counters
         log.info(
             "stopped: %d received, acks %s, %d dead letters",
@@ -109,9 +149,7 @@ def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: ob
     try:
         asyncio.run(main())
     finally:
-        stop.set()
-        for proc in procs:
-            proc.join(timeout=60)
+        pool.shutdown()
         tracker.close()
 
 
@@ -158,6 +196,10 @@ def replay(
     out: Annotated[
         Path | None, typer.Option("--out", help="Bundles folder, with --process.")
     ] = None,
+    classifier: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
+    timezone: Annotated[str, typer.Option("--timezone")] = "UTC",
+    accession: Annotated[str, typer.Option("--accession-fields")] = "OBR-3,ORC-3,OBR-18",
+    rules: Annotated[Path | None, typer.Option("--rules")] = None,
 ) -> None:
     """Process inbox or dead-letter messages again (after a rule update or a sender fix)."""
     from radfollow.listener.admin import replay as do_replay
@@ -168,7 +210,10 @@ def replay(
     bad = [s for s in statuses if s not in ("failed", "done", "unusable", "ignored", "duplicate")]
     if bad:
         raise typer.BadParameter(f"cannot replay status {bad[0]!r}")
-    when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    try:
+        when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError as error:
+        raise typer.BadParameter(f"--since: not a date: {since!r} (use YYYY-MM-DD)") from error
     try:
         tracker = open_tracker(db)
         result = do_replay(tracker, statuses=statuses, dead_letters=dead_letters, since=when)
@@ -177,7 +222,8 @@ def replay(
             f"still unreadable {result.dead_letters_still_bad}"
         )
         if process:
-            counts = process_pending(tracker, out, PipelineConfig())
+            pipeline = PipelineConfig(classifier=classifier, rules_dir=rules)
+            counts = process_pending(tracker, out, pipeline, hl7_options(timezone, accession))
             typer.echo(f"processed: {json.dumps(counts, sort_keys=True)}")
     except RadfollowError as error:
         raise _fail(error) from error

@@ -84,7 +84,11 @@ def run_extract(
                 summary.errors.append(_rejected(str(input_path), line.line_no, None, line.error))
                 out.write(json.dumps(_error_record(line)) + "\n")
                 continue
-            extra = {k: v for k, v in line.record.items() if k not in {"id", "text"}}
+            extra = {
+                (f"input_{k}" if k in OutputRecord.model_fields else k): v
+                for k, v in line.record.items()
+                if k not in {"id", "text"}
+            }
             record = OutputRecord.build(str(line.record["id"]), result, **extra)
             out.write(record.model_dump_json(exclude_none=False) + "\n")
             summary.processed += 1

@@ -182,3 +182,15 @@ def test_evaluate_reports_missing_predictions(tmp_path: Path) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("radfollow ")
+
+
+def test_extract_keeps_input_keys_that_clash_with_the_record(tmp_path: Path) -> None:
+    src = tmp_path / "gold.jsonl"
+    row = {"id": "g1", "text": "IMPRESSION: Recommend MRI abdomen.", "findings": [], "split": "dev"}
+    src.write_text(json.dumps(row) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(src), "--out", str(out), "--no-classifier"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["input_findings"] == [] and record["split"] == "dev"
+    assert record["recommendations"][0]["modality"] == "MR"

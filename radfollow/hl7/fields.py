@@ -8,6 +8,7 @@ so escape handling is ours and never python-hl7's (which turns ``\\H\\`` into
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,10 +73,30 @@ class Reader:
         return parts[0] if len(parts) == 1 else ""
 
 
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+
+
 def split_segments(text: str) -> list[str]:
-    """Segments of a message whose segments end in CR, LF or CR LF; blank lines dropped."""
+    """Segments of a message whose segments end in CR, LF or CR LF; blank lines dropped.
+
+    A line that does not start like a segment (three-character id and the field
+    separator) is a raw line break inside a value, as some senders put in TX
+    report text: it is joined back onto its segment as a line break rather than
+    dropped, which would silently cut the report.
+    """
     lines = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
-    return [line.lstrip(" \t") for line in lines if line.strip()]
+    separator = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
+    segments: list[str] = []
+    for line in lines:
+        segment = line.lstrip(" \t")
+        if not segment.strip():
+            continue
+        starts = _SEGMENT_ID.match(segment) and segment[3:4] == separator
+        if segments and not starts:
+            segments[-1] += "\n" + line
+        else:
+            segments.append(segment)
+    return segments
 
 
 def parse_segments(segments: Sequence[str]) -> list[Segment]:

@@ -72,6 +72,8 @@ def build_ack(header: Header, ack: Ack, *, now: datetime | None = None) -> bytes
             control,
             header.processing_id or "P",
             header.version or "2.5.1",
+            # MSH-13..17 empty; MSH-18 echoes the sender's charset, which the ACK is encoded in
+            *(["", "", "", "", "", header.charset] if header.charset else []),
         ]
     )
     segments = [msh, f.join(["MSA", ack.code, header.control_id, _clean(ack.text, header)])]

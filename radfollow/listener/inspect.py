@@ -8,6 +8,7 @@ message that parses but cannot give a report is answered AE at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from radfollow.errors import (
     HL7DecodeError,
@@ -38,6 +39,7 @@ class Header:
     processing_id: str
     version: str
     codec: str
+    charset: str = ""  # MSH-18 as sent
 
     @property
     def encoding_characters(self) -> str:
@@ -79,10 +81,11 @@ def read_header(data: bytes) -> Header | None:
     fields = [fields[0], d.field, *fields[1:]]  # fields[n] is MSH-n
 
     def get(n: int, component: int = 0) -> str:
+        """MSH-n, cut to the 64 characters the inbox columns hold."""
         if n >= len(fields):
             return ""
         parts = fields[n].split(d.repetition)[0].split(d.component)
-        return parts[component].strip() if component < len(parts) else ""
+        return parts[component].strip()[:64] if component < len(parts) else ""
 
     control = get(10)
     if not control:
@@ -99,17 +102,18 @@ def read_header(data: bytes) -> Header | None:
         get(6),
         get(9),
         get(9, 1),
-        control[:64],
+        control,
         get(11),
         get(12),
         codec,
+        get(18),
     )
 
 
 PROCESSED_TYPES = frozenset({"ORU^R01", "ORU"})
 
 
-def inspect(data: bytes, *, reject_other: bool = False) -> Verdict:
+def inspect(data: bytes, *, reject_other: bool = False, hl7: Any = None) -> Verdict:
     """Classify one message. Types other than ORU^R01 are ignored (AA) or, with
     ``reject_other``, rejected (AR)."""
     header = read_header(data)
@@ -124,7 +128,12 @@ def inspect(data: bytes, *, reject_other: bool = False) -> Verdict:
             else Verdict("ignore", header, reason)
         )
     try:
-        parse_message(RawMessage("listener", 1, data))
+        options = (
+            {}
+            if hl7 is None
+            else {"accession_fields": hl7.accession_fields, "default_tz": hl7.default_tz}
+        )
+        parse_message(RawMessage("listener", 1, data), **options)
     except HL7MissingDataError as err:
         return Verdict("unusable", header, err.message, "101")
     except HL7UnsupportedMessageError as err:

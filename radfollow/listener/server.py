@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from radfollow.listener.ack import Ack, build_ack
 from radfollow.listener.framing import END, START, Frame, IdleTimeout, Oversized, frames
@@ -41,6 +42,7 @@ class ListenerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    hl7: Any = None  # radfollow.jobs.HL7Options: accession fields and time zone
 
 
 @dataclass
@@ -156,7 +158,9 @@ class Listener:
                 writer, build_ack(header, Ack("AR", reason, "207")), header.control_id, "AR"
             )
             return True
-        verdict = inspect(event.data, reject_other=self.config.reject_other_types)
+        verdict = inspect(
+            event.data, reject_other=self.config.reject_other_types, hl7=self.config.hl7
+        )
         if verdict.kind == "unreadable":
             await self._dead(event.data, peer, verdict, verdict.reason)
             log.warning("closed connection from %s: %s", peer, verdict.reason)

@@ -53,19 +53,26 @@ class InboxWriter:
             batch = [await self.queue.get()]
             while len(batch) < self.max_batch and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
-            try:
-                started = time.perf_counter()
-                statuses = await asyncio.to_thread(self._commit, batch)
-                self.commit_seconds.append(time.perf_counter() - started)
-            except Exception as err:  # the database is down or full: answer AR
-                log.error("inbox commit failed for %d messages: %s", len(batch), type(err).__name__)
+            started = time.perf_counter()
+            await self._commit_or_split(batch)
+            self.commit_seconds.append(time.perf_counter() - started)
+
+    async def _commit_or_split(self, batch: list[Incoming]) -> None:
+        """Commit the batch; if that fails, each message alone, so one bad row fails alone."""
+        try:
+            statuses = await asyncio.to_thread(self._commit, batch)
+        except Exception as err:  # the database is down or full, or one row is bad
+            if len(batch) > 1:
                 for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(err)
-                continue
-            for item, status in zip(batch, statuses, strict=True):
-                if not item.future.done():
-                    item.future.set_result(status)
+                    await self._commit_or_split([item])
+                return
+            log.error("inbox commit failed: %s", type(err).__name__)
+            if not batch[0].future.done():
+                batch[0].future.set_exception(err)
+            return
+        for item, status in zip(batch, statuses, strict=True):
+            if not item.future.done():
+                item.future.set_result(status)
 
     async def drain(self) -> None:
         while not self.queue.empty():
@@ -100,7 +107,8 @@ def _existing(conn: Connection, keys: set[tuple[str, str]]) -> set[tuple[str, st
         return set()
     query = select(InboxMessage.sending_facility, InboxMessage.control_id).where(
         InboxMessage.control_id.in_({control for _, control in keys}),
-        InboxMessage.status != "duplicate",
+        # A resend of a message answered AE, or one that failed, is a new attempt.
+        InboxMessage.status.in_(("pending", "processing", "done", "ignored")),
     )
     return {(facility, control) for facility, control in conn.execute(query)} & keys
 

@@ -40,32 +40,34 @@ def recover(tracker: Tracker) -> int:
 
 
 def claim(tracker: Tracker, batch: int) -> list[int]:
+    """Atomically move up to ``batch`` pending rows to processing; return exactly those."""
+    pending = (
+        select(InboxMessage.id)
+        .where(InboxMessage.status == "pending")
+        .order_by(InboxMessage.id)
+        .limit(batch)
+    )
+    if tracker.engine.dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    statement = (
+        update(InboxMessage)
+        .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
+        .values(status="processing", attempts=InboxMessage.attempts + 1)
+        .returning(InboxMessage.id)
+    )
     with tracker.session() as session:
-        query = (
-            select(InboxMessage.id)
-            .where(InboxMessage.status == "pending")
-            .order_by(InboxMessage.id)
-            .limit(batch)
-        )
-        if tracker.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list(session.scalars(query))
-        if ids:
-            session.execute(
-                update(InboxMessage)
-                .where(InboxMessage.id.in_(ids), InboxMessage.status == "pending")
-                .values(status="processing", attempts=InboxMessage.attempts + 1)
-            )
-        return ids
+        return sorted(session.scalars(statement))
 
 
 class Processor:
-    def __init__(self, tracker: Tracker, out: Path | None, config: Any) -> None:
+    def __init__(self, tracker: Tracker, out: Path | None, config: Any, hl7: Any = None) -> None:
+        from radfollow.jobs import HL7Options
         from radfollow.nlp.extract import Extractor
 
         self.tracker = tracker
         self.out = out
         self.extractor = Extractor(config=config)
+        self.hl7 = hl7 or HL7Options()
 
     def process(self, row_id: int) -> str:
         from radfollow.fhir import bundle_json
@@ -77,7 +79,11 @@ class Processor:
                 row = session.get(InboxMessage, row_id)
                 if row is None or row.status != "processing":
                     return "skipped"
-                reports = parse_message(RawMessage(f"inbox:{row.id}", 1, row.raw))
+                reports = parse_message(
+                    RawMessage(f"inbox:{row.id}", 1, row.raw),
+                    accession_fields=self.hl7.accession_fields,
+                    default_tz=self.hl7.default_tz,
+                )
                 texts = [ReportText(r.text, r.indication, r.procedure.text) for r in reports]
                 results = list(self.extractor.extract_many(texts))
                 bundles = [bundle_json(r, x) for r, x in zip(reports, results, strict=True)]
@@ -113,7 +119,14 @@ class Processor:
 
 
 def run_worker(
-    db_url: str, out: str | None, config: Any, stop: Any, *, batch: int = 16, poll: float = 0.2
+    db_url: str,
+    out: str | None,
+    config: Any,
+    hl7: Any,
+    stop: Any,
+    *,
+    batch: int = 16,
+    poll: float = 0.2,
 ) -> None:
     """Worker process main loop; returns when ``stop`` is set and no row is in hand."""
     os.environ.setdefault("RADFOLLOW_THREADS", "1")
@@ -121,33 +134,65 @@ def run_worker(
     with contextlib.suppress(OSError):
         os.nice(10)
     tracker = Tracker(db_url)
-    processor = Processor(tracker, Path(out) if out else None, config)
+    processor = Processor(tracker, Path(out) if out else None, config, hl7)
     parent = os.getppid()
+    backoff = poll
     while not stop.is_set() and os.getppid() == parent:  # the listener died: stop too
-        ids = claim(tracker, batch)
+        try:
+            ids = claim(tracker, batch)
+            for row_id in ids:
+                processor.process(row_id)
+        except Exception as err:  # the database is away: wait and try again
+            log.error(
+                "worker cannot reach the database (%s); retrying in %.1f s",
+                type(err).__name__,
+                backoff,
+            )
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = poll
         if not ids:
             stop.wait(poll)
-            continue
-        for row_id in ids:
-            processor.process(row_id)
     tracker.close()
 
 
-def start_workers(db_url: str, out: str | None, config: Any, count: int) -> tuple[list[Any], Any]:
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    workers = [
-        context.Process(target=run_worker, args=(db_url, out, config, stop), daemon=True)
-        for _ in range(count)
-    ]
-    for worker in workers:
-        worker.start()
-    return workers, stop
+class WorkerPool:
+    """Worker processes, restarted when one dies (logged at ERROR)."""
+
+    def __init__(
+        self, db_url: str, out: str | None, config: Any, count: int, hl7: Any = None
+    ) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self.stop = self._context.Event()
+        self._args = (db_url, out, config, hl7, self.stop)
+        self.procs = [self._spawn() for _ in range(count)]
+
+    def _spawn(self) -> Any:
+        proc = self._context.Process(target=run_worker, args=self._args, daemon=True)
+        proc.start()
+        return proc
+
+    def restart_dead(self) -> int:
+        restarted = 0
+        for index, proc in enumerate(self.procs):
+            if not proc.is_alive() and not self.stop.is_set():
+                log.error("worker %d exited (code %s); restarting it", index, proc.exitcode)
+                self.procs[index] = self._spawn()
+                restarted += 1
+        return restarted
+
+    def shutdown(self, timeout: float = 60) -> None:
+        self.stop.set()
+        for proc in self.procs:
+            proc.join(timeout)
 
 
-def process_pending(tracker: Tracker, out: Path | None, config: Any) -> dict[str, int]:
+def process_pending(
+    tracker: Tracker, out: Path | None, config: Any, hl7: Any = None
+) -> dict[str, int]:
     """Process every pending row in this process (``radfollow replay --process``)."""
-    processor = Processor(tracker, out, config)
+    processor = Processor(tracker, out, config, hl7)
     counts: dict[str, int] = {}
     while ids := claim(tracker, 64):
         for row_id in ids:

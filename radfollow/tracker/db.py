@@ -7,6 +7,7 @@ keys on. PostgreSQL by URL (``postgresql+psycopg://user:pass@host/db``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -58,11 +59,16 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``. Alembic keeps global state: one at a time."""
     from alembic import command
 
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with _MIGRATING:
+            command.upgrade(alembic_config(engine), revision)
     except OperationalError as err:
         raise TrackerError(f"cannot open the tracker database: {err.orig}") from err
 

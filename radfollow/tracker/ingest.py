@@ -52,21 +52,33 @@ def ingest(
     session: Session, report: RadiologyReport, result: ExtractionResult, policy: Policy
 ) -> IngestOutcome:
     facility = report.sending_facility or ""
-    seen = select(Message.id).where(
-        Message.sending_facility == facility, Message.control_id == report.control_id
-    )
-    if session.scalar(seen) is not None:
-        return IngestOutcome("duplicate", "message control id already ingested")
-    outcome = _ingest_new(session, report, result, policy)
-    session.add(
-        Message(
-            sending_facility=facility,
-            control_id=report.control_id,
-            outcome=outcome.status,
-            received_at=datetime.now(UTC),
+    message = session.scalar(
+        select(Message).where(
+            Message.sending_facility == facility, Message.control_id == report.control_id
         )
     )
+    # A message may hold several reports (one per OBR group, sharing MSH-10):
+    # it is a resend only when this report of it was stored already.
+    if message is not None and _report_seen(session, report):
+        return IngestOutcome("duplicate", "message control id already ingested")
+    outcome = _ingest_new(session, report, result, policy)
+    if message is None:
+        session.add(
+            Message(
+                sending_facility=facility,
+                control_id=report.control_id,
+                outcome=outcome.status,
+                received_at=datetime.now(UTC),
+            )
+        )
     return outcome
+
+
+def _report_seen(session: Session, report: RadiologyReport) -> bool:
+    query = select(Study.id).where(
+        Study.control_id == report.control_id, Study.accession == report.accession
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _ingest_new(
@@ -85,6 +97,8 @@ def _ingest_new(
         return IngestOutcome("duplicate", "same accession and result status already stored")
     if status == "P" and any(s.result_status in ("F", "C") for s in earlier):
         return IngestOutcome("ignored", "preliminary report after a final one")
+    if status in ("P", "F") and any(s.result_status in ("C", "X") for s in earlier):
+        return IngestOutcome("ignored", "earlier version after its correction or cancellation")
     study = _study(session, patient, report, report.observation_time, policy)
     outcome = IngestOutcome("stored", study_id=study.id)
     outcome.superseded = _supersede(session, earlier, study, status)

@@ -29,3 +29,22 @@ def test_bad_dates_are_reported_without_their_value(dob: str, obr7: str, secret:
     with pytest.raises(HL7Error) as info:
         parse_message(raw)
     assert secret not in str(info.value)
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_raw_line_break_inside_obx_text_is_kept(end: bytes) -> None:
+    """Regression: a bare LF inside OBX-5 used to cut the report (and its recommendation)."""
+    message = (
+        end.join(
+            [
+                b"MSH|^~\\&|RIS|HOSP|RF|HOSP|20250110||ORU^R01|C1|P|2.5.1",
+                b"PID|1||P1^^^H^MR",
+                b"OBR|1||A1|1^CT CHEST^L|||20250110",
+                b"OBX|1|TX|RPT||FINDINGS: Nodule.\n"
+                b"IMPRESSION: Recommend CT chest in 6 months.||||||F",
+            ]
+        )
+        + end
+    )
+    text = parse_message(RawMessage("f.hl7", 1, message))[0].text
+    assert text == "FINDINGS: Nodule.\nIMPRESSION: Recommend CT chest in 6 months."

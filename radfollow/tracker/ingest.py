@@ -29,6 +29,7 @@ from radfollow.tracker.matching import (
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.schema import (
     PENDING,
+    Completion,
     Finding,
     Message,
     Patient,
@@ -159,6 +160,7 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
     targets = [s.id for s in earlier if s.result_status in replaced]
     if not targets:
         return 0
+    _undo_completions(session, targets, study)
     recs = session.scalars(
         select(Recommendation).where(
             Recommendation.study_id.in_(targets), Recommendation.state == "active"
@@ -182,6 +184,29 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
         )
         count += 1
     return count
+
+
+def _undo_completions(session: Session, targets: list[int], study: Study) -> None:
+    """Completions made by a replaced study no longer hold; the new version is matched again."""
+    why = {"C": "corrected", "X": "cancelled"}.get(study.result_status, "replaced")
+    for completion in list(
+        session.scalars(select(Completion).where(Completion.study_id.in_(targets)))
+    ):
+        rec = session.get(Recommendation, completion.recommendation_id)
+        if rec is not None:
+            rec.completed_at = None
+            rec.refresh_resolved()
+            session.add(
+                ReviewAction(
+                    recommendation_id=rec.id,
+                    actor=SYSTEM,
+                    action="reopened",
+                    reason=f"completing study {why} ({study.control_id})",
+                    at=study.observed_at,
+                )
+            )
+        session.delete(completion)
+    session.flush()
 
 
 def _recommendations(

@@ -53,3 +53,31 @@ def test_final_after_its_correction_is_ignored(tracker, extractor) -> None:  # t
     assert _ingest(tracker, extractor, corrected).status == "stored"
     outcome = _ingest(tracker, extractor, final)
     assert (outcome.status, outcome.created) == ("ignored", 0)
+
+
+def test_cancelled_follow_up_study_no_longer_completes(tracker, extractor) -> None:  # type: ignore[no-untyped-def]
+    chest = "IMPRESSION: 6 mm nodule in the right upper lobe. Recommend CT chest in 3 months."
+    first = _report("A1", chest, "F", "M1")
+    later = _report("A2", "IMPRESSION: Stable.", "F", "M2")
+    later.observation_time = datetime.fromisoformat("2025-04-10T10:00:00+00:00")
+    _ingest(tracker, extractor, first)
+    assert len(_ingest(tracker, extractor, later).completed) == 1
+    corrected = later.model_copy(
+        update={
+            "control_id": "M3",
+            "result_status": ResultStatus("C"),
+            "text": "IMPRESSION: Stable. Addendum.",
+        }
+    )
+    assert len(_ingest(tracker, extractor, corrected).completed) == 1  # matched again
+    cancelled = later.model_copy(update={"control_id": "M4", "result_status": ResultStatus("X")})
+    assert _ingest(tracker, extractor, cancelled).completed == []
+    with tracker.session() as session:
+        rows = worklist(
+            session,
+            Filters(),
+            as_of=datetime.fromisoformat("2025-12-01T00:00:00+00:00"),
+            grace=tracker.policy.grace,
+            limit=None,
+        )
+    assert [r.status for r in rows] == ["overdue"]

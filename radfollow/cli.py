@@ -10,9 +10,9 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -27,6 +27,7 @@ from rich.progress import (
 
 from radfollow import __version__
 from radfollow.cli_listen import app as listen_app
+from radfollow.cli_listen import hl7_options
 from radfollow.cli_listen import replay as replay_command
 from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
@@ -149,22 +150,12 @@ def process(
         raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
     if bundle_type not in ("collection", "transaction"):
         raise typer.BadParameter("--bundle-type must be 'collection' or 'transaction'")
-    try:
-        tz = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise typer.BadParameter(f"unknown time zone {timezone!r}") from err
     kind: Literal["collection", "transaction"] = (
         "transaction" if bundle_type == "transaction" else "collection"
     )
-    from radfollow.hl7.adapter import accession_refs
-    from radfollow.jobs import HL7Options, run_process
+    from radfollow.jobs import run_process
 
-    try:
-        accession_refs(tuple(accession.split(",")))
-    except ValueError as error:
-        raise typer.BadParameter(f"--accession-fields: {error}") from error
-
-    options = HL7Options(tuple(accession.split(",")), tz, kind)
+    options = replace(hl7_options(timezone, accession), bundle_type=kind)
     config = _config(rules, threshold, classifier, model, heads, backend)
     try:
         with _progress("messages", None, progress and sys.stderr.isatty()) as tick:

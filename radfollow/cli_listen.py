@@ -8,9 +8,12 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from radfollow.jobs import HL7Options
 
 from radfollow.errors import RadfollowError
 from radfollow.tracker.db import DEFAULT_URL, open_tracker
@@ -21,7 +24,7 @@ log = logging.getLogger("radfollow.listener")
 Db = Annotated[str, typer.Option("--db", help="Tracker database URL (inbox and tracker).")]
 
 
-def hl7_options(timezone: str, accession: str) -> object:
+def hl7_options(timezone: str, accession: str) -> HL7Options:
     """HL7 reading options, checked as usage errors (exit 2)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

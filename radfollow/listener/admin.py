@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
 from radfollow.listener.inspect import inspect
+from radfollow.listener.store import inbox_fields
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import DeadLetter, InboxMessage
 
@@ -85,19 +86,8 @@ def replay(
                 if verdict.kind not in ("store", "ignore", "unusable") or verdict.header is None:
                     result.dead_letters_still_bad += 1
                     continue
-                header = verdict.header
-                session.add(
-                    InboxMessage(
-                        received_at=letter.received_at,
-                        peer=letter.peer,
-                        sending_facility=header.sending_facility,
-                        control_id=header.control_id,
-                        message_type=f"{header.message_type}^{header.trigger}".strip("^"),
-                        raw=letter.raw,
-                        status={"store": "pending"}.get(verdict.kind, verdict.kind),
-                        error=verdict.reason or None,
-                    )
-                )
+                fields = inbox_fields(verdict, letter.raw, letter.peer, letter.received_at)
+                session.add(InboxMessage(**fields))
                 letter.replayed_at = datetime.now(UTC)
                 result.dead_letters_stored += 1
     return result

@@ -131,14 +131,23 @@ def _row(
     key = (header.sending_facility, header.control_id)
     status = "duplicate" if key in seen else _STATUS[verdict.kind]
     seen.add(key)
-    return status, {
-        "received_at": now,
-        "peer": item.peer,
+    return status, inbox_fields(verdict, item.raw, item.peer, now, status)
+
+
+def inbox_fields(
+    verdict: Verdict, raw: bytes, peer: str, received_at: datetime, status: str | None = None
+) -> dict[str, object]:
+    """Column values of an inbox row for a message that passed inspection."""
+    header = verdict.header
+    assert header is not None
+    return {
+        "received_at": received_at,
+        "peer": peer,
         "sending_facility": header.sending_facility,
         "control_id": header.control_id,
         "message_type": f"{header.message_type}^{header.trigger}".strip("^"),
-        "raw": item.raw,
-        "status": status,
+        "raw": raw,
+        "status": status or _STATUS[verdict.kind],
         "attempts": 0,
         "error": verdict.reason or None,
     }

@@ -21,10 +21,10 @@ from radfollow.errors import TrackerError
 from radfollow.models import ExtractionResult, RadiologyReport
 from radfollow.models import Finding as FindingRecord
 from radfollow.tracker.matching import (
-    SYSTEM,
     match_new_recommendations,
     match_new_study,
     record,
+    system_action,
 )
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.schema import (
@@ -34,7 +34,6 @@ from radfollow.tracker.schema import (
     Message,
     Patient,
     Recommendation,
-    ReviewAction,
     Study,
 )
 
@@ -174,13 +173,7 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
         rec.superseded_at = study.observed_at
         rec.refresh_resolved()
         session.add(
-            ReviewAction(
-                recommendation_id=rec.id,
-                actor=SYSTEM,
-                action="superseded",
-                reason=f"{why} {study.control_id}",
-                at=study.observed_at,
-            )
+            system_action(rec.id, "superseded", f"{why} {study.control_id}", study.observed_at)
         )
         count += 1
     return count
@@ -196,15 +189,8 @@ def _undo_completions(session: Session, targets: list[int], study: Study) -> Non
         if rec is not None:
             rec.completed_at = None
             rec.refresh_resolved()
-            session.add(
-                ReviewAction(
-                    recommendation_id=rec.id,
-                    actor=SYSTEM,
-                    action="reopened",
-                    reason=f"completing study {why} ({study.control_id})",
-                    at=study.observed_at,
-                )
-            )
+            reason = f"completing study {why} ({study.control_id})"
+            session.add(system_action(rec.id, "reopened", reason, study.observed_at))
         session.delete(completion)
     session.flush()
 
@@ -248,13 +234,7 @@ def _recommendations(
     session.add_all(recs)
     session.flush()
     session.add_all(
-        ReviewAction(
-            recommendation_id=r.id,
-            actor=SYSTEM,
-            action="created",
-            reason=f"report {study.control_id}",
-            at=study.observed_at,
-        )
+        system_action(r.id, "created", f"report {study.control_id}", study.observed_at)
         for r in recs
     )
     return recs

@@ -9,6 +9,7 @@ region ("follow-up imaging in 6 months") takes those of its own study.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,6 +47,11 @@ def explain(rec: Recommendation, study: Study, policy: Policy) -> str | None:
     )
 
 
+def system_action(rec_id: int, action: str, reason: str, at: datetime) -> ReviewAction:
+    """An audit entry written by radfollow itself (not a reviewer)."""
+    return ReviewAction(recommendation_id=rec_id, actor=SYSTEM, action=action, reason=reason, at=at)
+
+
 def record(session: Session, match: Match) -> None:
     rec, study = match.recommendation, match.study
     rec.completed_at = study.observed_at
@@ -58,15 +64,7 @@ def record(session: Session, match: Match) -> None:
             matched_at=study.observed_at,
         )
     )
-    session.add(
-        ReviewAction(
-            recommendation_id=rec.id,
-            actor=SYSTEM,
-            action="completed",
-            reason=match.reason,
-            at=study.observed_at,
-        )
-    )
+    session.add(system_action(rec.id, "completed", match.reason, study.observed_at))
 
 
 def open_recommendations(session: Session, patient_id: int) -> list[Recommendation]:

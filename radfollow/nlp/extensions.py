@@ -46,6 +46,22 @@ CANDIDATES = "rad_recommendation_candidates"
 RECOMMENDATIONS = "rad_recommendations"
 
 
+_TEXT_KEY = "radfollow.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc.
+
+    spaCy rebuilds ``Doc.text`` from the tokens on every access (O(tokens));
+    components read it several times per report. Tokens never change their
+    text after tokenization, so the cached copy stays valid.
+    """
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 def register_extensions() -> None:
     for name, default in DOC_EXTENSIONS.items():
         if not Doc.has_extension(name):

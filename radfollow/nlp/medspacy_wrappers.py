@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.ruleset import ContextRules, TargetRules
+from radfollow.nlp.target_gate import GatedTargetMatcher
 
 # medspaCy keeps a token Matcher and a PhraseMatcher; one of them is empty by
 # design, which makes spaCy warn (W036) on every document.
@@ -37,11 +38,18 @@ class RadTargetMatcher(RuleFileComponent):
         self._load(rules)
 
     def _compile(self) -> None:
+        rules = [TargetRule(**_rule_kwargs(r)) for r in self.rules.target_rules]
         self._matcher = TargetMatcher(self.nlp, name=f"{self.name}_inner", rules=None)
-        self._matcher.add([TargetRule(**_rule_kwargs(r)) for r in self.rules.target_rules])
+        self._matcher.add(rules)
+        self._gated = GatedTargetMatcher(self.nlp, rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._matcher(doc)
+        if not self._gated.enabled:
+            return self._matcher(doc)
+        spans = self._gated.spans(doc)
+        if spans:
+            doc.set_ents(spans, default="unmodified")
+        return doc
 
 
 class RadContext(RuleFileComponent):

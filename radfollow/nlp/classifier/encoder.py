@@ -121,7 +121,14 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _threads() -> int:
-    return int(os.environ.get("RADFOLLOW_THREADS", "0")) or min(4, os.cpu_count() or 1)
+    """Encoder threads: ``$RADFOLLOW_THREADS``, else all cores but one (at most 4).
+
+    The classifier encodes one batch while the rules run the next on the main
+    thread (``RecommendationClassifier.pipe``), so one core is left for them.
+    """
+    return int(os.environ.get("RADFOLLOW_THREADS", "0")) or max(
+        1, min(4, (os.cpu_count() or 1) - 1)
+    )
 
 
 class TorchEncoder:

@@ -9,11 +9,13 @@ capital letter, digit or bracket, and the end of each section header.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import numpy as np
 from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 from radfollow.nlp.extensions import doc_text
 
@@ -44,7 +46,7 @@ class RadSentenceSplitter:
         return doc
 
 
-def sentence_starts(doc: Doc, starts: set[int]) -> np.ndarray:
+def sentence_starts(doc: Doc, starts: set[int]) -> Ints2d:
     """SENT_START values (1 / -1) for every token, from boundary character offsets.
 
     A token starts a sentence when it begins at a boundary or when the previous
@@ -63,7 +65,7 @@ def sentence_starts(doc: Doc, starts: set[int]) -> np.ndarray:
         pending[1:] = np.isin(ends[words[:-1]], boundary)
         result[words[pending | np.isin(idx[words], boundary)]] = 1
     result[0] = 1
-    return result.astype(np.uint64).reshape(-1, 1)
+    return cast(Ints2d, result.astype(np.uint64).reshape(-1, 1))
 
 
 def _keeps_period(text: str, match: re.Match[str]) -> bool:

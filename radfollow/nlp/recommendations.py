@@ -34,17 +34,12 @@ RULES_COMPONENT = "radfollow_recommendation_rules_v1"
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
-#: Doc.user_data key: the sentences ``__call__`` read, for the classifier's gate.
+#: Doc.user_data key: (start, end, section, names an action) of each sentence
+#: ``__call__`` read, for the classifier's gate. Plain values, so that the Doc
+#: still serialises and holds no reference cycle.
 _READ_KEY = "radfollow.recommendation_sentences"
 
 
-@dataclass(frozen=True)
-class ReadSentence:
-    """An eligible sentence, its section, and whether it names an action."""
-
-    sentence: Span
-    section: str | None
-    action: bool
 
 
 @dataclass(frozen=True)
@@ -84,12 +79,12 @@ class RecommendationRulesComponent(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        seen: list[ReadSentence] = []
+        seen: list[tuple[int, int, str | None, bool]] = []
         for sent, category in self.eligible(doc):
             text = sent.text
             lowered = text.lower()
             action = self._any_action.test(text, lowered)
-            seen.append(ReadSentence(sent, category, action))
+            seen.append((sent.start, sent.end, category, action))
             candidate = self.read(text, category, lowered=lowered, action=action)
             if candidate is not None:
                 spans.append(self.make_span(doc, sent, candidate, category))
@@ -110,11 +105,12 @@ class RecommendationRulesComponent(RuleFileComponent):
         seen = doc.user_data.get(_READ_KEY)
         if seen is None:
             return [(s, c) for s, c in self.eligible(doc) if self.gate(s.text)]
-        return [
-            (r.sentence, r.section)
-            for r in seen
-            if r.action or self._any_trigger.test(r.sentence.text)
-        ]
+        gated = []
+        for start, end, category, action in seen:
+            sent = doc[start:end]
+            if action or self._any_trigger.test(sent.text):
+                gated.append((sent, category))
+        return gated
 
     def read(
         self,

@@ -35,8 +35,8 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 #: Doc.user_data key: (start, end, section, names an action) of each sentence
-#: ``__call__`` read, for the classifier's gate. Plain values, so that the Doc
-#: still serialises and holds no reference cycle.
+#: ``__call__`` read, for the classifier's gate (plain values: no Span, so no
+#: reference cycle through the Doc).
 _READ_KEY = "radfollow.recommendation_sentences"
 
 

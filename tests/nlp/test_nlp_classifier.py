@@ -206,13 +206,3 @@ def test_embedding_cache_evicts_least_recently_used(size: int, kept: list[str]) 
     cache.put("c", np.ones(2))
     assert [t for t in ("a", "b", "c") if cache.get(t) is not None] == kept
 
-
-def test_processed_doc_still_serialises(full_extractor) -> None:  # type: ignore[no-untyped-def]
-    """What components cache in ``Doc.user_data`` stays plain data (DocBin, to_bytes)."""
-    from spacy.tokens import Doc
-
-    nlp = full_extractor.nlp
-    doc = nlp(PIPE_TEXTS[0])
-    copy = Doc(nlp.vocab).from_bytes(doc.to_bytes())
-    assert copy.text == doc.text
-    assert [e.text for e in copy.ents] == [e.text for e in doc.ents]

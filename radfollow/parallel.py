@@ -119,4 +119,3 @@ class ExtractorPool:
                 self.workers, initializer=_init, initargs=(self.config, threads, barrier)
             )
         return self._pool
-

@@ -40,8 +40,6 @@ _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 _READ_KEY = "radfollow.recommendation_sentences"
 
 
-
-
 @dataclass(frozen=True)
 class Candidate:
     """What the rules read in one sentence."""

@@ -205,4 +205,3 @@ def test_embedding_cache_evicts_least_recently_used(size: int, kept: list[str]) 
     cache.get("a")  # "a" is now more recent than "b"
     cache.put("c", np.ones(2))
     assert [t for t in ("a", "b", "c") if cache.get(t) is not None] == kept
-

@@ -156,7 +156,7 @@ def chart(ms: Sequence[Measurement], title: str) -> bytes:
     failed = list(dict.fromkeys(m.label for m in ms if not m.ok))
     if failed:
         fig.text(0.01, 0.01, "failed, not shown: " + "; ".join(failed), fontsize=7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03 if failed else 0, 1, 1))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)

@@ -183,7 +183,7 @@ def main() -> None:
         acc = score_all(ms)
     info = report.RunInfo(
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        command=shlex.join([sys.executable, *sys.argv]),
+        command=shlex.join(["python", *sys.argv]),
         elapsed_s=time.perf_counter() - started,
         machine=host,
         versions=versions(negspacy.python),

@@ -26,6 +26,8 @@ _WORKER: Extractor | None = None
 _BARRIER: Barrier | None = None
 #: Seconds ``warm`` waits for the workers to build their pipelines.
 WARM_TIMEOUT_S = 600.0
+#: A report that runs every component once, the encoder included.
+WARM_UP = ReportText("IMPRESSION: 6 mm nodule. Recommend follow-up CT chest in 6 months.")
 
 
 def _init(config: PipelineConfig, threads: int, barrier: Barrier) -> None:
@@ -33,6 +35,7 @@ def _init(config: PipelineConfig, threads: int, barrier: Barrier) -> None:
     # Each worker's encoder gets its share of the cores, not all of them.
     os.environ["RADFOLLOW_THREADS"] = str(threads)
     _WORKER = Extractor(config=config)
+    _WORKER.extract(WARM_UP)
     _BARRIER = barrier
 
 
@@ -92,7 +95,7 @@ class ExtractorPool:
     def warm(self) -> None:
         """Build every pipeline now (otherwise the first ``extract`` does)."""
         if self.workers == 1:
-            self._local().extract(ReportText(""))
+            self._local().extract(WARM_UP)
         else:
             self._processes().map(_ready, range(self.workers), chunksize=1)
 

@@ -179,10 +179,9 @@ document) is timed apart and left out of reports/s and words/s. The timed work i
 for every system: read the JSONL file, put every report through the pipeline, write one JSON
 line per report. Words are whitespace-separated tokens of `text`. Peak RSS is that of the
 largest single process (the child or one of its workers), from `getrusage`.
-radfollow is timed as `radfollow extract` runs (`run_extract`), which builds its pipeline once
-more inside the timed run (about 0.1 to 0.3 s) and, with 2 workers, starts a spawn pool whose
-workers each load the pipeline; the peers' `nlp.pipe(n_process=2)` forks workers from the
-loaded pipeline."""
+radfollow is timed as `radfollow extract` runs (`run_extract`), on an `ExtractorPool` whose
+pipelines (one per worker process) are built and warmed during load; the peers'
+`nlp.pipe(n_process=2)` forks its workers from the loaded pipeline inside the timed run."""
 
 ACCURACY_NOTE = """\
 Scored from the outputs of the timed Open-i 1-worker runs against NegBio's gold labels

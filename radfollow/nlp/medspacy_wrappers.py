@@ -72,4 +72,8 @@ class RadContext(RuleFileComponent):
         self._context.add(built)
 
     def __call__(self, doc: Doc) -> Doc:
+        # ConText only modifies targets (doc.ents here): a report without
+        # findings skips its modifier matching (most normal chest films).
+        if not doc.ents:
+            return doc
         return self._context(doc)

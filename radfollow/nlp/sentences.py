@@ -56,14 +56,15 @@ def sentence_starts(doc: Doc, starts: set[int]) -> Ints2d:
     """
     idx = doc.to_array(IDX).astype(np.int64)
     ends = idx + doc.to_array(LENGTH).astype(np.int64)
-    boundary = np.fromiter(starts, dtype=np.int64, count=len(starts))
+    boundary = np.zeros(int(ends[-1]) + 1, dtype=bool)
+    boundary[[c for c in starts if c <= ends[-1]]] = True
     result = np.full(len(doc), -1, dtype=np.int64)
     words = np.flatnonzero(doc.to_array(IS_SPACE) == 0)
     if len(words):
         pending = np.empty(len(words), dtype=bool)
         pending[0] = words[0] == 0
-        pending[1:] = np.isin(ends[words[:-1]], boundary)
-        result[words[pending | np.isin(idx[words], boundary)]] = 1
+        pending[1:] = boundary[ends[words[:-1]]]
+        result[words[pending | boundary[idx[words]]]] = 1
     result[0] = 1
     return cast(Ints2d, result.astype(np.uint64).reshape(-1, 1))
 

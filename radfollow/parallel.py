@@ -16,7 +16,6 @@ from itertools import islice
 from multiprocessing.pool import Pool
 from multiprocessing.synchronize import Barrier
 from types import TracebackType
-from typing import Any
 
 from radfollow.models import ExtractionResult
 from radfollow.nlp.extract import Extractor, ReportText
@@ -24,6 +23,8 @@ from radfollow.nlp.pipeline import PipelineConfig
 
 _WORKER: Extractor | None = None
 _BARRIER: Barrier | None = None
+#: Why this worker could not build its pipeline; raised by every task it gets.
+_FAILED: BaseException | None = None
 #: Seconds ``warm`` waits for the workers to build their pipelines.
 WARM_TIMEOUT_S = 600.0
 #: A report that runs every component once, the encoder included.
@@ -31,24 +32,43 @@ WARM_UP = ReportText("IMPRESSION: 6 mm nodule. Recommend follow-up CT chest in 6
 
 
 def _init(config: PipelineConfig, threads: int, barrier: Barrier) -> None:
-    global _WORKER, _BARRIER
+    """Build and warm this worker's pipeline; keep any error for the tasks to raise.
+
+    An exception escaping a pool initializer makes the pool respawn the
+    worker forever, so the job would hang instead of failing.
+    """
+    global _WORKER, _BARRIER, _FAILED
+    _BARRIER = barrier
     # Each worker's encoder gets its share of the cores, not all of them.
     os.environ["RADFOLLOW_THREADS"] = str(threads)
-    _WORKER = Extractor(config=config)
-    _WORKER.extract(WARM_UP)
-    _BARRIER = barrier
+    try:
+        _WORKER = Extractor(config=config)
+        _WORKER.extract(WARM_UP)
+    except Exception as exc:
+        _FAILED = exc
+
+
+def _worker() -> Extractor:
+    if _FAILED is not None:
+        raise _FAILED
+    if _WORKER is None:  # pragma: no cover - initializer always ran
+        raise RuntimeError("worker not initialised")
+    return _WORKER
 
 
 def _run(chunk: list[ReportText]) -> list[ExtractionResult]:
-    if _WORKER is None:  # pragma: no cover - initializer always ran
-        raise RuntimeError("worker not initialised")
-    return list(_WORKER.extract_many(chunk))
+    return list(_worker().extract_many(chunk))
 
 
 def _ready(_: int) -> int:
     """Runs once in each worker: returns when all workers have built their pipelines."""
     if _BARRIER is None:  # pragma: no cover - initializer always ran
         raise RuntimeError("worker not initialised")
+    try:
+        _worker()
+    except Exception:
+        _BARRIER.abort()  # the other workers stop waiting at once
+        raise
     _BARRIER.wait(WARM_TIMEOUT_S)
     return os.getpid()
 
@@ -100,13 +120,23 @@ class ExtractorPool:
             self._processes().map(_ready, range(self.workers), chunksize=1)
 
     def extract(self, reports: Iterable[ReportText]) -> Iterator[ExtractionResult]:
-        """Results for ``reports``, in input order."""
+        """Results for ``reports``, in input order.
+
+        When the caller stops early or a worker fails, the worker processes
+        are stopped (they would go on with the rest of the input); the next
+        ``extract`` starts new ones.
+        """
         if self.workers == 1:
             yield from self._local().extract_many(reports)
             return
-        pool = self._processes()
-        for results in pool.imap(_run, _chunks(reports, self.chunk_size)):
-            yield from results
+        finished = False
+        try:
+            for results in self._processes().imap(_run, _chunks(reports, self.chunk_size)):
+                yield from results
+            finished = True
+        finally:
+            if not finished:
+                self.close()
 
     def _local(self) -> Extractor:
         if self._extractor is None:
@@ -117,7 +147,7 @@ class ExtractorPool:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             threads = max(1, (os.cpu_count() or 1) // self.workers)
-            barrier: Any = context.Barrier(self.workers)
+            barrier = context.Barrier(self.workers)
             self._pool = context.Pool(
                 self.workers, initializer=_init, initargs=(self.config, threads, barrier)
             )

@@ -46,9 +46,15 @@ class RadTargetMatcher(RuleFileComponent):
     def __call__(self, doc: Doc) -> Doc:
         if not self._gated.enabled:
             return self._matcher(doc)
-        spans = self._gated.spans(doc)
-        if spans:
-            doc.set_ents(spans, default="unmodified")
+        for span in self._gated.spans(doc):
+            try:  # as medspaCy's TargetMatcher: an existing entity wins
+                doc.ents = (*doc.ents, span)
+            except ValueError:
+                warnings.warn(
+                    f"target {span.label_} overlaps an existing entity and is skipped",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         return doc
 
 

@@ -34,9 +34,9 @@ RULES_COMPONENT = "radfollow_recommendation_rules_v1"
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
-#: Doc.user_data key: (start, end, section, names an action) of each sentence
-#: ``__call__`` read, for the classifier's gate (plain values: no Span, so no
-#: reference cycle through the Doc).
+#: Doc.user_data key: the Doc's length and (start, end, section, names an
+#: action) of each sentence ``__call__`` read, for the classifier's gate (plain
+#: values: no Span, so no reference cycle through the Doc).
 _READ_KEY = "radfollow.recommendation_sentences"
 
 
@@ -87,7 +87,7 @@ class RecommendationRulesComponent(RuleFileComponent):
             if candidate is not None:
                 spans.append(self.make_span(doc, sent, candidate, category))
         doc.spans[CANDIDATES] = spans
-        doc.user_data[_READ_KEY] = seen
+        doc.user_data[_READ_KEY] = (len(doc), seen)
         return doc
 
     def eligible(self, doc: Doc) -> Iterator[tuple[Span, str | None]]:
@@ -100,11 +100,11 @@ class RecommendationRulesComponent(RuleFileComponent):
 
     def gated(self, doc: Doc) -> list[tuple[Span, str | None]]:
         """Eligible sentences that pass ``gate``, reusing what ``__call__`` read."""
-        seen = doc.user_data.get(_READ_KEY)
-        if seen is None:
+        cached = doc.user_data.get(_READ_KEY)
+        if not cached or cached[0] != len(doc):  # not read, or a copy of another Doc's data
             return [(s, c) for s, c in self.eligible(doc) if self.gate(s.text)]
         gated = []
-        for start, end, category, action in seen:
+        for start, end, category, action in cached[1]:
             sent = doc[start:end]
             if action or self._any_trigger.test(sent.text):
                 gated.append((sent, category))

@@ -6,11 +6,16 @@ of the rule pipeline's time. Each target rule has an *anchor*: one token that
 every match must contain (a required token with a ``LOWER``/``ORTH``/``TEXT``
 string, ``IN`` list or ``REGEX``). The gate finds the tokens that satisfy any
 anchor with array operations and a per-string cache, and the matchers run on
-the sentences that hold one. Matches never span sentences (a finding mention
-does not cross a sentence boundary).
+the sentences that hold one.
 
-Rules without an anchor (a regex over the text, or a pattern of only optional
-or negated tokens) turn the gate off: the caller then matches the whole Doc.
+Matching sentence by sentence finds what matching the whole Doc finds only
+if no match can span a sentence boundary. Between two sentences there is
+either a whitespace token (a line break) or, mid-line, a token that ends the
+sentence: ".", "!", "?", a closing quote or bracket, or the ":" of a section
+header. So the gate is used only when no token spec of any rule can match
+such a token; a rule without an anchor (a regex over the text, or a pattern
+of only optional or negated tokens) also turns it off. The caller then
+matches the whole Doc.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from medspacy.target_matcher import TargetRule
 from spacy.attrs import LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span
 
 #: Token attributes an anchor may test, keyed as in spaCy patterns.
@@ -33,6 +39,10 @@ _ATTRS = {"LOWER": LOWER, "ORTH": ORTH, "TEXT": ORTH}
 _REQUIRED_OPS = {None, "1", "+"}
 #: Cached anchor decisions per attribute before the cache is cleared (long runs).
 _CACHE_LIMIT = 500_000
+#: Tokens that can end a sentence with the next sentence's first token right after.
+BOUNDARY_TOKENS = (".", "!", "?", ":", ")", "]", '"', "'")
+#: Token flags under which a spec can match none of ``BOUNDARY_TOKENS``.
+_WORDLIKE_FLAGS = ("IS_ALPHA", "IS_DIGIT", "LIKE_NUM", "IS_ASCII_ALPHA")
 
 
 @dataclass
@@ -60,6 +70,26 @@ def _anchor_of(spec: dict[str, Any]) -> tuple[str, _Anchor] | None:
             if isinstance(value.get("REGEX"), str):
                 return key, _Anchor(regexes=[re.compile(value["REGEX"])])
     return None
+
+
+def _accepts_boundary(spec: dict[str, Any]) -> bool:
+    """Whether a token spec might match a sentence-ending token (conservative)."""
+    if spec.get("OP") == "!":
+        return True  # "any token but ...": may well be a "."
+    if any(spec.get(flag) is True for flag in _WORDLIKE_FLAGS):
+        return False
+    for key in ("LOWER", "ORTH", "TEXT"):
+        found = _anchor_of({key: spec[key]}) if key in spec else None
+        if found is not None:
+            return any(found[1].accepts(token) for token in BOUNDARY_TOKENS)
+    return True
+
+
+def can_cross_sentences(rule: TargetRule) -> bool:
+    """Whether a match of ``rule`` might include a sentence-ending token."""
+    if not isinstance(rule.pattern, list):
+        return False  # phrases: spaCy tokens of a literal; regex rules have no anchor
+    return any(_accepts_boundary(spec) for spec in rule.pattern)
 
 
 def rule_anchor(rule: TargetRule, nlp: Language) -> tuple[str, _Anchor] | None:
@@ -97,7 +127,7 @@ class _AttrGate:
         hits = [int(h) for h in unique if self._accepts(int(h), strings)]
         return np.isin(values, np.array(hits, dtype=values.dtype))
 
-    def _accepts(self, key: int, strings: Any) -> bool:
+    def _accepts(self, key: int, strings: StringStore) -> bool:
         known = self._cache.get(key)
         if known is None:
             known = self._cache[key] = self.anchor.accepts(strings[key])
@@ -120,7 +150,7 @@ class GatedTargetMatcher:
         for index, rule in enumerate(self.rules):
             key = str(index)
             anchor = rule_anchor(rule, nlp)
-            if anchor is None:
+            if anchor is None or can_cross_sentences(rule):
                 self.enabled = False
                 continue
             attr, found = anchor

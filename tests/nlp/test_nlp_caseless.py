@@ -37,3 +37,18 @@ def test_caseless_agrees_with_ignorecase(pattern: str, text: str, found: bool) -
     assert Caseless(pattern).test(text) is found
     assert Caseless(pattern).test(text, text.lower()) is found
     assert (re.search(pattern, text, re.IGNORECASE) is not None) is found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\b\u00c9chographie\b", "\u00e9chographie"),  # non-ASCII pattern
+        (r"\x41", "a"),  # a character named by number
+        (r"(?-i:us)", "US"),  # an inline flag
+        (r"\bsize\b", "\u017fize"),  # long s: folds to "s" under IGNORECASE
+        (r"\bik\b", "I\u212a"),  # Kelvin sign: folds to "k"
+    ],
+)
+def test_caseless_falls_back_where_lowering_differs(pattern: str, text: str) -> None:
+    expected = re.search(pattern, text, re.IGNORECASE) is not None
+    assert Caseless(pattern).test(text) is expected

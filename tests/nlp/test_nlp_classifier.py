@@ -171,7 +171,10 @@ def test_overlapped_pipe_equals_one_doc_at_a_time(full_extractor, batch_size: in
         ]
 
     nlp = full_extractor.nlp
+    cache = nlp.get_pipe("radfollow_recommendation_classifier_v1").embedding_cache
+    cache.clear()
     piped = [summary(d) for d in nlp.pipe(PIPE_TEXTS, batch_size=batch_size)]
+    cache.clear()  # each document encoded again, alone
     single = [summary(nlp(t)) for t in PIPE_TEXTS]
     assert piped == single
     assert piped[0] and piped[0] == piped[3]
@@ -200,8 +203,11 @@ def test_embedding_cache_evicts_least_recently_used(size: int, kept: list[str]) 
     from radfollow.nlp.classifier.cache import EmbeddingCache
 
     cache = EmbeddingCache(size)
-    cache.put("a", np.zeros(2))
+    batch = np.zeros((2, 2))
+    cache.put("a", batch[0])
     cache.put("b", np.ones(2))
     cache.get("a")  # "a" is now more recent than "b"
     cache.put("c", np.ones(2))
     assert [t for t in ("a", "b", "c") if cache.get(t) is not None] == kept
+    batch[0, 0] = 9.0  # the cache holds a copy, not a view of the batch
+    assert all(v is None or v[0] == 0.0 for v in [cache.get("a")])

@@ -54,3 +54,12 @@ def test_sentence_starts_match_the_token_rule(extractor, text: str) -> None:  # 
     assert [v == 1 for v in sentence_starts(doc, starts).ravel().astype("int64")] == (
         _reference_starts(doc, starts)
     )
+
+
+def test_cached_text_of_a_span_copy_is_its_own(extractor) -> None:  # type: ignore[no-untyped-def]
+    from radfollow.nlp.extensions import doc_text
+
+    doc = extractor.nlp("FINDINGS: No effusion.\nIMPRESSION: Nodule.")
+    assert doc_text(doc) == doc.text
+    copy = doc[4:].as_doc(copy_user_data=True)
+    assert doc_text(copy) == copy.text != doc.text

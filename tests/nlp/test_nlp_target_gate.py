@@ -27,11 +27,16 @@ def target_rules(extractor) -> list[TargetRule]:  # type: ignore[no-untyped-def]
     return list(extractor.nlp.get_pipe("radfollow_targets_v1")._gated.rules)
 
 
-def _reference(nlp: Any, rules: list[TargetRule], text: str) -> list[tuple[int, int, str]]:
-    matcher = TargetMatcher(nlp, name="reference", rules=None, result_type=None)
+def _reference(nlp: Any, rules: list[TargetRule], text: str) -> list[tuple[Any, ...]]:
+    matcher = TargetMatcher(nlp, name="reference", rules=None)
     matcher.add(rules)
-    doc = nlp(text)
-    return [(s.start, s.end, s.label_) for s in matcher(doc)]
+    doc = matcher(nlp(text))
+    return _summary(doc)
+
+
+def _summary(doc: Any) -> list[tuple[Any, ...]]:
+    ents = [(s.start, s.end, s.label_, s._.target_rule.literal) for s in doc.ents]
+    return [*ents, ("iob", tuple(t.ent_iob_ for t in doc))]
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -42,9 +47,9 @@ def test_gated_matches_equal_medspacy(extractor, target_rules, text: str) -> Non
     doc = nlp.make_doc(text)
     for name in ("radfollow_sectionizer_v1", "radfollow_sentences_v1"):
         doc = nlp.get_pipe(name)(doc)
-    found = sorted((s.start, s.end, s.label_) for s in gated.spans(doc))
+    found = _summary(nlp.get_pipe("radfollow_targets_v1")(doc))
     with nlp.select_pipes(enable=["radfollow_sectionizer_v1", "radfollow_sentences_v1"]):
-        assert found == sorted(_reference(nlp, target_rules, text))
+        assert found == _reference(nlp, target_rules, text)
 
 
 @pytest.mark.parametrize(
@@ -105,3 +110,22 @@ def test_doc_without_sentences_is_matched_whole() -> None:
     assert [(s.text, s.label_, s._.target_rule is rule) for s in spans] == [
         ("lymph node", "HEAD_NODE", True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "crosses"),
+    [
+        ([{"LOWER": "mass"}, {"ORTH": "-"}, {"LOWER": "like"}], False),
+        ([{"LOWER": "node"}, {"IS_ALPHA": True, "OP": "?"}], False),
+        ([{"LOWER": "mass"}, {"IS_PUNCT": True}, {"LOWER": "nodule"}], True),
+        ([{"LOWER": "mass"}, {"ORTH": {"IN": [".", ";"]}}], True),
+        ([{"LOWER": "mass"}, {"LOWER": "effect", "OP": "!"}], True),
+        ([{"LOWER": "mass"}, {}], True),
+    ],
+)
+def test_rules_that_may_span_sentences_turn_the_gate_off(pattern: Any, crosses: bool) -> None:
+    from radfollow.nlp.target_gate import can_cross_sentences
+
+    rule = TargetRule("x", "X", pattern=pattern)
+    assert can_cross_sentences(rule) is crosses
+    assert GatedTargetMatcher(spacy.blank("en"), [rule]).enabled is not crosses

@@ -109,7 +109,9 @@ class RecommendationClassifier:
         self.conditional_threshold = conditional_threshold
         self._load_heads()
         self._encoder: Encoder | None = None
-        self._cache = EmbeddingCache(EMBEDDING_CACHE_SIZE)
+        # int8 embeddings depend on their batch-mates: a cache would make a
+        # score depend on what the process saw before, so int8 runs without.
+        self.embedding_cache = EmbeddingCache(EMBEDDING_CACHE_SIZE if precision == "fp32" else 0)
 
     def _load_heads(self) -> None:
         heads, self.meta = load_heads(self.heads_path)
@@ -162,7 +164,7 @@ class RecommendationClassifier:
         gated = self.gated(docs)
         texts = [sentence_text(sent) for _, sent, _ in gated]
         features = None
-        if self._uses_rule_features:
+        if gated and self._uses_rule_features:
             rules = self.rules
             features = np.array(
                 [rules.features(t, c) for t, (_, _, c) in zip(texts, gated, strict=True)],
@@ -198,7 +200,7 @@ class RecommendationClassifier:
         out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         for k, text in enumerate(texts):
-            cached = self._cache.get(text)
+            cached = self.embedding_cache.get(text)
             if cached is None:
                 missing.setdefault(text, []).append(k)
             else:
@@ -207,7 +209,7 @@ class RecommendationClassifier:
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start : start + self.batch_size]
             for text, vector in zip(chunk, self.encoder.encode(chunk), strict=True):
-                self._cache.put(text, vector)
+                self.embedding_cache.put(text, vector)
                 out[missing[text]] = vector
         return out
 
@@ -265,7 +267,17 @@ class RecommendationClassifier:
         iterator = iter(stream)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="radfollow-encoder") as pool:
             pending: tuple[list[Doc], Future[list[Scored]]] | None = None
-            while docs := list(islice(iterator, batch_size)):
+            while True:
+                try:
+                    docs = list(islice(iterator, batch_size))
+                except Exception:
+                    # An earlier component failed on the next batch: this
+                    # batch is scored already, so it still goes out first.
+                    if pending is not None:
+                        yield from self._finish(*pending)
+                    raise
+                if not docs:
+                    break
                 future = pool.submit(self.score, self.prepare(docs))
                 if pending is not None:
                     yield from self._finish(*pending)

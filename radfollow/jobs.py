@@ -10,6 +10,7 @@ import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -29,7 +30,7 @@ from radfollow.io.jsonl import InputLine, read_jsonl
 from radfollow.models import ExtractionResult, OutputRecord, RadiologyReport, RejectedInput
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
-from radfollow.parallel import extract_parallel
+from radfollow.parallel import ExtractorPool
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,13 @@ def run_extract(
     config: PipelineConfig | None = None,
     workers: int = 1,
     tick: Tick = _noop,
+    pool: ExtractorPool | None = None,
 ) -> JobSummary:
-    """One output record per input line, in order. A bad line gets a record with ``error``."""
+    """One output record per input line, in order. A bad line gets a record with ``error``.
+
+    ``pool``: pipelines already built (and kept open) by the caller; else one
+    is made for ``config`` and ``workers`` and closed at the end.
+    """
     summary = JobSummary()
     lines: deque[InputLine] = deque()
 
@@ -75,8 +81,11 @@ def run_extract(
             record = line.record or {"text": ""}
             yield ReportText(text=record["text"], indication=record.get("indication"))
 
-    with atomic_writer(output_path) as out:
-        for result in extract_parallel(texts(), config=config, workers=workers):
+    with (
+        _pool(pool, config, workers) as extractors,
+        atomic_writer(output_path) as out,
+    ):
+        for result in extractors.extract(texts()):
             line = lines.popleft()
             tick(1)
             if line.record is None:
@@ -95,6 +104,18 @@ def run_extract(
             summary.findings += len(result.findings)
             summary.recommendations += len(result.recommendations)
     return summary
+
+
+@contextmanager
+def _pool(
+    given: ExtractorPool | None, config: PipelineConfig | None, workers: int
+) -> Iterator[ExtractorPool]:
+    """The caller's pool, left open; or a new one, closed on exit."""
+    if given is not None:
+        yield given
+        return
+    with ExtractorPool(config, workers=workers) as pool:
+        yield pool
 
 
 def _error_record(line: InputLine) -> dict[str, object]:
@@ -212,6 +233,7 @@ def run_process(
     options: HL7Options | None = None,
     tick: Tick = _noop,
     db: str | None = None,
+    pool: ExtractorPool | None = None,
 ) -> JobSummary:
     """HL7 in; bundles.ndjson, records.jsonl, errors.ndjson out; the tracker too with ``db``."""
     options = options or HL7Options()
@@ -225,10 +247,11 @@ def run_process(
 
     tracker = _open_tracker(db)
     with (
+        _pool(pool, config, workers) as extractors,
         atomic_writer(out_dir / "bundles.ndjson") as bundles,
         atomic_writer(out_dir / "records.jsonl") as records,
     ):
-        for result in extract_parallel(texts(), config=config, workers=workers):
+        for result in extractors.extract(texts()):
             report = pending.popleft()
             try:
                 bundle = bundle_json(report, result, bundle_type=options.bundle_type)

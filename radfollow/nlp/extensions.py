@@ -46,6 +46,31 @@ CANDIDATES = "rad_recommendation_candidates"
 RECOMMENDATIONS = "rad_recommendations"
 
 
+_TEXT_KEY = "radfollow.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc.
+
+    spaCy rebuilds ``Doc.text`` from the tokens on every access (O(tokens));
+    components read it several times per report. Tokens never change their
+    text after tokenization, so the cached copy stays valid; a copy whose
+    length does not fit the Doc (``Span.as_doc`` copies ``user_data``) is
+    rebuilt.
+    """
+    text = doc.user_data.get(_TEXT_KEY)
+    if not isinstance(text, str) or len(text) != _char_length(doc):
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def _char_length(doc: Doc) -> int:
+    if not len(doc):
+        return 0
+    last = doc[-1]
+    return int(last.idx) + len(last.text_with_ws)
+
+
 def register_extensions() -> None:
     for name, default in DOC_EXTENSIONS.items():
         if not Doc.has_extension(name):

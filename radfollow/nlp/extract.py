@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, ExtractionResult, Finding, FindingType, Recommendation
-from radfollow.nlp.extensions import RECOMMENDATIONS
+from radfollow.nlp.extensions import RECOMMENDATIONS, doc_text
 from radfollow.nlp.pipeline import PipelineConfig, build_pipeline
 from radfollow.nlp.sectionizer import section_text
 
@@ -68,7 +68,7 @@ def _finding(index: int, ent: Span) -> Finding:
     return Finding(
         id=f"f{index + 1}",
         type=FindingType(ent.label_),
-        text=ent.doc.text[start : ent.end_char],
+        text=doc_text(ent.doc)[start : ent.end_char],
         start=start,
         end=ent.end_char,
         assertion=ent._.rad_assertion or Assertion.PRESENT,

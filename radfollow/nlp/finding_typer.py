@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.cues import Cue, CueMatcher, best_cue
+from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.ruleset import OrganRules
 from radfollow.nlp.sectionizer import section_text
 
@@ -43,7 +44,7 @@ class FindingTyper(RuleFileComponent):
     def exam_organ(self, doc: Doc) -> str | None:
         text = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
         if not text:
-            text = doc.text[:160]
+            text = doc_text(doc)[:160]
         for organ, regex in self._exam:
             if regex.search(text):
                 return organ

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.ruleset import ContextRules, TargetRules
+from radfollow.nlp.target_gate import GatedTargetMatcher
 
 # medspaCy keeps a token Matcher and a PhraseMatcher; one of them is empty by
 # design, which makes spaCy warn (W036) on every document.
@@ -37,11 +38,24 @@ class RadTargetMatcher(RuleFileComponent):
         self._load(rules)
 
     def _compile(self) -> None:
+        rules = [TargetRule(**_rule_kwargs(r)) for r in self.rules.target_rules]
         self._matcher = TargetMatcher(self.nlp, name=f"{self.name}_inner", rules=None)
-        self._matcher.add([TargetRule(**_rule_kwargs(r)) for r in self.rules.target_rules])
+        self._matcher.add(rules)
+        self._gated = GatedTargetMatcher(self.nlp, rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._matcher(doc)
+        if not self._gated.enabled:
+            return self._matcher(doc)
+        for span in self._gated.spans(doc):
+            try:  # as medspaCy's TargetMatcher: an existing entity wins
+                doc.ents = (*doc.ents, span)
+            except ValueError:
+                warnings.warn(
+                    f"target {span.label_} overlaps an existing entity and is skipped",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+        return doc
 
 
 class RadContext(RuleFileComponent):
@@ -64,4 +78,8 @@ class RadContext(RuleFileComponent):
         self._context.add(built)
 
     def __call__(self, doc: Doc) -> Doc:
+        # ConText only modifies targets (doc.ents here): a report without
+        # findings skips its modifier matching (most normal chest films).
+        if not doc.ents:
+            return doc
         return self._context(doc)

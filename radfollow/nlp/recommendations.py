@@ -14,12 +14,14 @@ decides.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, Modality
+from radfollow.nlp.caseless import Caseless
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.intervals import IntervalParser
@@ -32,6 +34,10 @@ RULES_COMPONENT = "radfollow_recommendation_rules_v1"
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
+#: Doc.user_data key: the Doc's length and (start, end, section, names an
+#: action) of each sentence ``__call__`` read, for the classifier's gate (plain
+#: values: no Span, so no reference cycle through the Doc).
+_READ_KEY = "radfollow.recommendation_sentences"
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,11 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._triggers = [
             (t.name, re.compile(t.pattern, flags), t.conditional) for t in rules.triggers
         ]
-        self._any_trigger = re.compile("|".join(f"(?:{t.pattern})" for t in rules.triggers), flags)
-        self._hedge = re.compile("|".join(f"(?:{h})" for h in rules.hedges), flags)
+        self._any_trigger = Caseless("|".join(f"(?:{t.pattern})" for t in rules.triggers))
+        self._hedge = Caseless("|".join(f"(?:{h})" for h in rules.hedges))
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
         self._actions = [(a.modality, re.compile(a.pattern, flags)) for a in rules.actions]
-        self._any_action = re.compile("|".join(f"(?:{a.pattern})" for a in rules.actions), flags)
+        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions))
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
@@ -71,20 +77,49 @@ class RecommendationRulesComponent(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        for sent in doc.sents:
-            section = section_at(doc._.rad_sections, sent.start_char)
-            category = section.category if section else None
-            if self.skips(category):
-                continue
-            candidate = self.read(sent.text, category)
+        seen: list[tuple[int, int, str | None, bool]] = []
+        for sent, category in self.eligible(doc):
+            text = sent.text
+            lowered = text.lower()
+            action = self._any_action.test(text, lowered)
+            seen.append((sent.start, sent.end, category, action))
+            candidate = self.read(text, category, lowered=lowered, action=action)
             if candidate is not None:
                 spans.append(self.make_span(doc, sent, candidate, category))
         doc.spans[CANDIDATES] = spans
+        doc.user_data[_READ_KEY] = (len(doc), seen)
         return doc
 
-    def read(self, text: str, section: str | None = None) -> Candidate | None:
+    def eligible(self, doc: Doc) -> Iterator[tuple[Span, str | None]]:
+        """Sentences outside the skipped sections, with their section category."""
+        for sent in doc.sents:
+            section = section_at(doc._.rad_sections, sent.start_char)
+            category = section.category if section else None
+            if not self.skips(category):
+                yield sent, category
+
+    def gated(self, doc: Doc) -> list[tuple[Span, str | None]]:
+        """Eligible sentences that pass ``gate``, reusing what ``__call__`` read."""
+        cached = doc.user_data.get(_READ_KEY)
+        if not cached or cached[0] != len(doc):  # not read, or a copy of another Doc's data
+            return [(s, c) for s, c in self.eligible(doc) if self.gate(s.text)]
+        gated = []
+        for start, end, category, action in cached[1]:
+            sent = doc[start:end]
+            if action or self._any_trigger.test(sent.text):
+                gated.append((sent, category))
+        return gated
+
+    def read(
+        self,
+        text: str,
+        section: str | None = None,
+        *,
+        lowered: str | None = None,
+        action: bool | None = None,
+    ) -> Candidate | None:
         """Apply the rules to one sentence; ``None`` when it is no candidate."""
-        if not self._any_action.search(text):
+        if not (self._any_action.test(text, lowered) if action is None else action):
             return None
         trigger = self._first_trigger(text)
         interval = self._intervals.parse(text)
@@ -115,14 +150,15 @@ class RecommendationRulesComponent(RuleFileComponent):
         modality, position, _ = self._modality(text)
         if trigger and trigger[0] == "correlate_lab":
             modality = Modality.LAB
-        conditional = bool((trigger and trigger[1]) or self._hedge.search(text))
+        conditional = bool((trigger and trigger[1]) or self._hedge.test(text))
         region = self._region(text, position)
         interval = self._intervals.parse(text)
         return Candidate("describe", modality, region, interval, conditional, 0.0)
 
     def gate(self, text: str) -> bool:
         """Cheap, high-recall test: could this sentence be a recommendation at all?"""
-        return bool(self._any_action.search(text) or self._any_trigger.search(text))
+        lowered = text.lower()
+        return self._any_action.test(text, lowered) or self._any_trigger.test(text, lowered)
 
     def features(self, text: str, section: str | None) -> list[float]:
         """What the rules say of a sentence, as inputs for the combined classifier head."""
@@ -131,8 +167,8 @@ class RecommendationRulesComponent(RuleFileComponent):
             1.0 if candidate else 0.0,
             1.0 if candidate and candidate.conditional else 0.0,
             1.0 if self.exclusion(text) else 0.0,
-            1.0 if self._any_trigger.search(text) else 0.0,
-            1.0 if self._hedge.search(text) else 0.0,
+            1.0 if self._any_trigger.test(text) else 0.0,
+            1.0 if self._hedge.test(text) else 0.0,
         ]
 
     def exclusion(self, text: str) -> str | None:
@@ -140,7 +176,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         return next((name for name, regex in self._exclusions if regex.search(text)), None)
 
     def _first_trigger(self, text: str) -> tuple[str, bool] | None:
-        if not self._any_trigger.search(text):
+        if not self._any_trigger.test(text):
             return None
         for name, regex, conditional in self._triggers:
             if regex.search(text):

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.ruleset import SectionRules
 
 
@@ -66,7 +67,7 @@ class RadSectionizer(RuleFileComponent):
         return sections
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.rad_sections = self.find_sections(doc.text)
+        doc._.rad_sections = self.find_sections(doc_text(doc))
         return doc
 
 
@@ -87,7 +88,7 @@ def section_at(sections: list[SectionSpan] | None, char: int) -> SectionSpan | N
 def section_text(doc: Doc, category: str) -> str:
     """Concatenated body text of every section of ``category``."""
     parts = [
-        doc.text[s.body_start : s.end].strip()
+        doc_text(doc)[s.body_start : s.end].strip()
         for s in doc._.rad_sections or []
         if s.category == category
     ]

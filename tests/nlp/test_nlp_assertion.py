@@ -53,3 +53,24 @@ def test_benign(run, text: str, benign: bool) -> None:  # type: ignore[no-untype
     assert findings[0].benign is benign
     if benign:
         assert findings[0].incidental is False
+
+
+@pytest.mark.parametrize(
+    ("text", "runs_context"),
+    [("No nodule in the right upper lobe.", True), ("Clear lungs. No effusion.", False)],
+)
+def test_context_runs_only_when_there_are_findings(
+    extractor, monkeypatch, text, runs_context
+) -> None:  # type: ignore[no-untyped-def]
+    component = extractor.nlp.get_pipe("radfollow_context_v1")
+    calls: list[int] = []
+    inner = component._context
+
+    def counting(doc):  # type: ignore[no-untyped-def]
+        calls.append(len(doc.ents))
+        return inner(doc)
+
+    monkeypatch.setattr(component, "_context", counting)
+    doc = extractor.nlp(text)
+    assert bool(calls) is runs_context
+    assert all(e._.rad_assertion is not None for e in doc.ents)

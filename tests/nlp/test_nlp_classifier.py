@@ -13,6 +13,7 @@ from radfollow.nlp.classifier import encoder as encoder_module
 from radfollow.nlp.classifier.component import default_heads_path
 from radfollow.nlp.classifier.head import Head, fit_logistic, load_heads, save_heads
 from radfollow.nlp.classifier.onnx_export import export, is_valid_export, load_encoder
+from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.extract import ReportText
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,3 +148,66 @@ def test_missing_heads_file_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="cannot read classifier heads"):
         Extractor(config=PipelineConfig(heads=tmp_path / "nope.json"))
+
+
+PIPE_TEXTS = [
+    "IMPRESSION: 6 mm nodule. Recommend follow-up CT chest in 6-12 months.",
+    "FINDINGS: Clear lungs.\nIMPRESSION: No acute disease.",
+    "IMPRESSION: Adrenal nodule. MRI could be obtained for further characterization.",
+    "IMPRESSION: 6 mm nodule. Recommend follow-up CT chest in 6-12 months.",
+    "Consider ultrasound if clinically indicated.",
+]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 64])
+def test_overlapped_pipe_equals_one_doc_at_a_time(full_extractor, batch_size: int) -> None:  # type: ignore[no-untyped-def]
+    """Batches scored on the background thread give the same spans and scores, in order."""
+
+    def summary(doc):  # type: ignore[no-untyped-def]
+        # Scores agree to float rounding: an embedding may come from another batch.
+        return [
+            (s.start, s.end, round(s._.rad_score, 6), s._.rad_conditional)
+            for s in doc.spans[CANDIDATES]
+        ]
+
+    nlp = full_extractor.nlp
+    cache = nlp.get_pipe("radfollow_recommendation_classifier_v1").embedding_cache
+    cache.clear()
+    piped = [summary(d) for d in nlp.pipe(PIPE_TEXTS, batch_size=batch_size)]
+    cache.clear()  # each document encoded again, alone
+    single = [summary(nlp(t)) for t in PIPE_TEXTS]
+    assert piped == single
+    assert piped[0] and piped[0] == piped[3]
+    assert not piped[1]
+
+
+def test_repeated_sentences_are_encoded_once(full_extractor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    clf = full_extractor.nlp.get_pipe("radfollow_recommendation_classifier_v1")
+    encoded: list[str] = []
+    real = clf.encoder.encode
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        encoded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(clf.encoder, "encode", counting)
+    sentence = "Recommend a dedicated renal ultrasound in 7 weeks for the left kidney lesion."
+    vectors = clf.embed([sentence, sentence, "Something else was suggested today."])
+    again = clf.embed([sentence])
+    assert encoded.count(sentence) == 1
+    assert np.array_equal(vectors[0], vectors[1]) and np.array_equal(vectors[0], again[0])
+
+
+@pytest.mark.parametrize(("size", "kept"), [(2, ["a", "c"]), (0, [])])
+def test_embedding_cache_evicts_least_recently_used(size: int, kept: list[str]) -> None:
+    from radfollow.nlp.classifier.cache import EmbeddingCache
+
+    cache = EmbeddingCache(size)
+    batch = np.zeros((2, 2))
+    cache.put("a", batch[0])
+    cache.put("b", np.ones(2))
+    cache.get("a")  # "a" is now more recent than "b"
+    cache.put("c", np.ones(2))
+    assert [t for t in ("a", "b", "c") if cache.get(t) is not None] == kept
+    batch[0, 0] = 9.0  # the cache holds a copy, not a view of the batch
+    assert all(v is None or v[0] == 0.0 for v in [cache.get("a")])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
@@ -29,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.errors import ModelError
+from radfollow.nlp.classifier.cache import EmbeddingCache
 from radfollow.nlp.classifier.encoder import Encoder, resolve_model
 from radfollow.nlp.classifier.head import Head, load_heads
 from radfollow.nlp.classifier.onnx_export import Backend, Precision, load_encoder
@@ -38,9 +40,10 @@ from radfollow.nlp.recommendations import (
     RecommendationRulesComponent,
     sentence_text,
 )
-from radfollow.nlp.sectionizer import section_at
 
 VERSION = 1
+#: Distinct sentence embeddings kept per process (384 floats each: about 16 MB).
+EMBEDDING_CACHE_SIZE = 10_000
 HEADS_FILE = "heads.json"
 RULE_FEATURES = (
     "rule_candidate",
@@ -53,6 +56,15 @@ RULE_FEATURES = (
 
 def default_heads_path() -> Path:
     return Path(str(resources.files("radfollow.nlp.classifier").joinpath(HEADS_FILE)))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Gated sentences of a batch, ready for the encoder."""
+
+    gated: list[tuple[int, Span, str | None]]
+    texts: list[str]
+    features: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,9 @@ class RecommendationClassifier:
         self.conditional_threshold = conditional_threshold
         self._load_heads()
         self._encoder: Encoder | None = None
+        # int8 embeddings depend on their batch-mates: a cache would make a
+        # score depend on what the process saw before, so int8 runs without.
+        self.embedding_cache = EmbeddingCache(EMBEDDING_CACHE_SIZE if precision == "fp32" else 0)
 
     def _load_heads(self) -> None:
         heads, self.meta = load_heads(self.heads_path)
@@ -135,48 +150,68 @@ class RecommendationClassifier:
 
     def gated(self, docs: list[Doc]) -> list[tuple[int, Span, str | None]]:
         rules = self.rules
-        found = []
-        for index, doc in enumerate(docs):
-            for sent in doc.sents:
-                section = section_at(doc._.rad_sections, sent.start_char)
-                category = section.category if section else None
-                if rules.skips(category) or not rules.gate(sent.text):
-                    continue
-                found.append((index, sent, category))
-        return found
+        return [
+            (index, sent, category)
+            for index, doc in enumerate(docs)
+            for sent, category in rules.gated(doc)
+        ]
 
     def predict(self, docs: list[Doc]) -> list[Scored]:
+        return self.score(self.prepare(docs))
+
+    def prepare(self, docs: list[Doc]) -> Prepared:
+        """The gated sentences of ``docs``, their texts and the rules' features (GIL-bound)."""
         gated = self.gated(docs)
-        if not gated:
-            return []
         texts = [sentence_text(sent) for _, sent, _ in gated]
-        embeddings = self.embed(texts)
-        inputs = self.inputs(
-            embeddings, [(t, c) for t, (_, _, c) in zip(texts, gated, strict=True)]
-        )
+        features = None
+        if gated and self._uses_rule_features:
+            rules = self.rules
+            features = np.array(
+                [rules.features(t, c) for t, (_, _, c) in zip(texts, gated, strict=True)],
+                dtype=np.float32,
+            ).reshape(len(texts), len(RULE_FEATURES))
+        return Prepared(gated, texts, features)
+
+    def score(self, prepared: Prepared) -> list[Scored]:
+        """Encoder and heads over prepared sentences (mostly native code, releases the GIL)."""
+        if not prepared.gated:
+            return []
+        inputs = self.embed(prepared.texts)
+        if prepared.features is not None:
+            inputs = np.hstack([inputs, prepared.features])
         scores = self.head.predict(inputs)
         return [
             Scored(
                 i, sent, cat, float(scores["recommendation"][k]), float(scores["conditional"][k])
             )
-            for k, (i, sent, cat) in enumerate(gated)
+            for k, (i, sent, cat) in enumerate(prepared.gated)
         ]
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Embeddings in input order, computed in batches of similar length."""
-        order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
-        out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            out[chunk] = self.encoder.encode([texts[k] for k in chunk])
-        return out
+    @property
+    def _uses_rule_features(self) -> bool:
+        return len(self.head.features) > self.encoder.dimension
 
-    def inputs(self, embeddings: np.ndarray, sentences: list[tuple[str, str | None]]) -> np.ndarray:
-        if len(self.head.features) == embeddings.shape[1]:
-            return embeddings
-        rules = self.rules
-        extra = np.array([rules.features(t, c) for t, c in sentences], dtype=np.float32)
-        return np.hstack([embeddings, extra])
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings in input order: cached ones reused, the rest in batches of similar length.
+
+        Radiology reports repeat sentences verbatim (templates, standard
+        impressions), so an embedding is kept per distinct sentence text.
+        """
+        out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for k, text in enumerate(texts):
+            cached = self.embedding_cache.get(text)
+            if cached is None:
+                missing.setdefault(text, []).append(k)
+            else:
+                out[k] = cached
+        todo = sorted(missing, key=len)
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start : start + self.batch_size]
+            for text, vector in zip(chunk, self.encoder.encode(chunk), strict=True):
+                self.embedding_cache.put(text, vector)
+                out[missing[text]] = vector
+        return out
 
     # ------------------------------------------------------------ annotate
 
@@ -223,10 +258,36 @@ class RecommendationClassifier:
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 64) -> Iterator[Doc]:
+        """Score batch k on a background thread while batch k+1 runs the earlier components.
+
+        The encoder (Rust tokenizer, ONNX Runtime) releases the GIL, so on two
+        cores the rules of the next batch and the encoder of this one overlap.
+        Documents still leave in input order.
+        """
         iterator = iter(stream)
-        while docs := list(islice(iterator, batch_size)):
-            self.set_annotations(docs, self.predict(docs))
-            yield from docs
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="radfollow-encoder") as pool:
+            pending: tuple[list[Doc], Future[list[Scored]]] | None = None
+            while True:
+                try:
+                    docs = list(islice(iterator, batch_size))
+                except Exception:
+                    # An earlier component failed on the next batch: this
+                    # batch is scored already, so it still goes out first.
+                    if pending is not None:
+                        yield from self._finish(*pending)
+                    raise
+                if not docs:
+                    break
+                future = pool.submit(self.score, self.prepare(docs))
+                if pending is not None:
+                    yield from self._finish(*pending)
+                pending = (docs, future)
+            if pending is not None:
+                yield from self._finish(*pending)
+
+    def _finish(self, docs: list[Doc], future: Future[list[Scored]]) -> list[Doc]:
+        self.set_annotations(docs, future.result())
+        return docs
 
     def to_disk(self, path: str | Path, *, exclude: tuple[str, ...] = ()) -> None:
         folder = Path(path)

@@ -1,0 +1,1 @@
+"""Helpers, rule data and the peer child script of ``benchmarks/peers.py``."""

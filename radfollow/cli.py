@@ -29,9 +29,20 @@ from radfollow import __version__
 from radfollow.cli_listen import app as listen_app
 from radfollow.cli_listen import hl7_options
 from radfollow.cli_listen import replay as replay_command
+from radfollow.cli_options import (
+    DEFAULT_ACCESSION,
+    AccessionFields,
+    Backend,
+    Heads,
+    ModelDir,
+    RulesDir,
+    Threshold,
+    Timezone,
+    UseClassifier,
+    Workers,
+)
 from radfollow.cli_tracker import app as tracker_app
 from radfollow.errors import RadfollowError
-from radfollow.hl7 import DEFAULT_ACCESSION_FIELDS
 
 if TYPE_CHECKING:
     from radfollow.jobs import JobSummary
@@ -47,28 +58,6 @@ err_console = Console(stderr=True)
 app.add_typer(tracker_app, name="tracker")
 app.add_typer(listen_app, name="listen")
 app.command("replay")(replay_command)
-
-RulesDir = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Folder of site rule files overriding the packaged ones."),
-]
-Workers = Annotated[int, typer.Option("--workers", min=1, help="Worker processes for the NLP.")]
-Threshold = Annotated[
-    float,
-    typer.Option("--threshold", min=0.0, max=1.0, help="Recommendation score threshold."),
-]
-UseClassifier = Annotated[
-    bool,
-    typer.Option("--classifier/--no-classifier", help="Score recommendations with the classifier."),
-]
-ModelDir = Annotated[
-    Path | None,
-    typer.Option("--model", help="Hugging Face model folder for the classifier's encoder."),
-]
-Heads = Annotated[
-    Path | None, typer.Option("--heads", help="Classifier heads JSON written by 'radfollow train'.")
-]
-Backend = Annotated[str, typer.Option("--backend", help="auto (ONNX), onnx or torch.")]
 
 
 def _config(
@@ -128,13 +117,8 @@ def process(
     workers: Workers = 1,
     rules: RulesDir = None,
     threshold: Threshold = 0.5,
-    accession: Annotated[
-        str,
-        typer.Option("--accession-fields", help="Where the accession is read, in order."),
-    ] = ",".join(DEFAULT_ACCESSION_FIELDS),
-    timezone: Annotated[
-        str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
-    ] = "UTC",
+    accession: AccessionFields = DEFAULT_ACCESSION,
+    timezone: Timezone = "UTC",
     bundle_type: Annotated[
         str, typer.Option("--bundle-type", help="collection or transaction.")
     ] = "collection",

@@ -15,6 +15,14 @@ import typer
 if TYPE_CHECKING:
     from radfollow.jobs import HL7Options
 
+from radfollow.cli_options import (
+    DEFAULT_ACCESSION,
+    AccessionFields,
+    RulesDir,
+    Threshold,
+    Timezone,
+    UseClassifier,
+)
 from radfollow.errors import RadfollowError
 from radfollow.tracker.db import DEFAULT_URL, open_tracker
 
@@ -75,17 +83,11 @@ def listen(
         Path | None,
         typer.Option("--tls-client-ca", help="Require client certificates from this CA."),
     ] = None,
-    classifier: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
-    timezone: Annotated[
-        str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
-    ] = "UTC",
-    accession: Annotated[
-        str, typer.Option("--accession-fields", help="Where the accession is read, in order.")
-    ] = "OBR-3,ORC-3,OBR-18",
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Folder of site rule files.")
-    ] = None,
-    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0)] = 0.5,
+    classifier: UseClassifier = True,
+    timezone: Timezone = "UTC",
+    accession: AccessionFields = DEFAULT_ACCESSION,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
@@ -199,10 +201,10 @@ def replay(
     out: Annotated[
         Path | None, typer.Option("--out", help="Bundles folder, with --process.")
     ] = None,
-    classifier: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
-    timezone: Annotated[str, typer.Option("--timezone")] = "UTC",
-    accession: Annotated[str, typer.Option("--accession-fields")] = "OBR-3,ORC-3,OBR-18",
-    rules: Annotated[Path | None, typer.Option("--rules")] = None,
+    classifier: UseClassifier = True,
+    timezone: Timezone = "UTC",
+    accession: AccessionFields = DEFAULT_ACCESSION,
+    rules: RulesDir = None,
 ) -> None:
     """Process inbox or dead-letter messages again (after a rule update or a sender fix)."""
     from radfollow.listener.admin import replay as do_replay

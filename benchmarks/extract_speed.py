@@ -24,9 +24,9 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from radfollow.jobs import run_extract
+from radfollow.processing.batch import run_extract
 from radfollow.nlp.pipeline import PipelineConfig
-from radfollow.parallel import ExtractorPool
+from radfollow.processing.pool import ExtractorPool
 config = PipelineConfig(classifier=sys.argv[4] == "1")
 with ExtractorPool(config, workers=int(sys.argv[3])) as pool:
     pool.warm()  # imports and pipeline builds (in every worker): timed apart

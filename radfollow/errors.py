@@ -29,6 +29,18 @@ class InputFormatError(RadfollowError):
     code = "RF200"
 
 
+class InputReadError(RadfollowError):
+    """An input file or folder cannot be read (permissions, I/O error)."""
+
+    code = "RF201"
+
+
+class ReportTooLargeError(RadfollowError):
+    """A report text is over the maximum report size (``PipelineConfig.max_length``)."""
+
+    code = "RF202"
+
+
 class HL7Error(RadfollowError):
     """Base of HL7 input errors."""
 
@@ -81,3 +93,30 @@ class TrackerError(RadfollowError):
     """The tracker database cannot be opened, or an action on it is invalid."""
 
     code = "RF700"
+
+
+class TrackerWriteError(TrackerError):
+    """The database refused one report (a constraint, a value it cannot store, a lost
+    connection). The reason names the database error's class, never its message or
+    parameters, which quote report values."""
+
+    code = "RF701"
+
+
+class InternalError(RadfollowError):
+    """An unexpected exception while processing one input unit (a bug). The reason
+    names the exception class only: exception messages may quote report values."""
+
+    code = "RF900"
+
+
+def contained(error: BaseException) -> RadfollowError:
+    """``error`` as a catalogued error whose message is safe to show and store.
+
+    radfollow's own errors are returned as they are (their messages name fields,
+    never values); anything else becomes an :class:`InternalError` naming only
+    the exception class.
+    """
+    if isinstance(error, RadfollowError):
+        return error
+    return InternalError(f"internal error ({type(error).__name__})")

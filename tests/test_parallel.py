@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from radfollow.errors import ModelError
-from radfollow.jobs import run_extract
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
-from radfollow.parallel import ExtractorPool
+from radfollow.processing.batch import run_extract
+from radfollow.processing.pool import ExtractorPool
 
 REPORTS = [
     ReportText("IMPRESSION: 6 mm nodule. Recommend CT chest in 6 months."),

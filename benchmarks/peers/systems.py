@@ -32,8 +32,8 @@ SYSTEMS = (
         "radfollow",
         Kind.RADFOLLOW,
         (1, 2),
-        "`radfollow.jobs.run_extract`, what `radfollow extract` runs: read JSONL, sections, "
-        "13 finding types, ConText assertion, sizes, recommendations scored by the ONNX "
+        "`radfollow.processing.batch.run_extract`, what `radfollow extract` runs: read JSONL, "
+        "sections, 13 finding types, ConText assertion, sizes, recommendations scored by the ONNX "
         "transformer classifier, write JSONL. 2 workers = its spawn process pool.",
     ),
     System(

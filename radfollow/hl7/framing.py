@@ -12,7 +12,7 @@ message of their own, so the caller can reject them with a reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,9 @@ BATCH_SEGMENTS = (b"FHS", b"BHS", b"BTS", b"FTS")
 _SEGMENT_BREAK = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
 
+#: Called with the path and the error when a file or folder cannot be examined.
+OnError = Callable[[Path, OSError], None]
+
 
 @dataclass(frozen=True)
 class RawMessage:
@@ -32,28 +35,55 @@ class RawMessage:
     data: bytes  # one message, framing stripped, still bytes
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+def iter_files(paths: Iterable[Path], *, onerror: OnError | None = None) -> Iterator[Path]:
     """Files in the order given; directories recursively, sorted by name.
 
     Hidden entries (name starting with '.') inside directories are skipped, and
     symlinked directories are not followed. A path that is not a directory is
-    yielded as given (reading it may then raise OSError).
+    yielded as given (reading it may then raise OSError). A folder that cannot
+    be listed, or an entry that cannot be examined, raises OSError; with
+    ``onerror`` it is passed there instead (as ``os.walk`` does) and the walk
+    goes on with the rest.
     """
     for path in paths:
-        if path.is_dir():
-            yield from _walk(path)
+        if _is_dir(path, onerror):
+            yield from _walk(path, onerror)
         else:
             yield path
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    for child in sorted(directory.iterdir(), key=lambda p: p.name):
+def _is_dir(path: Path, onerror: OnError | None) -> bool:
+    try:
+        return path.is_dir()
+    except OSError as error:
+        if onerror is None:
+            raise
+        onerror(path, error)
+        return False
+
+
+def _walk(directory: Path, onerror: OnError | None) -> Iterator[Path]:
+    try:
+        children = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError as error:
+        if onerror is None:
+            raise
+        onerror(directory, error)
+        return
+    for child in children:
         if child.name.startswith("."):
             continue
-        if child.is_dir():
-            if not child.is_symlink():
-                yield from _walk(child)
-        elif child.is_file():
+        try:
+            is_dir, is_link, is_file = child.is_dir(), child.is_symlink(), child.is_file()
+        except OSError as error:
+            if onerror is None:
+                raise
+            onerror(child, error)
+            continue
+        if is_dir:
+            if not is_link:
+                yield from _walk(child, onerror)
+        elif is_file:
             yield child
 
 

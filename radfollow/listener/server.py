@@ -21,12 +21,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from radfollow.hl7.options import HL7Options
 from radfollow.listener.ack import Ack, build_ack
 from radfollow.listener.framing import END, START, Frame, IdleTimeout, Oversized, frames
 from radfollow.listener.inspect import Verdict, inspect, read_header
 from radfollow.listener.store import InboxWriter, Incoming
+from radfollow.models import MAX_REPORT_CHARS
 from radfollow.tracker.db import Tracker
 
 log = logging.getLogger("radfollow.listener")
@@ -42,7 +43,9 @@ class ListenerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
-    hl7: Any = None  # radfollow.jobs.HL7Options: accession fields and time zone
+    hl7: HL7Options = field(default_factory=HL7Options)
+    #: Reports over this many characters are answered AE (RF202) at receive time.
+    max_report_chars: int = MAX_REPORT_CHARS
 
 
 @dataclass

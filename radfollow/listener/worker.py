@@ -1,11 +1,19 @@
-"""Processing workers: inbox rows -> NLP -> FHIR Bundles and the tracker.
+"""Processing workers: inbox rows -> the processing core -> FHIR Bundles and the tracker.
 
-Each worker claims pending rows, runs the pipeline and, in ONE transaction,
-writes the tracker and marks the row done: a worker killed half way leaves the
-row to be processed again, never twice in the tracker. Bundles are appended to
-the day's NDJSON file (``bundles-YYYYMMDD.ndjson``) and flushed before that
-commit, so a crash can repeat a Bundle line, never lose one.
-On start, rows left ``processing`` by a dead process go back to ``pending``.
+A worker claims pending rows (recording itself in ``claimed_by``), reads each
+message and runs the NLP outside any transaction, then in ONE transaction
+writes the tracker, appends the Bundles to the day's NDJSON file
+(``bundles-YYYYMMDD.ndjson``, flushed and fsynced) and marks the row done. A
+worker killed half way leaves the row to be processed again, never twice in
+the tracker; a Bundle line is written only once the tracker accepted the
+report, so a failed row leaves none behind (a crash between the fsync and the
+commit can repeat a line, never lose one).
+
+Lifetime: a worker stops after the row in hand on SIGTERM, ignores SIGINT (the
+listener decides), and exits when the listener process dies: the kernel
+closes the pipe behind ``multiprocessing.parent_process().sentinel``, which a
+watcher thread waits on. The listener gives back a dead worker's claimed rows
+(:func:`recover` with its id) before it starts a new one.
 """
 
 from __future__ import annotations
@@ -14,32 +22,61 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import socket
+import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from radfollow.errors import RadfollowError
-from radfollow.hl7 import parse_message
+from radfollow.errors import RadfollowError, contained
 from radfollow.hl7.framing import RawMessage
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
+from radfollow.tracker.transaction import write
+
+if TYPE_CHECKING:
+    from radfollow.models import ExtractionResult, RadiologyReport
+    from radfollow.processing.core import ProcessingOptions
 
 log = logging.getLogger("radfollow.listener.worker")
 
+T = TypeVar("T")
 
-def recover(tracker: Tracker) -> int:
-    """Rows claimed by a process that died go back to pending."""
+#: Seconds a worker whose listener died may take to leave the row in hand.
+ORPHAN_GRACE_S = 5.0
+#: Exit code of a worker that cannot build its pipeline (a configuration error).
+EXIT_CANNOT_START = 3
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def worker_id(pid: int | None = None) -> str:
+    """``host:pid`` of a worker (this process by default), as stored in ``claimed_by``."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"[:64]
+
+
+def recover(tracker: Tracker, claimed_by: str | None = None) -> int:
+    """Rows left ``processing`` go back to pending: a dead worker's (``claimed_by``),
+    or, at listener start, every one (one listener per database)."""
+    statement = update(InboxMessage).where(InboxMessage.status == "processing")
+    if claimed_by is not None:
+        statement = statement.where(InboxMessage.claimed_by == claimed_by)
     with tracker.session() as session:
-        result = session.execute(
-            update(InboxMessage).where(InboxMessage.status == "processing").values(status="pending")
-        )
+        result = session.execute(statement.values(status="pending", claimed_by=None))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def claim(tracker: Tracker, batch: int) -> list[int]:
+def claim(tracker: Tracker, batch: int, worker: str | None = None) -> list[int]:
     """Atomically move up to ``batch`` pending rows to processing; return exactly those."""
     pending = (
         select(InboxMessage.id)
@@ -52,49 +89,102 @@ def claim(tracker: Tracker, batch: int) -> list[int]:
     statement = (
         update(InboxMessage)
         .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
-        .values(status="processing", attempts=InboxMessage.attempts + 1)
+        .values(
+            status="processing",
+            attempts=InboxMessage.attempts + 1,
+            claimed_by=worker or worker_id(),
+        )
         .returning(InboxMessage.id)
     )
     with tracker.session() as session:
         return sorted(session.scalars(statement))
 
 
+@dataclass(frozen=True)
+class _Work:
+    """One row read and extracted, ready for its transaction."""
+
+    reports: list[RadiologyReport]
+    results: list[ExtractionResult]
+    bundles: list[str]
+
+
+class _Failed(Exception):
+    """A row that cannot be processed; ``reason`` is stored, quoting no values."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Processor:
-    def __init__(self, tracker: Tracker, out: Path | None, config: Any, hl7: Any = None) -> None:
-        from radfollow.jobs import HL7Options
+    """Processes claimed inbox rows with the one processing core."""
+
+    def __init__(self, tracker: Tracker, out: Path | None, options: ProcessingOptions) -> None:
         from radfollow.nlp.extract import Extractor
+        from radfollow.processing.core import ReportProcessor
 
         self.tracker = tracker
         self.out = out
-        self.extractor = Extractor(config=config)
-        self.hl7 = hl7 or HL7Options()
+        self.core = ReportProcessor(options)
+        self.extractor = Extractor(config=options.pipeline)
+        self.worker = worker_id()
 
     def process(self, row_id: int) -> str:
-        from radfollow.fhir import bundle_json
-        from radfollow.nlp.extract import ReportText
-        from radfollow.tracker.ingest import ingest
+        """``done``, ``failed`` (reason stored on the row) or ``skipped`` (not ours now)."""
+        try:
+            raw = self._raw(row_id)
+            if raw is None:
+                return "skipped"
+            work = self._prepare(row_id, raw)
+            return write(self.tracker, lambda session: self._commit(session, row_id, work))
+        except _Failed as failed:
+            return self._fail(row_id, failed.reason)
+        except Exception as error:  # a bug or the database: the row fails, the worker goes on
+            safe = contained(error)
+            if not isinstance(error, RadfollowError):
+                from radfollow.processing.pool import where
+
+                log.info("inbox row %d: %s at %s", row_id, type(error).__name__, where(error))
+            return self._fail(row_id, f"{safe.code}: {safe.message}")
+
+    def _raw(self, row_id: int) -> bytes | None:
+        with self.tracker.session() as session:
+            row = session.get(InboxMessage, row_id)
+            return row.raw if row is not None and self._ours(row) else None
+
+    def _ours(self, row: InboxMessage) -> bool:
+        return row.status == "processing" and row.claimed_by in (None, self.worker)
+
+    def _prepare(self, row_id: int, raw: bytes) -> _Work:
+        """Parse, check, extract and render, outside any transaction."""
+        from radfollow.processing.core import report_text
+        from radfollow.processing.pool import ExtractionFailure, extract_contained
 
         try:
-            with self.tracker.session() as session:  # tracker writes and "done": one commit
-                row = session.get(InboxMessage, row_id)
-                if row is None or row.status != "processing":
-                    return "skipped"
-                reports = parse_message(
-                    RawMessage(f"inbox:{row.id}", 1, row.raw),
-                    accession_fields=self.hl7.accession_fields,
-                    default_tz=self.hl7.default_tz,
-                )
-                texts = [ReportText(r.text, r.indication, r.procedure.text) for r in reports]
-                results = list(self.extractor.extract_many(texts))
-                bundles = [bundle_json(r, x) for r, x in zip(reports, results, strict=True)]
-                self._write_bundles(bundles)
-                for report, result in zip(reports, results, strict=True):
-                    ingest(session, report, result, self.tracker.policy)
-                row.status, row.processed_at = "done", datetime.now(UTC)
-        except RadfollowError as err:
-            return self._fail(row_id, f"{err.code}: {err.message}")
-        except Exception as err:  # a bug must not stop the worker; no PHI in the reason
-            return self._fail(row_id, f"internal error: {type(err).__name__}")
+            reports = self.core.read(RawMessage(f"inbox:{row_id}", 1, raw))
+            for report in reports:
+                self.core.check(report, tracking=True)
+        except RadfollowError as error:
+            raise _Failed(f"{error.code}: {error.message}") from None
+        results: list[ExtractionResult] = []
+        for extracted in extract_contained(self.extractor, map(report_text, reports)):
+            if isinstance(extracted, ExtractionFailure):
+                raise _Failed(f"{extracted.code}: {extracted.reason}")
+            results.append(extracted)
+        bundles = [self.core.render(r, x).bundle for r, x in zip(reports, results, strict=True)]
+        return _Work(reports, results, bundles)
+
+    def _commit(self, session: Session, row_id: int, work: _Work) -> str:
+        """Tracker writes, then the Bundles, then ``done``: one transaction."""
+        row = session.get(InboxMessage, row_id)
+        if row is None or not self._ours(row):
+            return "skipped"
+        for report, result in zip(work.reports, work.results, strict=True):
+            self.core.store(session, self.tracker, report, result)
+        session.flush()  # the tracker accepted every report: now the Bundles
+        self._write_bundles(work.bundles)
+        row.status, row.processed_at, row.claimed_by = "done", datetime.now(UTC), None
         return "done"
 
     def _fail(self, row_id: int, reason: str) -> str:
@@ -102,7 +192,12 @@ class Processor:
             session.execute(
                 update(InboxMessage)
                 .where(InboxMessage.id == row_id)
-                .values(status="failed", error=reason[:500], processed_at=datetime.now(UTC))
+                .values(
+                    status="failed",
+                    error=reason[:500],
+                    processed_at=datetime.now(UTC),
+                    claimed_by=None,
+                )
             )
         log.warning("inbox row %d failed: %s", row_id, reason[:120])
         return "failed"
@@ -118,83 +213,195 @@ class Processor:
             os.fsync(handle.fileno())
 
 
+class _Stop:
+    """Set by SIGTERM (a plain flag: safe in a signal handler) or by the parent watcher."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def set(self, *_: object) -> None:
+        self.requested = True
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds``, returning early once a stop is requested."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
+
+def _exit_with_parent(stop: _Stop, grace: float = ORPHAN_GRACE_S) -> None:
+    """Exit when the listener dies, whatever the main thread is doing.
+
+    The kernel closes the listener's end of the spawn pipe when it dies, for any
+    reason (SIGKILL included), which makes the parent sentinel readable. The
+    main thread gets ``grace`` seconds to leave the row in hand (its transaction
+    is rolled back if it does not); then the process ends.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        log.error("the listener process is gone; worker %d exits", os.getpid())
+        stop.set()
+        time.sleep(grace)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="radfollow-parent-watch", daemon=True).start()
+
+
+def _retrying(what: str, stop: _Stop, attempt: Callable[[], T], poll: float) -> T | None:
+    """``attempt()`` until it succeeds or a stop is requested, backing off on database
+    errors (one line each, no traceback); None when stopped."""
+    backoff = poll
+    while not stop.requested:
+        try:
+            return attempt()
+        except (SQLAlchemyError, RadfollowError) as error:
+            log.error(
+                "worker cannot %s (%s); retrying in %.1f s", what, type(error).__name__, backoff
+            )
+            stop.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+    return None
+
+
 def run_worker(
     db_url: str,
     out: str | None,
-    config: Any,
-    hl7: Any,
-    stop: Any,
+    options: ProcessingOptions,
+    log_level: int = logging.WARNING,
     *,
     batch: int = 16,
     poll: float = 0.2,
 ) -> None:
-    """Worker process main loop; returns when ``stop`` is set and no row is in hand."""
+    """Worker process main: claim and process rows until SIGTERM or the listener's death.
+
+    Logs like the listener (``log_level``; a spawned process starts without its
+    logging setup). Exits with EXIT_CANNOT_START when the pipeline cannot be
+    built (a missing model, a bad rule file): one log line, no traceback.
+    """
+    logging.basicConfig(level=log_level, format=LOG_FORMAT)
+    stop = _Stop()
+    signal.signal(signal.SIGTERM, stop.set)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(stop)
     os.environ.setdefault("RADFOLLOW_THREADS", "1")
     # Receiving and ACKing must not wait for the NLP: workers yield the CPU to it.
     with contextlib.suppress(OSError):
         os.nice(10)
-    tracker = Tracker(db_url)
-    processor = Processor(tracker, Path(out) if out else None, config, hl7)
-    parent = os.getppid()
-    backoff = poll
-    while not stop.is_set() and os.getppid() == parent:  # the listener died: stop too
-        try:
-            ids = claim(tracker, batch)
-            for row_id in ids:
-                processor.process(row_id)
-        except Exception as err:  # the database is away: wait and try again
-            log.error(
-                "worker cannot reach the database (%s); retrying in %.1f s",
-                type(err).__name__,
-                backoff,
-            )
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 30.0)
-            continue
-        backoff = poll
+    tracker = _retrying("open the database", stop, lambda: Tracker(db_url), poll)
+    if tracker is None:
+        return
+    try:
+        processor = Processor(tracker, Path(out) if out else None, options)
+    except Exception as error:
+        safe = contained(error)
+        log.error("worker cannot start: %s: %s", safe.code, safe.message)
+        tracker.close()
+        sys.exit(EXIT_CANNOT_START)
+    me = worker_id()
+    while not stop.requested:
+        ids = _retrying("reach the database", stop, lambda: claim(tracker, batch, me), poll) or []
+        for row_id in ids:
+            processor.process(row_id)  # finishes the row in hand even when a stop comes
+            if stop.requested:
+                recover(tracker, me)  # rows claimed but not begun go back at once
+                break
         if not ids:
-            stop.wait(poll)
+            stop.sleep(poll)
     tracker.close()
 
 
+@dataclass
+class _Slot:
+    process: BaseProcess
+    started: float
+    failures: int = 0
+    next_start: float = 0.0
+
+
 class WorkerPool:
-    """Worker processes, restarted when one dies (logged at ERROR)."""
+    """``count`` worker processes; a dead one's rows are given back and it is restarted,
+    with a growing delay while it keeps dying at start (logged at ERROR)."""
+
+    #: A worker that lived this long before dying restarts at once.
+    STABLE_S = 60.0
+    MAX_DELAY_S = 300.0
 
     def __init__(
-        self, db_url: str, out: str | None, config: Any, count: int, hl7: Any = None
+        self, tracker: Tracker, db_url: str, out: str | None, options: ProcessingOptions, count: int
     ) -> None:
         self._context = multiprocessing.get_context("spawn")
-        self.stop = self._context.Event()
-        self._args = (db_url, out, config, hl7, self.stop)
-        self.procs = [self._spawn() for _ in range(count)]
+        self.tracker = tracker
+        self._args = (db_url, out, options, logging.getLogger().getEffectiveLevel())
+        self.stopping = False
+        self.slots = [_Slot(self._spawn(), time.monotonic()) for _ in range(count)]
 
-    def _spawn(self) -> Any:
+    @property
+    def procs(self) -> list[BaseProcess]:
+        return [slot.process for slot in self.slots]
+
+    def _spawn(self) -> BaseProcess:
         proc = self._context.Process(target=run_worker, args=self._args, daemon=True)
         proc.start()
         return proc
 
+    def restart_delay(self, failures: int) -> float:
+        """Seconds before a restart: none after one early death, then 5, 10, 20... up to
+        MAX_DELAY_S while the worker keeps dying within STABLE_S of its start."""
+        return 0.0 if failures <= 1 else min(5.0 * 2 ** (failures - 2), self.MAX_DELAY_S)
+
     def restart_dead(self) -> int:
+        """Give back the rows of each dead worker and restart it when its delay is over."""
         restarted = 0
-        for index, proc in enumerate(self.procs):
-            if not proc.is_alive() and not self.stop.is_set():
-                log.error("worker %d exited (code %s); restarting it", index, proc.exitcode)
-                self.procs[index] = self._spawn()
+        now = time.monotonic()
+        for index, slot in enumerate(self.slots):
+            proc = slot.process
+            if self.stopping or proc.is_alive():
+                continue
+            if slot.next_start == 0.0:  # first seen dead
+                given_back = recover(self.tracker, worker_id(proc.pid)) if proc.pid else 0
+                quick = now - slot.started < self.STABLE_S
+                slot.failures = slot.failures + 1 if quick else 0
+                delay = self.restart_delay(slot.failures)
+                slot.next_start = now + delay
+                log.error(
+                    "worker %d exited (code %s); %d claimed rows given back; restart in %.0f s",
+                    index,
+                    proc.exitcode,
+                    given_back,
+                    delay,
+                )
+            if now >= slot.next_start:
+                self.slots[index] = _Slot(self._spawn(), now, slot.failures)
                 restarted += 1
         return restarted
 
     def shutdown(self, timeout: float = 60) -> None:
-        self.stop.set()
-        for proc in self.procs:
-            proc.join(timeout)
+        """SIGTERM every worker; each finishes its row in hand. Kill any still alive
+        after ``timeout`` seconds."""
+        self.stopping = True
+        for slot in self.slots:
+            if slot.process.is_alive():
+                slot.process.terminate()
+        deadline = time.monotonic() + timeout
+        for slot in self.slots:
+            slot.process.join(max(0.0, deadline - time.monotonic()))
+            if slot.process.is_alive():
+                log.error("worker %s did not stop; killing it", slot.process.pid)
+                slot.process.kill()
+                slot.process.join(10)
 
 
 def process_pending(
-    tracker: Tracker, out: Path | None, config: Any, hl7: Any = None
+    tracker: Tracker, out: Path | None, options: ProcessingOptions
 ) -> dict[str, int]:
     """Process every pending row in this process (``radfollow replay --process``)."""
-    processor = Processor(tracker, out, config, hl7)
+    processor = Processor(tracker, out, options)
     counts: dict[str, int] = {}
-    while ids := claim(tracker, 64):
+    while ids := claim(tracker, 64, processor.worker):
         for row_id in ids:
             outcome = processor.process(row_id)
             counts[outcome] = counts.get(outcome, 0) + 1

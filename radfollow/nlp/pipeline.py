@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 
+from radfollow.models import MAX_REPORT_CHARS
 from radfollow.nlp import registrations as reg
 
 
@@ -36,7 +37,7 @@ class PipelineConfig(BaseModel):
     heads: Path | None = Field(default=None, description="Classifier heads JSON (radfollow train).")
     backend: Literal["auto", "onnx", "torch"] = "auto"
     precision: Literal["int8", "fp32"] = "fp32"
-    max_length: int = 2_000_000
+    max_length: int = Field(default=MAX_REPORT_CHARS, ge=1)
 
     def rule_path(self, name: str) -> str | None:
         if self.rules_dir and (self.rules_dir / name).is_file():

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
@@ -118,15 +120,29 @@ def _same_version(study: Study, status: str, text: str) -> bool:
 
 
 def _patient(session: Session, report: RadiologyReport) -> Patient:
-    authority = report.patient.assigning_authority or ""
-    query = select(Patient).where(
-        Patient.identifier == report.patient.id, Patient.assigning_authority == authority
-    )
+    """The patient's row, inserted when new.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` then a read, so two writers storing
+    the same new patient at once both end with the one row (PostgreSQL waits
+    for the first insert to commit; SQLite serialises writers).
+    """
+    key = {
+        "identifier": report.patient.id,
+        "assigning_authority": report.patient.assigning_authority or "",
+    }
+    query = select(Patient).filter_by(**key)
     patient = session.scalar(query)
     if patient is None:
-        patient = Patient(identifier=report.patient.id, assigning_authority=authority)
-        session.add(patient)
-        session.flush()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Patient)
+            .values(**key)
+            .on_conflict_do_nothing(index_elements=["identifier", "assigning_authority"])
+        )
+        patient = session.scalar(query)
+    if patient is None:  # pragma: no cover - the insert or the concurrent one stands
+        raise TrackerError("patient row could not be stored")
     return patient
 
 

@@ -223,6 +223,9 @@ class InboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The worker (``host:pid``) holding a ``processing`` row, so the listener can
+    #: give back exactly a dead worker's rows.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeadLetter(Base):

@@ -67,12 +67,21 @@ def test_concurrent_claims_never_share_a_row(tmp_path: Path) -> None:
 
 
 def test_dead_workers_are_restarted(tmp_path: Path) -> None:
-    pool = WorkerPool("nosuchdb://nowhere", None, None, 1)
-    pool.procs[0].join(60)  # dies at once: the URL is unusable
+    from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.processing.core import ProcessingOptions
+
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    tracker = Tracker(url)
+    options = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
+    pool = WorkerPool(tracker, url, None, options, 1)
     try:
-        assert pool.restart_dead() == 1
+        pool.procs[0].kill()
+        pool.procs[0].join(60)
+        assert pool.restart_dead() == 1  # a worker killed at once restarts after a delay
+        assert pool.procs[0].is_alive()
     finally:
-        pool.shutdown(timeout=10)
+        pool.shutdown(timeout=30)
+        tracker.close()
 
 
 def test_long_header_fields_are_cut_to_the_columns() -> None:
@@ -107,9 +116,10 @@ def test_ack_echoes_msh18() -> None:
 def test_worker_reads_times_in_the_configured_zone(tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
 
-    from radfollow.jobs import HL7Options
+    from radfollow.hl7.options import HL7Options
     from radfollow.listener.worker import process_pending
     from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.processing.core import ProcessingOptions
     from radfollow.tracker.schema import Study
 
     tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
@@ -125,8 +135,11 @@ def test_worker_reads_times_in_the_configured_zone(tmp_path: Path) -> None:
                 status="pending",
             )
         )
-    hl7 = HL7Options(default_tz=ZoneInfo("America/New_York"))
-    assert process_pending(tracker, None, PipelineConfig(classifier=False), hl7) == {"done": 1}
+    options = ProcessingOptions(
+        pipeline=PipelineConfig(classifier=False),
+        hl7=HL7Options(default_tz=ZoneInfo("America/New_York")),
+    )
+    assert process_pending(tracker, None, options) == {"done": 1}
     with tracker.session() as session:
         study = session.query(Study).one()
     assert study.observed_at.isoformat() == "2025-01-11T02:00:00+00:00"

@@ -1,61 +1,17 @@
-"""Tracker fixtures: every test runs on SQLite and on PostgreSQL.
-
-PostgreSQL comes from RADFOLLOW_TEST_PG_URL (default: the loopback server that
-.ci/run starts). Outside CI the PostgreSQL cases skip when no server answers;
-in CI (CI=true) they fail instead.
-"""
+"""Tracker fixtures: every test runs on SQLite and on PostgreSQL (``db_url`` in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from radfollow.models import Patient, RadiologyReport, ResultStatus
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.ingest import IngestOutcome, ingest
-
-PG_URL = os.environ.get(
-    "RADFOLLOW_TEST_PG_URL",
-    "postgresql+psycopg://radfollow:radfollow@127.0.0.1:5432/radfollow_test",
-)
-
-
-def _postgres_ready() -> bool:
-    try:
-        engine = sa.create_engine(PG_URL)
-        with engine.connect():
-            pass
-    except Exception:
-        return False
-    engine.dispose()
-    return True
-
-
-def _reset_postgres() -> None:
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    if not _postgres_ready():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
-        pytest.skip("no PostgreSQL server reachable")
-    _reset_postgres()
-    yield PG_URL
 
 
 @pytest.fixture()

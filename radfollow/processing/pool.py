@@ -1,25 +1,37 @@
-"""Run the extractor in worker processes, results in input order.
+"""Run the extractor in worker processes, results in input order, one failure per report.
 
 ``ExtractorPool`` holds the pipelines: one in this process for ``workers=1``,
 else ``workers`` spawned processes that each build theirs once (process
 initializer). Work is sent in chunks so the per-task overhead stays small
 next to the NLP cost. ``warm`` waits until every pipeline is built, so a
 caller can time loading and processing apart.
+
+Isolation: a report that makes the pipeline raise gets an
+:class:`ExtractionFailure` in its place and every other report its result
+(:func:`extract_contained`). A pipeline that cannot be built at all (missing
+model, bad heads) is not a per-report failure: it raises from the job.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import traceback
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.pool import Pool
 from multiprocessing.synchronize import Barrier
 from types import TracebackType
 
+from radfollow.errors import contained
 from radfollow.models import ExtractionResult
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.nlp.pipeline import PipelineConfig
+
+log = logging.getLogger(__name__)
 
 _WORKER: Extractor | None = None
 _BARRIER: Barrier | None = None
@@ -56,8 +68,88 @@ def _worker() -> Extractor:
     return _WORKER
 
 
-def _run(chunk: list[ReportText]) -> list[ExtractionResult]:
-    return list(_worker().extract_many(chunk))
+@dataclass(frozen=True)
+class ExtractionFailure:
+    """Why the pipeline could not read one report: a catalogued code and a reason
+    that quotes no report text (``radfollow.errors.contained``)."""
+
+    code: str
+    reason: str
+
+
+Extracted = ExtractionResult | ExtractionFailure
+
+
+class _SourceError(Exception):
+    """The caller's report iterator raised: its error, not the pipeline's."""
+
+
+def where(error: BaseException) -> str:
+    """``file:line in function`` of the innermost frame: for -v logs, never values."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "unknown location"
+    last = frames[-1]
+    return f"{last.filename}:{last.lineno} in {last.name}"
+
+
+def _fail_one(error: BaseException) -> ExtractionFailure:
+    safe = contained(error)
+    log.info("report not extracted: %s at %s", type(error).__name__, where(error))
+    return ExtractionFailure(safe.code, safe.message)
+
+
+def _extract_one(extractor: Extractor, report: ReportText) -> Extracted:
+    try:
+        return extractor.extract(report)
+    except Exception as error:
+        return _fail_one(error)
+
+
+def extract_contained(
+    extractor: Extractor, reports: Iterable[ReportText], *, batch_size: int = 64
+) -> Iterator[Extracted]:
+    """One result or :class:`ExtractionFailure` per report, in input order.
+
+    Reports stream through ``nlp.pipe`` in batches as usual. When the pipeline
+    raises, the reports taken from the input but not yet answered are read
+    again one at a time, so only the report that fails gets a failure, and the
+    stream goes on with the rest. An error raised by ``reports`` itself
+    propagates after the reports already taken are answered.
+    """
+    source = iter(reports)
+    in_flight: deque[ReportText] = deque()
+
+    def feed() -> Iterator[ReportText]:
+        while True:
+            try:
+                report = next(source)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise _SourceError from error
+            in_flight.append(report)
+            yield report
+
+    while True:
+        try:
+            for result in extractor.extract_many(feed(), batch_size=batch_size):
+                in_flight.popleft()
+                yield result
+            return
+        except _SourceError as error:
+            while in_flight:
+                yield _extract_one(extractor, in_flight.popleft())
+            raise error.__cause__ from None  # type: ignore[misc]
+        except Exception:
+            if not in_flight:  # not any report's doing: the pipeline itself is broken
+                raise
+            while in_flight:
+                yield _extract_one(extractor, in_flight.popleft())
+
+
+def _run(chunk: list[ReportText]) -> list[Extracted]:
+    return list(extract_contained(_worker(), chunk))
 
 
 def _ready(_: int) -> int:
@@ -119,15 +211,16 @@ class ExtractorPool:
         else:
             self._processes().map(_ready, range(self.workers), chunksize=1)
 
-    def extract(self, reports: Iterable[ReportText]) -> Iterator[ExtractionResult]:
-        """Results for ``reports``, in input order.
+    def extract(self, reports: Iterable[ReportText]) -> Iterator[Extracted]:
+        """Results for ``reports``, in input order; an :class:`ExtractionFailure` in
+        place of each report the pipeline could not read.
 
         When the caller stops early or a worker fails, the worker processes
         are stopped (they would go on with the rest of the input); the next
         ``extract`` starts new ones.
         """
         if self.workers == 1:
-            yield from self._local().extract_many(reports)
+            yield from extract_contained(self._local(), reports)
             return
         finished = False
         try:

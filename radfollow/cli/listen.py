@@ -1,59 +1,36 @@
-"""``radfollow listen`` (MLLP server + processing workers), ``listen status``, ``replay``."""
+"""``radfollow listen`` (MLLP server and workers), ``listen status`` and ``replay``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from radfollow.jobs import HL7Options
-
-from radfollow.cli_options import (
+from radfollow.cli.options import (
     DEFAULT_ACCESSION,
     AccessionFields,
+    Backend,
+    Heads,
+    ModelDir,
     RulesDir,
     Threshold,
     Timezone,
     UseClassifier,
+    fail,
+    hl7_options,
+    pipeline_config,
 )
 from radfollow.errors import RadfollowError
 from radfollow.tracker.db import DEFAULT_URL, open_tracker
 
 app = typer.Typer(help="HL7 feed listener (MLLP).", invoke_without_command=True)
-log = logging.getLogger("radfollow.listener")
 
 Db = Annotated[str, typer.Option("--db", help="Tracker database URL (inbox and tracker).")]
-
-
-def hl7_options(timezone: str, accession: str) -> HL7Options:
-    """HL7 reading options, checked as usage errors (exit 2)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from radfollow.hl7.adapter import accession_refs
-    from radfollow.jobs import HL7Options
-
-    try:
-        tz = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise typer.BadParameter(f"unknown time zone {timezone!r}") from error
-    fields = tuple(accession.split(","))
-    try:
-        accession_refs(fields)
-    except ValueError as error:
-        raise typer.BadParameter(f"--accession-fields: {error}") from error
-    return HL7Options(fields, tz)
-
-
-def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"radfollow: error: {error}", err=True)
-    return typer.Exit(1)
 
 
 @app.callback()
@@ -83,79 +60,52 @@ def listen(
         Path | None,
         typer.Option("--tls-client-ca", help="Require client certificates from this CA."),
     ] = None,
-    classifier: UseClassifier = True,
     timezone: Timezone = "UTC",
     accession: AccessionFields = DEFAULT_ACCESSION,
     rules: RulesDir = None,
     threshold: Threshold = 0.5,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
         return
+    from radfollow.listener.run import serve
     from radfollow.listener.server import ListenerConfig
-    from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.listener.worker import LOG_FORMAT
+    from radfollow.processing.core import ProcessingOptions
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     if tls_client_ca is not None and tls_cert is None:
         raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
-    hl7 = hl7_options(timezone, accession)
-    config = ListenerConfig(
-        host,
-        port,
-        max_message_bytes,
-        idle_timeout,
-        reject_other_types,
-        tls_cert,
-        tls_key,
-        tls_client_ca,
-        hl7,
+    options = ProcessingOptions(
+        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
+        hl7=hl7_options(timezone, accession, rules),
     )
-    pipeline = PipelineConfig(classifier=classifier, rules_dir=rules, threshold=threshold)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = ListenerConfig(
+        host=host,
+        port=port,
+        max_message_bytes=max_message_bytes,
+        idle_timeout=idle_timeout,
+        reject_other_types=reject_other_types,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_client_ca=tls_client_ca,
+        hl7=options.hl7,
+        max_report_chars=options.max_report_chars,
+    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        print(f"listening on {bound_host}:{bound_port}", flush=True)
+
     try:
-        _serve(config, db, out, workers, pipeline)
+        serve(config, db, out, workers, options, ready=ready)
     except (RadfollowError, OSError) as error:
-        raise _fail(error) from error
-
-
-def _serve(config: object, db: str, out: Path | None, workers: int, pipeline: object) -> None:
-    from radfollow.listener.server import Listener, ListenerConfig
-    from radfollow.listener.worker import WorkerPool, recover
-
-    assert isinstance(config, ListenerConfig)
-    tracker = open_tracker(db, durable=True)
-    recovered = recover(tracker)
-    if recovered:
-        log.info("recovered %d inbox rows left processing", recovered)
-    pool = WorkerPool(db, str(out) if out else None, pipeline, workers, config.hl7)
-
-    async def watch() -> None:
-        while True:
-            await asyncio.sleep(5)
-            await asyncio.to_thread(pool.restart_dead)
-
-    async def main() -> None:
-        listener = Listener(tracker, config)
-        host, port = await listener.start()
-        watchdog = asyncio.create_task(watch())
-        print(f"listening on {host}:{port}", flush=True)
-        log.info("listening on %s:%d with %d workers", host, port, workers)
-        await listener.serve_until_stopped()
-        watchdog.cancel()
-        counters = listener.counters
-        log.info(
-            "stopped: %d received, acks %s, %d dead letters",
-            counters.received,
-            counters.acked,
-            counters.dead_letters,
-        )
-
-    try:
-        asyncio.run(main())
-    finally:
-        pool.shutdown()
-        tracker.close()
+        fail(error)
 
 
 @app.command("status")
@@ -169,7 +119,7 @@ def status(
     try:
         found = inbox_status(open_tracker(db))
     except RadfollowError as error:
-        raise _fail(error) from error
+        fail(error)
     if fmt == "json":
         typer.echo(found.model_dump_json(indent=2))
         return
@@ -201,15 +151,19 @@ def replay(
     out: Annotated[
         Path | None, typer.Option("--out", help="Bundles folder, with --process.")
     ] = None,
-    classifier: UseClassifier = True,
     timezone: Timezone = "UTC",
     accession: AccessionFields = DEFAULT_ACCESSION,
     rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
 ) -> None:
     """Process inbox or dead-letter messages again (after a rule update or a sender fix)."""
     from radfollow.listener.admin import replay as do_replay
     from radfollow.listener.worker import process_pending
-    from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.processing.core import ProcessingOptions
 
     statuses = status or ([] if dead_letters else ["failed"])
     bad = [s for s in statuses if s not in ("failed", "done", "unusable", "ignored", "duplicate")]
@@ -219,6 +173,10 @@ def replay(
         when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
     except ValueError as error:
         raise typer.BadParameter(f"--since: not a date: {since!r} (use YYYY-MM-DD)") from error
+    options = ProcessingOptions(
+        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
+        hl7=hl7_options(timezone, accession, rules),
+    )
     try:
         tracker = open_tracker(db)
         result = do_replay(tracker, statuses=statuses, dead_letters=dead_letters, since=when)
@@ -227,10 +185,9 @@ def replay(
             f"still unreadable {result.dead_letters_still_bad}"
         )
         if process:
-            pipeline = PipelineConfig(classifier=classifier, rules_dir=rules)
-            counts = process_pending(tracker, out, pipeline, hl7_options(timezone, accession))
+            counts = process_pending(tracker, out, options)
             typer.echo(f"processed: {json.dumps(counts, sort_keys=True)}")
     except RadfollowError as error:
-        raise _fail(error) from error
+        fail(error)
     if sys.stdout.isatty():
         typer.echo("a running listener's workers process requeued rows")

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from radfollow.cli.options import fail
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.tracker.db import DEFAULT_URL, Tracker, open_tracker
@@ -23,7 +24,6 @@ from radfollow.tracker.review import CloseReason, close, reopen
 
 app = typer.Typer(help="Follow-up tracker for quality teams.", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
 
 Db = Annotated[str, typer.Option("--db", help="Tracker database URL.")]
 AsOf = Annotated[
@@ -50,13 +50,7 @@ def _open(db: str) -> Tracker:
     try:
         return open_tracker(db)
     except RadfollowError as error:
-        err.print(f"radfollow: error: {error}", markup=False, highlight=False)
-        raise typer.Exit(1) from error
-
-
-def _fail(error: RadfollowError) -> typer.Exit:
-    err.print(f"radfollow: error: {error}", markup=False, highlight=False)
-    return typer.Exit(1)
+        fail(error)
 
 
 def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[str]) -> None:
@@ -155,8 +149,7 @@ def show(
             session, rec_id, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
         )
     if found is None:
-        err.print(f"radfollow: error: no recommendation {rec_id}", highlight=False)
-        raise typer.Exit(1)
+        fail(f"no recommendation {rec_id}")
     if fmt == "json":
         typer.echo(found.model_dump_json(indent=2))
         return
@@ -205,7 +198,7 @@ def close_command(
         with tracker.session() as session:
             close(session, rec_id, reason=reason, by=by, at=datetime.now(UTC), note=note)
     except RadfollowError as error:
-        raise _fail(error) from error
+        fail(error)
     typer.echo(f"recommendation {rec_id} closed: {reason.value}")
 
 
@@ -222,7 +215,7 @@ def reopen_command(
         with tracker.session() as session:
             reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note)
     except RadfollowError as error:
-        raise _fail(error) from error
+        fail(error)
     typer.echo(f"recommendation {rec_id} reopened")
 
 

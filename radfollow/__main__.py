@@ -1,0 +1,5 @@
+"""``python -m radfollow``."""
+
+from radfollow.cli import main
+
+main()

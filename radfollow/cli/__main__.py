@@ -1,0 +1,5 @@
+"""``python -m radfollow.cli``."""
+
+from radfollow.cli import main
+
+main()

@@ -1,0 +1,124 @@
+"""``radfollow process`` (HL7 files) and ``radfollow extract`` (JSONL): the batch jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from radfollow.cli.options import (
+    DEFAULT_ACCESSION,
+    AccessionFields,
+    Backend,
+    Heads,
+    ModelDir,
+    RulesDir,
+    ShowProgress,
+    Threshold,
+    Timezone,
+    UseClassifier,
+    Workers,
+    err_console,
+    fail,
+    hl7_options,
+    pipeline_config,
+    progress,
+)
+from radfollow.errors import RadfollowError
+
+if TYPE_CHECKING:
+    from radfollow.processing.batch import JobSummary
+
+
+def _summary_line(summary: JobSummary, what: str) -> str:
+    return (
+        f"{summary.processed} {what} processed, {summary.rejected} rejected, "
+        f"{summary.findings} findings, {summary.recommendations} recommendations"
+    )
+
+
+def process(
+    paths: Annotated[list[Path], typer.Argument(help="HL7 files or directories of them.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Also store in the tracker (e.g. sqlite:///radfollow.db)."),
+    ] = None,
+    workers: Workers = 1,
+    accession: AccessionFields = DEFAULT_ACCESSION,
+    timezone: Timezone = "UTC",
+    bundle_type: Annotated[
+        str, typer.Option("--bundle-type", help="collection or transaction.")
+    ] = "collection",
+    show_progress: ShowProgress = True,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
+) -> None:
+    """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
+    if bundle_type not in ("collection", "transaction"):
+        raise typer.BadParameter("--bundle-type must be 'collection' or 'transaction'")
+    kind: Literal["collection", "transaction"] = (
+        "transaction" if bundle_type == "transaction" else "collection"
+    )
+    from radfollow.processing.batch import run_process
+    from radfollow.processing.core import ProcessingOptions
+
+    options = ProcessingOptions(
+        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
+        hl7=hl7_options(timezone, accession, rules),
+        bundle_type=kind,
+    )
+    try:
+        with progress("messages", None, show_progress) as tick:
+            summary = run_process(
+                list(paths), out, options=options, workers=workers, tick=tick, db=db
+            )
+    except (RadfollowError, OSError) as error:
+        fail(error)
+    err_console.print(_summary_line(summary, "reports"), highlight=False)
+    if summary.tracker:
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.tracker.items()))
+        err_console.print(f"tracker: {counts}", highlight=False)
+    if summary.rejected:
+        err_console.print(f"rejected inputs listed in {out / 'errors.ndjson'}", highlight=False)
+        raise typer.Exit(1)
+
+
+def extract(
+    input_path: Annotated[Path, typer.Argument(help="JSONL with {id, text[, indication]}.")],
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL, one record per input line.")],
+    workers: Workers = 1,
+    show_progress: ShowProgress = True,
+    rules: RulesDir = None,
+    threshold: Threshold = 0.5,
+    classifier: UseClassifier = True,
+    model: ModelDir = None,
+    heads: Heads = None,
+    backend: Backend = "auto",
+) -> None:
+    """Extract findings and recommendations from plain-text JSONL reports."""
+    if not input_path.is_file():
+        raise typer.BadParameter(f"no such file: {input_path}")
+    from radfollow.io.jsonl import count_lines
+    from radfollow.processing.batch import run_extract
+
+    config = pipeline_config(rules, threshold, classifier, model, heads, backend)
+    try:
+        total = count_lines(input_path)
+        with progress("reports", total, show_progress) as tick:
+            summary = run_extract(input_path, out, config=config, workers=workers, tick=tick)
+    except (RadfollowError, OSError) as error:
+        fail(error)
+    err_console.print(_summary_line(summary, "reports"), highlight=False)
+    for line in summary.errors[:20]:
+        err_console.print(f"{line.source}:{line.position}: {line.reason}", highlight=False)
+    if summary.rejected:
+        raise typer.Exit(1)

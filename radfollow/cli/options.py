@@ -1,0 +1,140 @@
+"""Command-line options shared by several commands, declared once, and the one
+failure helper.
+
+Every command that runs the NLP takes the same pipeline options
+(:data:`PIPELINE_OPTIONS`, checked by tests/test_cli_options.py); every command
+that reads HL7 takes ``--timezone`` and ``--accession-fields``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from radfollow.errors import RadfollowError, contained
+from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS
+
+if TYPE_CHECKING:
+    from radfollow.hl7.options import HL7Options
+    from radfollow.nlp.pipeline import PipelineConfig
+
+err_console = Console(stderr=True)
+log = logging.getLogger("radfollow.cli")
+
+RulesDir = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Folder of site rule files overriding the packaged ones."),
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Worker processes for the NLP.")]
+Threshold = Annotated[
+    float,
+    typer.Option("--threshold", min=0.0, max=1.0, help="Recommendation score threshold."),
+]
+UseClassifier = Annotated[
+    bool,
+    typer.Option("--classifier/--no-classifier", help="Score recommendations with the classifier."),
+]
+ModelDir = Annotated[
+    Path | None,
+    typer.Option("--model", help="Hugging Face model folder for the classifier's encoder."),
+]
+Heads = Annotated[
+    Path | None, typer.Option("--heads", help="Classifier heads JSON written by 'radfollow train'.")
+]
+Backend = Annotated[str, typer.Option("--backend", help="auto (ONNX), onnx or torch.")]
+Timezone = Annotated[
+    str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
+]
+AccessionFields = Annotated[
+    str, typer.Option("--accession-fields", help="Where the accession is read, in order.")
+]
+ShowProgress = Annotated[
+    bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
+]
+DEFAULT_ACCESSION = ",".join(DEFAULT_ACCESSION_FIELDS)
+
+#: The options of every command that runs the NLP pipeline.
+PIPELINE_OPTIONS = ("--rules", "--threshold", "--classifier", "--model", "--heads", "--backend")
+#: The options of every command that reads HL7 messages.
+HL7_OPTIONS = ("--timezone", "--accession-fields", "--rules")
+
+
+def fail(reason: str | BaseException) -> NoReturn:
+    """Print ``radfollow: error: <one line>`` on stderr and exit 1.
+
+    An exception is shown through ``radfollow.errors.contained``: radfollow's
+    own messages as they are, anything else by its class name only (exception
+    messages may quote report text); with ``-v`` the location is logged.
+    """
+    if isinstance(reason, BaseException):
+        if not isinstance(reason, RadfollowError):
+            from radfollow.processing.pool import where
+
+            log.info("%s at %s", type(reason).__name__, where(reason))
+        reason = str(contained(reason))
+    err_console.print(f"radfollow: error: {reason}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def pipeline_config(
+    rules: Path | None,
+    threshold: float,
+    classifier: bool,
+    model: Path | None,
+    heads: Path | None,
+    backend: str,
+) -> PipelineConfig:
+    """The NLP settings from the shared options; bad values are usage errors (exit 2)."""
+    if backend not in ("auto", "onnx", "torch"):
+        raise typer.BadParameter("--backend must be auto, onnx or torch")
+    if rules is not None and not rules.is_dir():
+        raise typer.BadParameter(f"--rules: no such folder: {rules}")
+    from radfollow.nlp.pipeline import PipelineConfig  # spaCy loads only for NLP commands
+
+    return PipelineConfig.model_validate(
+        {
+            "rules_dir": rules,
+            "threshold": threshold,
+            "classifier": classifier,
+            "model": model,
+            "heads": heads,
+            "backend": backend,
+        }
+    )
+
+
+def hl7_options(timezone: str, accession: str, rules: Path | None = None) -> HL7Options:
+    """HL7 reading options; bad values are usage errors (exit 2)."""
+    from radfollow.hl7.options import HL7Options
+
+    try:
+        return HL7Options.from_settings(timezone, accession, rules)
+    except ValueError as error:
+        name = "--timezone" if "time zone" in str(error) else "--accession-fields"
+        raise typer.BadParameter(f"{name}: {error}") from error
+
+
+@contextmanager
+def progress(label: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr (``enabled`` and a terminal); yields ``advance(n)``."""
+    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    shown = enabled and err_console.is_terminal
+    with Progress(
+        *columns, TimeElapsedColumn(), console=err_console, disable=not shown, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)

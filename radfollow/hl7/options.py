@@ -1,0 +1,59 @@
+"""How a site's HL7 feed is read: accession fields, local time zone, site rule files.
+
+One frozen, picklable value shared by ``radfollow process``, the listener
+(receiver and workers) and the Spark job, so each reads messages the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS, accession_refs, parse_message
+from radfollow.hl7.framing import RawMessage
+from radfollow.models import RadiologyReport
+
+
+@dataclass(frozen=True)
+class HL7Options:
+    """``accession_fields``: where the accession is read, in order (``OBR-3``...);
+    ``default_tz``: zone of HL7 times sent without an offset; ``rules_dir``: a
+    site's rules folder (its ``modalities.json`` and ``charsets.json`` replace the
+    packaged ones)."""
+
+    accession_fields: tuple[str, ...] = DEFAULT_ACCESSION_FIELDS
+    default_tz: tzinfo = UTC
+    rules_dir: Path | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        timezone: str = "UTC",
+        accession_fields: str | Sequence[str] = DEFAULT_ACCESSION_FIELDS,
+        rules_dir: Path | None = None,
+    ) -> HL7Options:
+        """Options from command-line style values.
+
+        Raises ValueError naming the bad setting: an unknown IANA time zone, or an
+        accession field that is not ``OBR-<n>``/``ORC-<n>``.
+        """
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {timezone!r}") from error
+        fields = (
+            tuple(f.strip() for f in accession_fields.split(","))
+            if isinstance(accession_fields, str)
+            else tuple(accession_fields)
+        )
+        accession_refs(fields)  # raises ValueError
+        return cls(fields, zone, rules_dir)
+
+    def parse(self, raw: RawMessage) -> list[RadiologyReport]:
+        """The reports of one message (one per OBR group with text); raises HL7Error."""
+        return parse_message(
+            raw, accession_fields=self.accession_fields, default_tz=self.default_tz
+        )

@@ -1,0 +1,87 @@
+"""``radfollow listen``: open the inbox, recover, start the workers, serve until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from radfollow.listener.server import Counters, Listener, ListenerConfig
+from radfollow.listener.worker import WorkerPool, recover
+from radfollow.tracker.db import open_tracker
+
+if TYPE_CHECKING:
+    from radfollow.processing.core import ProcessingOptions
+
+log = logging.getLogger("radfollow.listener")
+
+#: Seconds between checks for dead workers.
+WATCH_INTERVAL_S = 5.0
+
+
+def _quiet_exceptions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncio's default handler prints a traceback, whose exception text can quote
+    message values; log the exception class only (the location at INFO)."""
+    error = context.get("exception")
+    if error is None:
+        log.error("listener event loop: %s", context.get("message", "unknown error"))
+        return
+    from radfollow.processing.pool import where
+
+    log.error("listener event loop: unexpected %s", type(error).__name__)
+    log.info("listener event loop: %s at %s", type(error).__name__, where(error))
+
+
+def serve(
+    config: ListenerConfig,
+    db: str,
+    out: Path | None,
+    workers: int,
+    options: ProcessingOptions,
+    *,
+    ready: Callable[[str, int], None] | None = None,
+) -> Counters:
+    """Run the listener until SIGTERM/SIGINT; return its counters.
+
+    Rows left ``processing`` by an earlier run go back to pending first (one
+    listener per database). ``ready(host, port)`` is called once it listens.
+    Raises TrackerError when the database cannot be opened, OSError when the
+    address cannot be bound.
+    """
+    tracker = open_tracker(db, durable=True)
+    recovered = recover(tracker)
+    if recovered:
+        log.info("recovered %d inbox rows left processing", recovered)
+    pool = WorkerPool(tracker, db, str(out) if out else None, options, workers)
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            await asyncio.to_thread(pool.restart_dead)
+
+    async def main() -> Counters:
+        asyncio.get_running_loop().set_exception_handler(_quiet_exceptions)
+        listener = Listener(tracker, config)
+        host, port = await listener.start()
+        watchdog = asyncio.create_task(watch())
+        if ready is not None:
+            ready(host, port)
+        log.info("listening on %s:%d with %d workers", host, port, workers)
+        await listener.serve_until_stopped()
+        watchdog.cancel()
+        counters = listener.counters
+        log.info(
+            "stopped: %d received, acks %s, %d dead letters",
+            counters.received,
+            counters.acked,
+            counters.dead_letters,
+        )
+        return counters
+
+    try:
+        return asyncio.run(main())
+    finally:
+        pool.shutdown()
+        tracker.close()

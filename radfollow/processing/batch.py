@@ -1,0 +1,358 @@
+"""The two batch jobs behind the CLI: ``process`` (HL7) and ``extract`` (JSONL).
+
+Both stream their input through the one core (:mod:`radfollow.processing.core`)
+and keep the isolation contract: every input unit (file, message, report,
+JSONL line) either produces its outputs or one error line with a one-line
+reason that quotes no field values, and the run goes on. Each unit is counted
+once: a report the tracker refuses is rejected, not also written. Outputs are
+written atomically; only the CLI exits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from radfollow.errors import (
+    InputFormatError,
+    InputReadError,
+    RadfollowError,
+    ReportTooLargeError,
+    contained,
+)
+from radfollow.hl7 import iter_files, peek_control_id, split_messages
+from radfollow.hl7.framing import RawMessage
+from radfollow.io.atomic import atomic_writer
+from radfollow.io.jsonl import InputLine, read_jsonl
+from radfollow.models import OutputRecord, RadiologyReport, RejectedInput
+from radfollow.nlp.extract import ReportText
+from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.processing.checks import too_large
+from radfollow.processing.core import ProcessingOptions, Rendered, ReportProcessor, report_text
+from radfollow.processing.pool import Extracted, ExtractionFailure, ExtractorPool, where
+
+if TYPE_CHECKING:
+    from radfollow.tracker.db import Tracker
+
+log = logging.getLogger(__name__)
+
+Tick = Callable[[int], None]
+
+
+@dataclass
+class JobSummary:
+    """Counts of one job; ``errors`` holds one line per rejected unit."""
+
+    processed: int = 0
+    rejected: int = 0
+    findings: int = 0
+    recommendations: int = 0
+    errors: list[RejectedInput] = field(default_factory=list)
+    tracker: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    def reject(self, error: RejectedInput) -> None:
+        self.rejected += 1
+        self.errors.append(error)
+
+
+def _noop(_: int) -> None:
+    return None
+
+
+def rejection(
+    source: str, position: int | None, control_id: str | None, error: BaseException
+) -> RejectedInput:
+    """The error line of one unit; an unexpected exception is named by its class only."""
+    safe = contained(error)
+    if not isinstance(error, RadfollowError):
+        log.info("unit %s:%s failed: %s", source, position, where(error))
+    return RejectedInput(
+        source=source, position=position, control_id=control_id, code=safe.code, reason=safe.message
+    )
+
+
+def failure_line(
+    source: str, position: int | None, control_id: str | None, failure: ExtractionFailure
+) -> RejectedInput:
+    """The error line of a report the NLP could not read."""
+    return RejectedInput(
+        source=source,
+        position=position,
+        control_id=control_id,
+        code=failure.code,
+        reason=failure.reason,
+    )
+
+
+@contextmanager
+def _pool(
+    given: ExtractorPool | None, config: PipelineConfig | None, workers: int
+) -> Iterator[ExtractorPool]:
+    """The caller's pool, left open; or a new one, closed on exit."""
+    if given is not None:
+        yield given
+        return
+    with ExtractorPool(config, workers=workers) as pool:
+        yield pool
+
+
+# ----------------------------------------------------------------- extract
+
+
+@dataclass(frozen=True)
+class _Unusable:
+    """A JSONL line that gives no record: its output line is an error record."""
+
+    line_no: int
+    record_id: str | None
+    code: str
+    reason: str
+
+
+def run_extract(
+    input_path: Path,
+    output_path: Path,
+    *,
+    config: PipelineConfig | None = None,
+    workers: int = 1,
+    tick: Tick = _noop,
+    pool: ExtractorPool | None = None,
+) -> JobSummary:
+    """One output record per input line, in order. A bad line gets a record with ``error``.
+
+    ``pool``: pipelines already built (and kept open) by the caller; else one
+    is made for ``config`` and ``workers`` and closed at the end.
+    """
+    config = config or (pool.config if pool else PipelineConfig())
+    limit = config.max_length
+    summary = JobSummary()
+    pending: deque[InputLine | _Unusable] = deque()
+
+    def texts() -> Iterator[ReportText]:
+        for line in read_jsonl(input_path):
+            record = line.record
+            if record is None:
+                bad: RadfollowError = line.error or InputFormatError("unreadable line")
+                pending.append(_Unusable(line.line_no, None, bad.code, bad.message))
+            elif len(record["text"]) > limit:
+                bad = ReportTooLargeError(too_large(len(record["text"]), limit))
+                pending.append(_Unusable(line.line_no, line.id, bad.code, bad.message))
+            else:
+                pending.append(line)
+                yield ReportText(text=record["text"], indication=record.get("indication"))
+
+    with (
+        _pool(pool, config, workers) as extractors,
+        atomic_writer(output_path) as out,
+    ):
+
+        def unusable(item: _Unusable) -> None:
+            tick(1)
+            summary.reject(
+                RejectedInput(
+                    source=str(input_path),
+                    position=item.line_no,
+                    code=item.code,
+                    reason=item.reason,
+                )
+            )
+            out.write(json.dumps(_error_record(item)) + "\n")
+
+        for result in extractors.extract(texts()):
+            while isinstance(line := pending.popleft(), _Unusable):
+                unusable(line)
+            tick(1)
+            if isinstance(result, ExtractionFailure):
+                unusable(_Unusable(line.line_no, line.id, result.code, result.reason))
+                continue
+            record = line.record or {}
+            extra = {
+                (f"input_{k}" if k in OutputRecord.model_fields else k): v
+                for k, v in record.items()
+                if k not in {"id", "text"}
+            }
+            output = OutputRecord.build(str(record["id"]), result, **extra)
+            out.write(output.model_dump_json(exclude_none=False) + "\n")
+            summary.processed += 1
+            summary.findings += len(result.findings)
+            summary.recommendations += len(result.recommendations)
+        for item in pending:  # only unusable lines follow the last report
+            if isinstance(item, _Unusable):
+                unusable(item)
+    return summary
+
+
+def _error_record(item: _Unusable) -> dict[str, object]:
+    return {
+        "id": item.record_id,
+        "line": item.line_no,
+        "error": {"code": item.code, "reason": item.reason},
+        "findings": [],
+        "recommendations": [],
+        "has_followup_recommendation": None,
+        "incidental_types": [],
+    }
+
+
+# ----------------------------------------------------------------- process
+
+
+def _messages(paths: list[Path], tick: Tick) -> Iterator[RawMessage | RejectedInput]:
+    """Every message of every file, or the error line of a file or folder that
+    cannot be read (the walk goes on)."""
+    problems: deque[tuple[Path, OSError]] = deque()
+
+    def unreadable() -> Iterator[RejectedInput]:
+        while problems:
+            path, error = problems.popleft()
+            tick(1)
+            reason = f"cannot read {'folder' if path.is_dir() else 'file'}: {error.strerror}"
+            yield rejection(str(path), None, None, InputReadError(reason))
+
+    for path in iter_files(paths, onerror=lambda path, error: problems.append((path, error))):
+        yield from unreadable()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append((path, error))
+            yield from unreadable()
+            continue
+        yield from split_messages(data, str(path))
+    yield from unreadable()
+
+
+def _reports(
+    units: Iterable[RawMessage | RejectedInput], core: ReportProcessor, tracking: bool, tick: Tick
+) -> Iterator[RadiologyReport | RejectedInput]:
+    """The reports of every message, checked; a rejection in place of each bad unit."""
+    for unit in units:
+        if isinstance(unit, RejectedInput):
+            yield unit
+            continue
+        tick(1)
+        try:
+            reports = core.read(unit)
+        except Exception as error:
+            log.info("rejected %s message %d: %s", unit.source, unit.position, type(error).__name__)
+            yield rejection(unit.source, unit.position, peek_control_id(unit.data), error)
+            continue
+        for report in reports:
+            try:
+                core.check(report, tracking=tracking)
+            except RadfollowError as error:
+                yield rejection(unit.source, unit.position, report.control_id, error)
+                continue
+            yield report
+
+
+def run_process(
+    paths: list[Path],
+    out_dir: Path,
+    *,
+    options: ProcessingOptions | None = None,
+    workers: int = 1,
+    tick: Tick = _noop,
+    db: str | None = None,
+    pool: ExtractorPool | None = None,
+) -> JobSummary:
+    """HL7 in; bundles.ndjson, records.jsonl, errors.ndjson out; the tracker too with ``db``.
+
+    One tracker transaction per report, committed before the report's outputs
+    are written. Raises only for the run as a whole: the tracker database
+    cannot be opened (TrackerError), the pipeline cannot be built (ModelError,
+    RuleFileError), an output cannot be written (OSError).
+    """
+    options = options or ProcessingOptions()
+    core = ReportProcessor(options)
+    summary = JobSummary()
+    tracker = _open_tracker(db, options)
+    pending: deque[RadiologyReport | RejectedInput] = deque()
+
+    def texts() -> Iterator[ReportText]:
+        for item in _reports(_messages(paths, tick), core, tracker is not None, tick):
+            pending.append(item)
+            if isinstance(item, RadiologyReport):
+                yield report_text(item)
+
+    try:
+        with (
+            _pool(pool, options.pipeline, workers) as extractors,
+            atomic_writer(out_dir / "bundles.ndjson") as bundles,
+            atomic_writer(out_dir / "records.jsonl") as records,
+        ):
+            for result in extractors.extract(texts()):
+                report = _next_report(pending, summary)
+                if report is None:  # pragma: no cover - the pool answers each report once
+                    raise RuntimeError("the NLP returned more results than reports")
+                rendered = _finish(core, tracker, report, result, summary)
+                if rendered is not None:
+                    bundles.write(rendered.bundle + "\n")
+                    records.write(rendered.record.model_dump_json() + "\n")
+            _next_report(pending, summary)  # rejections after the last report
+        with atomic_writer(out_dir / "errors.ndjson") as errors:
+            for error in summary.errors:
+                errors.write(error.model_dump_json() + "\n")
+    finally:
+        if tracker is not None:
+            tracker.close()
+    return summary
+
+
+def _next_report(
+    pending: deque[RadiologyReport | RejectedInput], summary: JobSummary
+) -> RadiologyReport | None:
+    """Record the rejections queued before the next report, and return that report
+    (None when the queue holds no more reports)."""
+    while pending:
+        item = pending.popleft()
+        if isinstance(item, RadiologyReport):
+            return item
+        summary.reject(item)
+    return None
+
+
+def _finish(
+    core: ReportProcessor,
+    tracker: Tracker | None,
+    report: RadiologyReport,
+    result: Extracted,
+    summary: JobSummary,
+) -> Rendered | None:
+    """FHIR and tracker for one extracted report; None (and an error line) when it fails."""
+    source, position, control = report.source or "", report.position, report.control_id
+    if isinstance(result, ExtractionFailure):
+        summary.reject(failure_line(source, position, control, result))
+        return None
+    try:
+        rendered = core.render(report, result)
+        outcome = core.track(tracker, report, result) if tracker else None
+    except Exception as error:
+        summary.reject(rejection(source, position, control, error))
+        return None
+    if outcome is not None:
+        counts = summary.tracker
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        counts["completed"] = counts.get("completed", 0) + len(outcome.completed)
+        counts["superseded"] = counts.get("superseded", 0) + outcome.superseded
+    summary.processed += 1
+    summary.findings += len(result.findings)
+    summary.recommendations += len(result.recommendations)
+    return rendered
+
+
+def _open_tracker(db: str | None, options: ProcessingOptions) -> Tracker | None:
+    if db is None:
+        return None
+    from radfollow.tracker.db import open_tracker
+
+    return open_tracker(db)

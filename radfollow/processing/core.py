@@ -1,0 +1,125 @@
+"""Process one report: HL7 adapter -> NLP -> FHIR -> tracker write.
+
+The one definition of what radfollow does with a report, shared by
+``radfollow process`` (:mod:`radfollow.processing.batch`), the listener's
+workers and the Spark job. Each step raises a catalogued
+:class:`~radfollow.errors.RadfollowError` whose message names fields, never
+their values, so a caller can record one line per failed unit and go on.
+
+The NLP step is the caller's (a :class:`~radfollow.processing.pool.ExtractorPool`
+or one :class:`~radfollow.nlp.extract.Extractor`), because it runs in batches
+and, for batch jobs, in worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from radfollow.fhir import bundle_json
+from radfollow.hl7.framing import RawMessage
+from radfollow.hl7.options import HL7Options
+from radfollow.models import ExtractionResult, OutputRecord, RadiologyReport
+from radfollow.nlp.extract import ReportText
+from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.processing.checks import check_report
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from radfollow.tracker.db import Tracker
+    from radfollow.tracker.ingest import IngestOutcome
+
+BundleType = Literal["collection", "transaction"]
+
+
+@dataclass(frozen=True)
+class ProcessingOptions:
+    """Everything that decides how one report is processed; picklable, so worker
+    processes and Spark executors get the same settings as the caller."""
+
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    hl7: HL7Options = field(default_factory=HL7Options)
+    bundle_type: BundleType = "collection"
+
+    @property
+    def max_report_chars(self) -> int:
+        """The largest report text processed, in characters (spaCy's ``max_length``)."""
+        return self.pipeline.max_length
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The outputs of one report: its FHIR Bundle (validated JSON) and its record."""
+
+    bundle: str
+    record: OutputRecord
+
+
+def report_text(report: RadiologyReport) -> ReportText:
+    """What the NLP reads of an HL7 report: text, indication, procedure text."""
+    return ReportText(report.text, report.indication, report.procedure.text)
+
+
+def report_record(report: RadiologyReport, result: ExtractionResult) -> OutputRecord:
+    """The ANNOTATION.md record of one HL7 report, with its identifiers."""
+    return OutputRecord.build(
+        report.accession,
+        result,
+        accession=report.accession,
+        control_id=report.control_id,
+        sending_facility=report.sending_facility,
+        patient_id=report.patient.id,
+        assigning_authority=report.patient.assigning_authority,
+        result_status=report.result_status.value,
+        observation_time=report.observation_time.isoformat() if report.observation_time else None,
+        procedure=report.procedure.text,
+        modality=report.modality,
+        source=report.source,
+        position=report.position,
+    )
+
+
+class ReportProcessor:
+    """The steps of processing one report, configured once per job or worker."""
+
+    def __init__(self, options: ProcessingOptions | None = None) -> None:
+        self.options = options or ProcessingOptions()
+
+    def read(self, raw: RawMessage) -> list[RadiologyReport]:
+        """The reports of one HL7 message; raises HL7Error (RF3xx)."""
+        return self.options.hl7.parse(raw)
+
+    def check(self, report: RadiologyReport, *, tracking: bool) -> None:
+        """Refuse a report that can never be processed, before any work is spent on it.
+
+        Raises ReportTooLargeError (RF202) for a text over ``max_report_chars``,
+        and, when the report is to be tracked, HL7MissingDataError (RF303) when it
+        has no observation time (OBR-7), from which every due date is counted.
+        """
+        check_report(report, max_chars=self.options.max_report_chars, tracking=tracking)
+
+    def render(self, report: RadiologyReport, result: ExtractionResult) -> Rendered:
+        """The Bundle and record of one report; raises FHIRMappingError (RF400)."""
+        bundle = bundle_json(report, result, bundle_type=self.options.bundle_type)
+        return Rendered(bundle, report_record(report, result))
+
+    def store(
+        self, session: Session, tracker: Tracker, report: RadiologyReport, result: ExtractionResult
+    ) -> IngestOutcome:
+        """Write one report to the tracker inside the caller's transaction."""
+        from radfollow.tracker.ingest import ingest
+
+        return ingest(session, report, result, tracker.policy)
+
+    def track(
+        self, tracker: Tracker, report: RadiologyReport, result: ExtractionResult
+    ) -> IngestOutcome:
+        """Write one report to the tracker in its own transaction, retried on a race.
+
+        Raises TrackerError (RF700, e.g. no observation time) or TrackerWriteError
+        (RF701: the database refused the write).
+        """
+        from radfollow.tracker.transaction import write
+
+        return write(tracker, lambda session: self.store(session, tracker, report, result))

@@ -1,0 +1,243 @@
+"""Worker lifetime and isolation (issue 10): reclaimed rows, orphans, SIGTERM after a
+killed worker, the same new patient on two workers, a database that is away at start,
+and replays that append no Bundle line for a failed row."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from mllp_client import Client, Listener, ack_code, oru, wait_for
+
+from radfollow.listener.worker import WorkerPool, process_pending, recover, worker_id
+from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.processing.core import ProcessingOptions
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import InboxMessage
+
+RULES_ONLY = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
+
+
+def _count(db: str, query: str) -> int:
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        value = conn.execute(sa.text(query)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _workers(listener: Listener) -> list[int]:
+    """The listener's worker processes (its spawn children, not the resource tracker)."""
+    pids = []
+    for pid in _children(listener.proc.pid):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"resource_tracker" not in command:
+            pids.append(pid)
+    return pids
+
+
+def _add_rows(tracker: Tracker, messages: list[bytes], **values: object) -> None:
+    with tracker.session() as session:
+        session.add_all(
+            InboxMessage(
+                received_at=datetime.now(UTC),
+                peer="test",
+                sending_facility="HOSP",
+                control_id=message.split(b"|")[9].decode(),
+                message_type="ORU^R01",
+                raw=message,
+                **{"status": "pending", **values},
+            )
+            for message in messages
+        )
+
+
+def test_recover_gives_back_only_the_dead_workers_rows(db_url: str) -> None:
+    tracker = Tracker(db_url)
+    _add_rows(tracker, [oru(1), oru(2)], status="processing", claimed_by="host:1")
+    _add_rows(tracker, [oru(3)], status="processing", claimed_by="host:2")
+    assert recover(tracker, "host:1") == 2
+    assert recover(tracker, "host:9") == 0
+    with tracker.session() as session:
+        query = sa.select(InboxMessage.control_id, InboxMessage.status)
+        statuses = {control: status for control, status in session.execute(query)}
+    assert statuses == {"C1": "pending", "C2": "pending", "C3": "processing"}
+    tracker.close()
+
+
+def test_killed_worker_rows_are_reclaimed_when_it_is_replaced(tmp_path: Path, db_url: str) -> None:
+    """15 ACKed rows stayed ``processing`` until the whole listener restarted."""
+    tracker = Tracker(db_url)
+    pool = WorkerPool(tracker, db_url, str(tmp_path / "out"), RULES_ONLY, 1)
+    try:
+        dead = pool.procs[0]
+        # Rows the worker had claimed when it died (it cannot touch them: it is killed first).
+        dead.kill()
+        dead.join(30)
+        _add_rows(tracker, [oru(n) for n in range(1, 16)], status="processing")
+        with tracker.session() as session:
+            session.execute(sa.update(InboxMessage).values(claimed_by=worker_id(dead.pid)))
+        assert pool.restart_dead() == 1
+        done = "SELECT count(*) FROM inbox WHERE status = 'done'"
+        assert wait_for(lambda: _count(db_url, done) == 15, 180)
+    finally:
+        pool.shutdown(timeout=30)
+        tracker.close()
+
+
+def test_worker_exits_when_the_listener_is_killed(tmp_path: Path) -> None:
+    """A worker outlived a SIGKILLed listener by an hour, holding the inbox open."""
+    listener = Listener(f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "out", workers=1)
+    try:
+        assert wait_for(lambda: len(_workers(listener)) == 1, 30)
+        (worker,) = _workers(listener)
+        listener.proc.send_signal(signal.SIGKILL)
+        listener.proc.wait(10)
+        assert wait_for(lambda: not _alive(worker), 20), "the worker outlived the listener"
+    finally:
+        listener.stop_quietly()
+
+
+def test_sigterm_stops_the_listener_after_an_idle_worker_was_killed(tmp_path: Path) -> None:
+    """SIGTERM never stopped the listener once a worker died waiting on the shared event."""
+    listener = Listener(f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "out", workers=1)
+    try:
+        assert wait_for(lambda: len(_workers(listener)) == 1, 30)
+        time.sleep(3)  # the worker has built its pipeline and waits for rows
+        (worker,) = _workers(listener)
+        os.kill(worker, signal.SIGKILL)
+        time.sleep(0.5)
+        assert listener.terminate(timeout=60) == 0
+    finally:
+        listener.stop_quietly()
+
+
+def test_messages_of_the_same_new_patients_on_two_workers(tmp_path: Path, db_url: str) -> None:
+    """Two workers collided on the new patient's unique key: ACKed rows ended ``failed``."""
+    listener = Listener(db_url, tmp_path / "out", workers=2)
+    try:
+        client = Client(listener.port, timeout=30)
+        for n in range(80):
+            assert ack_code(client.send(oru(n, patient=f"NEW{n % 8}"))) == "AA"
+        client.close()
+        settled = "SELECT count(*) FROM inbox WHERE status IN ('done', 'failed')"
+        assert wait_for(lambda: _count(db_url, settled) == 80, 300)
+        assert listener.terminate() == 0
+    finally:
+        listener.stop_quietly()
+    assert _count(db_url, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 0
+    assert _count(db_url, "SELECT count(*) FROM patients") == 8
+    assert _count(db_url, "SELECT count(*) FROM studies") == 80
+
+
+def test_worker_backs_off_while_the_database_is_away(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A worker that could not reach the database at start crash-looped with a traceback."""
+    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
+    away = "postgresql+psycopg://radfollow:radfollow@127.0.0.1:9/nowhere"
+    pool = WorkerPool(tracker, away, None, RULES_ONLY, 1)
+    err = ""
+    try:
+        deadline = time.monotonic() + 90
+        while err.count("cannot open the database") < 3 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            err += capfd.readouterr().err
+        assert pool.procs[0].is_alive()
+        assert pool.restart_dead() == 0
+    finally:
+        pool.shutdown(timeout=30)
+        tracker.close()
+    assert pool.procs[0].exitcode == 0  # SIGTERM ends the wait at once, cleanly
+    err += capfd.readouterr().err
+    waits = [line for line in err.splitlines() if "cannot open the database" in line]
+    assert len(waits) >= 3 and "retrying in 0.2 s" in waits[0] and "retrying in 0.4 s" in waits[1]
+    assert "Traceback" not in err and "radfollow:radfollow" not in err
+
+
+def _refuse(db_url: str, accession: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(
+                sa.text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON studies WHEN NEW.accession = "
+                    f"'{accession}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            conn.execute(
+                sa.text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.accession = "
+                    f"'{accession}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ "
+                    "LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON studies "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+    engine.dispose()
+
+
+def _unrefuse(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TRIGGER refuse" + ("" if "sqlite" in db_url else " ON studies")))
+    engine.dispose()
+
+
+def test_replaying_a_failed_row_appends_its_bundle_once(tmp_path: Path, db_url: str) -> None:
+    """Bundles were written before the tracker: every failed replay added a line."""
+    from radfollow.listener.admin import replay
+
+    tracker = Tracker(db_url)
+    out = tmp_path / "out"
+    _refuse(db_url, "A2")
+    _add_rows(tracker, [oru(1), oru(2)])
+
+    def lines() -> int:
+        return sum(len(p.read_text().splitlines()) for p in out.glob("bundles-*.ndjson"))
+
+    assert process_pending(tracker, out, RULES_ONLY) == {"done": 1, "failed": 1}
+    assert lines() == 1
+    for _ in range(2):
+        assert replay(tracker, statuses=["failed"], dead_letters=False, since=None).requeued == 1
+        assert process_pending(tracker, out, RULES_ONLY) == {"failed": 1}
+        assert lines() == 1
+    _unrefuse(db_url)
+    replay(tracker, statuses=["failed"], dead_letters=False, since=None)
+    assert process_pending(tracker, out, RULES_ONLY) == {"done": 1}
+    assert lines() == 2
+    with tracker.session() as session:
+        error = session.scalar(sa.select(InboxMessage.error).where(InboxMessage.control_id == "C2"))
+    assert error is None
+    tracker.close()

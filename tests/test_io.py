@@ -13,6 +13,8 @@ from radfollow.cli import app
 from radfollow.errors import InputFormatError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.jsonl import MAX_DEPTH, iter_json_lines, load_jsonl, parse_line, read_jsonl
+from radfollow.nlp.classifier.training import training_examples
+from radfollow.nlp.extract import Extractor
 
 
 def test_atomic_writer_replaces_only_on_success(tmp_path: Path) -> None:
@@ -172,3 +174,57 @@ def test_read_jsonl_decodes_exactly_as_before(lines: list[tuple[bytes, bytes]]) 
             (i.line_no, i.record, i.error.message if i.error else None) for i in read_jsonl(path)
         ]
         assert new == _old_read_jsonl(path)
+
+
+@pytest.mark.parametrize(
+    ("gold", "message"),
+    [
+        pytest.param('{"id": "a", "text": "x"}\n{bad\n', "g.jsonl:2: not valid JSON", id="json"),
+        pytest.param(
+            '{"id": "a", "text": "x"}\n' + DEEP + "\n", "g.jsonl:2: JSON nested", id="deep"
+        ),
+    ],
+)
+def test_evaluate_names_file_and_line_of_a_bad_line(
+    tmp_path: Path, gold: str, message: str
+) -> None:
+    gold_path, pred_path = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    gold_path.write_text(gold)
+    pred_path.write_text(json.dumps({"id": "a", "findings": [], "recommendations": []}) + "\n")
+    result = CliRunner().invoke(app, ["evaluate", str(gold_path), str(pred_path)])
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+
+
+def _corpora(root: Path, sentences: str) -> Path:
+    (root / "gold").mkdir(parents=True)
+    (root / "sentences").mkdir()
+    report = {"id": "g1", "text": "IMPRESSION:\nRecommend follow-up CT chest in 6 months."}
+    (root / "gold" / "dev.jsonl").write_text(json.dumps({**report, "recommendations": []}) + "\n")
+    (root / "sentences" / "train.jsonl").write_text(sentences, encoding="utf-8")
+    return root
+
+
+def test_training_sentences_bad_line_names_file_and_line(
+    tmp_path: Path, extractor: Extractor
+) -> None:
+    corpora = _corpora(tmp_path, '{"text": "Recommend MRI.", "is_recommendation": true}\n{bad\n')
+    with pytest.raises(InputFormatError) as info:
+        training_examples(corpora, extractor)
+    assert info.value.where == f"{corpora / 'sentences' / 'train.jsonl'}:2"
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
+        pytest.param("\u2028", id="line-separator"),
+        pytest.param("\x0c", id="form-feed-escaped-by-json"),
+    ],
+)
+def test_training_sentence_with_a_unicode_line_break_is_read_whole(
+    tmp_path: Path, extractor: Extractor, separator: str
+) -> None:
+    text = f"Recommend MRI.{separator}Consider PET/CT."
+    row = {"text": text, "is_recommendation": True}
+    corpora = _corpora(tmp_path, json.dumps(row, ensure_ascii=False) + "\n")
+    assert training_examples(corpora, extractor)[-1].text == text

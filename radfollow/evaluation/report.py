@@ -12,7 +12,6 @@ Scores (ANNOTATION.md):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from radfollow.errors import EvaluationError
 from radfollow.evaluation.metrics import PRF, Accuracy, match_spans
+from radfollow.io.jsonl import load_jsonl
 from radfollow.nlp.pipeline import PipelineConfig
 
 
@@ -39,17 +39,8 @@ class Scores(BaseModel):
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise EvaluationError(
-                        f"not valid JSON: {err.msg}", where=f"{path}:{line_no}"
-                    ) from err
-    return rows
+    """Rows of a gold or prediction file; raises InputFormatError at ``path:line``."""
+    return load_jsonl(path)
 
 
 def predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:

@@ -24,8 +24,8 @@ from radfollow.hl7.charset import CharsetRules, decode_message
 from radfollow.hl7.delimiters import Delimiters
 from radfollow.hl7.fields import Reader, Segment, parse_segments, split_segments
 from radfollow.hl7.framing import RawMessage
+from radfollow.hl7.header import MSH_PATTERN, check_oru_header, header_from_segment, read_header
 from radfollow.hl7.modality import ModalityRules, default_modality_rules
-from radfollow.hl7.msh import MSH_PATTERN, msh_field
 from radfollow.hl7.text import report_text
 from radfollow.hl7.timefmt import parse_dtm
 from radfollow.models import RadiologyReport
@@ -75,15 +75,15 @@ def parse_message(
         accession_refs(accession_fields), default_tz, modality_rules or default_modality_rules()
     )
     segments, reader = tokenise(raw.data, charset_rules)
-    header = extract.read_header(segments[0], reader)
+    header = check_oru_header(header_from_segment(segments[0], reader))
     groups = order_groups(segments)
     texts = [report_text(group.obxs, reader) for group in groups]
     if not any(texts):
         raise HL7MissingDataError("no OBX with report text (value type TX, FT, ST, CE or CWE)")
     message_fields: dict[str, Any] = {
         "control_id": header.control_id,
-        "sending_facility": header.sending_facility,
-        "hl7_version": header.version,
+        "sending_facility": header.sending_facility or None,
+        "hl7_version": header.version or None,
         "patient": extract.read_patient(segments, reader),
         "source": raw.source,
         "position": raw.position,
@@ -115,12 +115,13 @@ def _group_fields(
 
 
 def peek_control_id(data: bytes) -> str | None:
-    """Best-effort MSH-10 of possibly broken input, for error lines. Never raises."""
-    try:
-        value = msh_field(data, 10)
-        return value.decode("utf-8", "replace").strip() or None if value else None
-    except Exception:  # any input at all must give an answer, never an error
-        return None
+    """Best-effort MSH-10 of possibly broken input, for error lines. Never raises.
+
+    Read by :func:`radfollow.hl7.header.read_header`, so it is the control id
+    the adapter would have read (same charset, escapes decoded).
+    """
+    header = read_header(data)
+    return header.control_id if header else None
 
 
 def tokenise(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from radfollow.errors import HL7DecodeError
 from radfollow.hl7._resources import load_rules
-from radfollow.hl7.msh import msh_field
+from radfollow.hl7.header import msh_field
 
 _BOM = b"\xef\xbb\xbf"
 _NAME_NOISE = re.compile(r"[\s_-]+")

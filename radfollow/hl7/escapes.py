@@ -1,4 +1,4 @@
-"""Decode HL7 v2 escape sequences (v2.5 chapter 2.7) in one leaf value.
+"""HL7 v2 escape sequences (v2.5 chapter 2.7) in one leaf value: decoded, and written for ACKs.
 
 Split on delimiters first, then unescape: escape sequences never contain a
 delimiter, so a value that carries ``\\F\\`` or ``\\S\\`` round-trips.
@@ -85,3 +85,23 @@ def _decode_hex(digits: str, charset: str) -> str:
         return data.decode(charset)
     except (UnicodeDecodeError, LookupError):
         return data.decode("latin-1")
+
+
+def escape(value: str, delimiters: Delimiters) -> str:
+    """Return ``value`` written as one HL7 leaf value (the inverse of :func:`unescape`).
+
+    The escape character goes first, so the sequences written here are not
+    escaped again; CR and LF become hex escapes so a value never ends a segment.
+    """
+    esc = delimiters.escape
+    out = value.replace(esc, f"{esc}E{esc}")
+    for char, code in (
+        (delimiters.field, "F"),
+        (delimiters.component, "S"),
+        (delimiters.subcomponent, "T"),
+        (delimiters.repetition, "R"),
+        ("\r", "X0D"),
+        ("\n", "X0A"),
+    ):
+        out = out.replace(char, f"{esc}{code}{esc}")
+    return out

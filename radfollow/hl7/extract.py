@@ -1,19 +1,14 @@
-"""Field-level readers: MSH header, PID patient and the OBR values of a report."""
+"""Field-level readers: PID patient and the OBR values of a report (MSH: hl7/header.py)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
-from radfollow.errors import HL7MissingDataError, HL7ParseError, HL7UnsupportedMessageError
+from radfollow.errors import HL7MissingDataError, HL7ParseError
 from radfollow.hl7.fields import Reader, Segment
 from radfollow.hl7.timefmt import parse_date
 from radfollow.models import Coding, Patient, ResultStatus
-
-SUPPORTED_TYPES = frozenset({("ORU", "R01"), ("ORU", "")})
-_V2_VERSION = re.compile(r"2(\.\d+)*")
 
 # OBR-25 (HL7 table 0123). Absent means final; A (some results available) and
 # R (stored, not yet verified) are not final, so they read as preliminary.
@@ -28,29 +23,6 @@ RESULT_STATUSES: Mapping[str, ResultStatus] = MappingProxyType(
         "R": ResultStatus.PRELIMINARY,
     }
 )
-
-
-@dataclass(frozen=True)
-class Header:
-    control_id: str
-    sending_facility: str | None
-    version: str | None
-
-
-def read_header(msh: Segment, reader: Reader) -> Header:
-    """MSH values; raises unless the message is an HL7 v2 ORU^R01 with a control id."""
-    kind, event = reader.value(msh.raw(9), 1).upper(), reader.value(msh.raw(9), 2).upper()
-    if (kind, event) not in SUPPORTED_TYPES:
-        shown = f"{kind}^{event}" if event else kind or "(empty)"
-        raise HL7UnsupportedMessageError(f"message type {shown} is not ORU^R01 (MSH-9)")
-    version = reader.value(msh.raw(12)) or None
-    if version is not None and not _V2_VERSION.fullmatch(version):
-        raise HL7UnsupportedMessageError(f"HL7 version {version!r} is not a v2 version (MSH-12)")
-    control_id = reader.value(msh.raw(10))
-    if not control_id:
-        raise HL7MissingDataError("MSH-10 message control id is empty")
-    facility = reader.value(msh.raw(4), 1) or reader.value(msh.raw(4), 2) or None
-    return Header(control_id=control_id, sending_facility=facility, version=version)
 
 
 def read_patient(segments: list[Segment], reader: Reader) -> Patient:

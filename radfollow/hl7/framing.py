@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from radfollow.hl7.msh import MSH_BYTES
+from radfollow.hl7.header import MSH_BYTES
 
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c"

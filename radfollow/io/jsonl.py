@@ -1,14 +1,32 @@
-"""Plain-text JSONL input: ``{"id": ..., "text": ...}`` per line, errors located by line."""
+"""JSON Lines input: the one reader, with errors located as ``path:line``.
+
+:func:`iter_json_lines` reads any JSONL file (``extract`` input, gold and
+prediction files, training sentences); :func:`read_jsonl` is the ``extract``
+input on it: ``{"id": ..., "text": ...[, "indication": ...]}`` per line.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from radfollow.errors import InputFormatError
+
+Decoding = Literal["strict", "replace"]
+OnError = Literal["raise", "yield"]
+
+#: Deepest nesting of objects and arrays a line may have (the line's own value is level 1).
+#: Deeper values make ``json.loads`` (about 1000 levels) or pydantic's serialiser
+#: (255 levels) raise far from the line, so they are that line's error here.
+MAX_DEPTH = 100
+_TOO_DEEP = f"JSON nested too deeply (more than {MAX_DEPTH} levels)"
+
+# Bytes that are not valid UTF-8, as the "surrogateescape" error handler reads them.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -26,36 +44,118 @@ class InputLine:
         return str(self.record["id"])
 
 
-def parse_line(raw: str, *, where: str) -> dict[str, Any]:
-    try:
-        record = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise InputFormatError(
-            f"not valid JSON ({err.msg} at column {err.colno})", where=where
-        ) from err
-    if not isinstance(record, dict):
-        raise InputFormatError("expected a JSON object", where=where)
-    if "id" not in record or record["id"] is None:
-        raise InputFormatError("missing 'id'", where=where)
-    if not isinstance(record.get("text"), str):
-        raise InputFormatError("missing 'text' or it is not a string", where=where)
-    indication = record.get("indication")
-    if indication is not None and not isinstance(indication, str):
-        raise InputFormatError("'indication' must be a string", where=where)
-    return record
+def iter_json_lines(
+    path: str | Path, *, errors: Decoding = "strict", on_error: OnError = "raise"
+) -> Iterator[tuple[int, Any]]:
+    """``(line_no, value)`` for every non-blank line of a UTF-8 JSONL file, in order.
 
-
-def read_jsonl(path: str | Path) -> Iterator[InputLine]:
-    """Yield every non-blank line; a bad line yields its error instead of stopping."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    Line numbers are 1-based and count blank lines. ``errors``: ``"strict"``
+    makes a line with bytes that are not UTF-8 an error; ``"replace"`` reads
+    such bytes as U+FFFD. A line that is not one JSON value (or is nested too
+    deeply to read) is an :class:`InputFormatError` whose ``where`` is
+    ``path:line``: with ``on_error="raise"`` the first one is raised, with
+    ``"yield"`` it comes back as ``(line_no, error)`` in place of the value and
+    reading goes on. Raises OSError when the file cannot be read.
+    """
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
         for line_no, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             where = f"{path}:{line_no}"
             try:
-                yield InputLine(line_no, parse_line(raw, where=where))
+                value = loads_line(_decoded(raw, errors, where), where=where)
             except InputFormatError as err:
-                yield InputLine(line_no, None, err)
+                if on_error == "raise":
+                    raise
+                yield line_no, err
+                continue
+            yield line_no, value
+
+
+def load_jsonl(path: str | Path) -> list[Any]:
+    """Every value of a strict UTF-8 JSONL file; raises the first InputFormatError."""
+    return [value for _, value in iter_json_lines(path)]
+
+
+def _decoded(raw: str, errors: Decoding, where: str) -> str:
+    """The line as ``errors`` reads it; ``raw`` was read with "surrogateescape"."""
+    if raw.isascii():
+        return raw
+    bad = _ESCAPED_BYTE.search(raw)
+    if bad is None:
+        return raw
+    if errors == "replace":  # the exact text a "replace" read of these bytes gives
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    byte = ord(bad.group()) - 0xDC00
+    raise InputFormatError(
+        f"not valid UTF-8 (byte 0x{byte:02x} at column {bad.start() + 1})", where=where
+    )
+
+
+def loads_line(text: str, *, where: str) -> Any:
+    """One JSON value, nested at most :data:`MAX_DEPTH` levels.
+
+    Raises InputFormatError (located at ``where``) when ``text`` is not one
+    JSON value or is nested deeper.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputFormatError(
+            f"not valid JSON ({err.msg} at column {err.colno})", where=where
+        ) from err
+    except RecursionError as err:
+        raise InputFormatError(_TOO_DEEP, where=where) from err
+    if _deeper_than(value, MAX_DEPTH):
+        raise InputFormatError(_TOO_DEEP, where=where)
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (without recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def check_record(value: Any, *, where: str) -> dict[str, Any]:
+    """``value`` if it is an ``extract`` input record; else raises InputFormatError."""
+    if not isinstance(value, dict):
+        raise InputFormatError("expected a JSON object", where=where)
+    if "id" not in value or value["id"] is None:
+        raise InputFormatError("missing 'id'", where=where)
+    if not isinstance(value.get("text"), str):
+        raise InputFormatError("missing 'text' or it is not a string", where=where)
+    indication = value.get("indication")
+    if indication is not None and not isinstance(indication, str):
+        raise InputFormatError("'indication' must be a string", where=where)
+    return value
+
+
+def parse_line(raw: str, *, where: str) -> dict[str, Any]:
+    """One ``extract`` input line to its record; raises InputFormatError."""
+    return check_record(loads_line(raw, where=where), where=where)
+
+
+def read_jsonl(path: str | Path) -> Iterator[InputLine]:
+    """The ``extract`` input: every non-blank line; a bad line yields its error instead of stopping.
+
+    Bytes that are not UTF-8 read as U+FFFD. Raises OSError when the file
+    cannot be read.
+    """
+    for line_no, value in iter_json_lines(path, errors="replace", on_error="yield"):
+        if isinstance(value, InputFormatError):
+            yield InputLine(line_no, None, value)
+            continue
+        try:
+            yield InputLine(line_no, check_record(value, where=f"{path}:{line_no}"))
+        except InputFormatError as err:
+            yield InputLine(line_no, None, err)
 
 
 def count_lines(path: str | Path) -> int:

@@ -10,7 +10,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from radfollow.listener.inspect import Header
+from radfollow.hl7.escapes import escape
+from radfollow.hl7.header import MessageHeader
 
 _COUNTER = itertools.count(1)
 
@@ -39,44 +40,45 @@ class Ack:
     error: str | None = None  # HL7 table 0357 code
 
 
-def _clean(text: str, header: Header) -> str:
-    for char in {
-        header.field,
-        header.component,
-        header.repetition,
-        header.escape,
-        header.subcomponent,
-        "\r",
-        "\n",
-    }:
+def _clean(text: str, header: MessageHeader) -> str:
+    d = header.delimiters
+    for char in {d.field, d.component, d.repetition, d.escape, d.subcomponent, "\r", "\n"}:
         text = text.replace(char, " ")
     return text[:200]
 
 
-def build_ack(header: Header, ack: Ack, *, now: datetime | None = None) -> bytes:
-    """The ACK message (no MLLP framing), in the sender's delimiters and charset."""
-    f, c = header.field, header.component
+def build_ack(header: MessageHeader, ack: Ack, *, now: datetime | None = None) -> bytes:
+    """The ACK message (no MLLP framing), in the sender's delimiters and charset.
+
+    Header values are read unescaped, so they are escaped again here.
+    """
+    f, c = header.delimiters.field, header.delimiters.component
+
+    def esc(value: str) -> str:
+        return escape(value, header.delimiters)
+
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S%z")
     control = f"RF{stamp[:14]}{next(_COUNTER):06d}"
     msh = f.join(
         [
             "MSH",
             header.encoding_characters,
-            header.receiving_application,
-            header.receiving_facility,
-            header.sending_application,
-            header.sending_facility,
+            esc(header.receiving_application),
+            esc(header.receiving_facility),
+            esc(header.sending_application),
+            esc(header.sending_facility),
             stamp,
             "",
-            f"ACK{c}{header.trigger}{c}ACK" if header.trigger else "ACK",
+            f"ACK{c}{esc(header.trigger)}{c}ACK" if header.trigger else "ACK",
             control,
-            header.processing_id or "P",
-            header.version or "2.5.1",
+            esc(header.processing_id) or "P",
+            esc(header.version) or "2.5.1",
             # MSH-13..17 empty; MSH-18 echoes the sender's charset, which the ACK is encoded in
-            *(["", "", "", "", "", header.charset] if header.charset else []),
+            *(["", "", "", "", "", esc(header.charset)] if header.charset else []),
         ]
     )
-    segments = [msh, f.join(["MSA", ack.code, header.control_id, _clean(ack.text, header)])]
+    msa = ["MSA", ack.code, esc(header.control_id), _clean(ack.text, header)]
+    segments = [msh, f.join(msa)]
     if ack.error:
         text = _TEXT_0357.get(ack.error, "")
         segments.append(

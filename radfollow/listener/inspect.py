@@ -1,8 +1,8 @@
 """Read a received message's header and decide what to store and how to answer.
 
-Cheap checks only (no NLP): decode with the MSH-18 charset (UTF-8 default,
-Latin-1 fallback), read MSH, and for ORU^R01 run the HL7 adapter so that a
-message that parses but cannot give a report is answered AE at once.
+Cheap checks only (no NLP): read MSH with :func:`radfollow.hl7.header.read_header`
+(re-exported here for the server), and for ORU^R01 run the HL7 adapter so that
+a message that parses but cannot give a report is answered AE at once.
 """
 
 from __future__ import annotations
@@ -10,40 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from radfollow.errors import (
-    HL7DecodeError,
-    HL7Error,
-    HL7MissingDataError,
-    HL7UnsupportedMessageError,
-)
+from radfollow.errors import HL7Error, HL7MissingDataError, HL7UnsupportedMessageError
 from radfollow.hl7 import parse_message
-from radfollow.hl7.charset import decode_message
-from radfollow.hl7.delimiters import Delimiters
 from radfollow.hl7.framing import RawMessage
+from radfollow.hl7.header import MessageHeader, read_header
 
-
-@dataclass(frozen=True)
-class Header:
-    field: str
-    component: str
-    repetition: str
-    escape: str
-    subcomponent: str
-    sending_application: str
-    sending_facility: str
-    receiving_application: str
-    receiving_facility: str
-    message_type: str
-    trigger: str
-    control_id: str
-    processing_id: str
-    version: str
-    codec: str
-    charset: str = ""  # MSH-18 as sent
-
-    @property
-    def encoding_characters(self) -> str:
-        return self.component + self.repetition + self.escape + self.subcomponent
+__all__ = ["PROCESSED_TYPES", "Verdict", "inspect", "read_header"]
 
 
 @dataclass(frozen=True)
@@ -56,58 +28,9 @@ class Verdict:
     """
 
     kind: str
-    header: Header | None
+    header: MessageHeader | None
     reason: str = ""
     error_code: str | None = None
-
-
-def read_header(data: bytes) -> Header | None:
-    """The MSH fields, or None when there is no readable MSH."""
-    try:
-        decoded = decode_message(data)
-    except HL7DecodeError:
-        decoded = None
-    text = decoded.text if decoded else data.decode("latin-1")
-    codec = decoded.charset if decoded else "latin-1"
-    start = text.find("MSH")
-    if start < 0:
-        return None
-    segment = text[start:].split("\r", 1)[0].split("\n", 1)[0]
-    try:
-        d = Delimiters.from_msh(segment)
-    except HL7Error:
-        return None
-    fields = segment.split(d.field)
-    fields = [fields[0], d.field, *fields[1:]]  # fields[n] is MSH-n
-
-    def get(n: int, component: int = 0) -> str:
-        """MSH-n, cut to the 64 characters the inbox columns hold."""
-        if n >= len(fields):
-            return ""
-        parts = fields[n].split(d.repetition)[0].split(d.component)
-        return parts[component].strip()[:64] if component < len(parts) else ""
-
-    control = get(10)
-    if not control:
-        return None
-    return Header(
-        d.field,
-        d.component,
-        d.repetition,
-        d.escape,
-        d.subcomponent,
-        get(3),
-        get(4),
-        get(5),
-        get(6),
-        get(9),
-        get(9, 1),
-        control,
-        get(11),
-        get(12),
-        codec,
-        get(18),
-    )
 
 
 PROCESSED_TYPES = frozenset({"ORU^R01", "ORU"})

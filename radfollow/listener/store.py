@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
 
+from radfollow.hl7.header import MessageHeader
 from radfollow.listener.inspect import Verdict
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import DeadLetter, InboxMessage
@@ -23,6 +24,19 @@ from radfollow.tracker.schema import DeadLetter, InboxMessage
 log = logging.getLogger(__name__)
 
 _STATUS = {"store": "pending", "ignore": "ignored", "unusable": "unusable"}
+
+#: Characters the header columns of the inbox and dead letter tables hold; longer
+#: values are cut when stored (the header itself keeps them whole).
+COLUMN_CHARS = 64
+
+
+def _cut(value: str) -> str:
+    return value[:COLUMN_CHARS]
+
+
+def inbox_key(header: MessageHeader) -> tuple[str, str]:
+    """(sending facility, control id) as stored: the key duplicates are found by."""
+    return _cut(header.sending_facility), _cut(header.control_id)
 
 
 @dataclass
@@ -82,7 +96,7 @@ class InboxWriter:
         """One transaction for the batch: Core inserts, one duplicate lookup."""
         now = datetime.now(UTC)
         keys = {
-            (i.verdict.header.sending_facility, i.verdict.header.control_id)
+            inbox_key(i.verdict.header)
             for i in batch
             if i.verdict is not None and i.verdict.header is not None
         }
@@ -124,11 +138,10 @@ def _row(
             "peer": item.peer,
             "raw": item.raw,
             "size": len(item.raw),
-            "control_id": header.control_id if header else None,
+            "control_id": _cut(header.control_id) if header else None,
             "reason": item.reason or (verdict.reason if verdict else ""),
         }
-    header = verdict.header
-    key = (header.sending_facility, header.control_id)
+    key = inbox_key(verdict.header)
     status = "duplicate" if key in seen else _STATUS[verdict.kind]
     seen.add(key)
     return status, inbox_fields(verdict, item.raw, item.peer, now, status)
@@ -137,15 +150,19 @@ def _row(
 def inbox_fields(
     verdict: Verdict, raw: bytes, peer: str, received_at: datetime, status: str | None = None
 ) -> dict[str, object]:
-    """Column values of an inbox row for a message that passed inspection."""
+    """Column values of an inbox row for a message that passed inspection.
+
+    Header values are cut to the columns' :data:`COLUMN_CHARS` characters.
+    """
     header = verdict.header
     assert header is not None
+    facility, control_id = inbox_key(header)
     return {
         "received_at": received_at,
         "peer": peer,
-        "sending_facility": header.sending_facility,
-        "control_id": header.control_id,
-        "message_type": f"{header.message_type}^{header.trigger}".strip("^"),
+        "sending_facility": facility,
+        "control_id": control_id,
+        "message_type": f"{_cut(header.message_type)}^{_cut(header.trigger)}".strip("^"),
         "raw": raw,
         "status": status or _STATUS[verdict.kind],
         "attempts": 0,

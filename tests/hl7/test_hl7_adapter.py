@@ -334,7 +334,12 @@ def test_rejections(build: HL7Builder, parts: dict, error: type[HL7Error], reaso
         pytest.param(b"MSH!@*$%!A!B!!!2024!!ORU@R01!CID8!P", "CID8", id="custom-delimiters"),
         pytest.param(b"\x0bMSH|^~\\&|A|B|||2024||ADT^A01|CID9\x1c\r", "CID9", id="mllp"),
         pytest.param(b"FHS|^~\\&\nMSH|^~\\&|A|B|||2024||ORU|CIDA\n", "CIDA", id="after-fhs"),
-        pytest.param(b"MSH|^~\\&|A|B|||2024||ORU^R01|\xff\xfe|P", "\ufffd\ufffd", id="bad-bytes"),
+        pytest.param(
+            b"MSH|^~\\&|A|B|||2024||ORU^R01|\xff\xfe|P",
+            "\xff\xfe",
+            id="bad-bytes-read-as-latin-1-like-the-adapter",
+        ),
+        pytest.param(b"MSH|^~\\&|A|B|||2024||ORU^R01|C\\T\\7|P", "C&7", id="escapes-decoded"),
         pytest.param(b"MSH|^~\\&|A|B|||2024||ORU^R01||P", None, id="empty-control-id"),
         pytest.param(b"MSH|^~\\&|A|B", None, id="truncated"),
         pytest.param(b"MSH", None, id="msh-only"),

@@ -6,7 +6,7 @@ import pytest
 
 from radfollow.errors import HL7ParseError
 from radfollow.hl7.delimiters import Delimiters
-from radfollow.hl7.escapes import unescape
+from radfollow.hl7.escapes import escape, unescape
 
 DEFAULT = Delimiters()
 CUSTOM = Delimiters(field="!", component="@", repetition="*", escape="$", subcomponent="%")
@@ -96,3 +96,18 @@ def test_delimiters_from_msh(msh: str, expected: Delimiters) -> None:
 def test_delimiters_from_msh_rejects(msh: str, reason: str) -> None:
     with pytest.raises(HL7ParseError, match=reason):
         Delimiters.from_msh(msh)
+
+
+@pytest.mark.parametrize(
+    ("value", "delimiters", "expected"),
+    [
+        pytest.param("plain", DEFAULT, "plain", id="plain-unchanged"),
+        pytest.param("a|b^c&d~e", DEFAULT, "a\\F\\b\\S\\c\\T\\d\\R\\e", id="delimiters"),
+        pytest.param("a\\F\\b", DEFAULT, "a\\E\\F\\E\\b", id="escape-char-first"),
+        pytest.param("a\r\nb", DEFAULT, "a\\X0D\\\\X0A\\b", id="line-breaks"),
+        pytest.param("1!2@3$4", CUSTOM, "1$F$2$S$3$E$4", id="custom"),
+    ],
+)
+def test_escape(value: str, delimiters: Delimiters, expected: str) -> None:
+    assert escape(value, delimiters) == expected
+    assert unescape(escape(value, delimiters), delimiters) == value

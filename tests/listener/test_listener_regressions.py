@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,10 @@ from mllp_client import Client, Listener, ack_code, oru
 from typer.testing import CliRunner
 
 from radfollow.cli import app
+from radfollow.hl7 import RawMessage, parse_message
 from radfollow.listener.ack import Ack, build_ack
-from radfollow.listener.inspect import read_header
+from radfollow.listener.inspect import inspect, read_header
+from radfollow.listener.store import InboxWriter, Incoming, inbox_fields
 from radfollow.listener.worker import WorkerPool, claim
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
@@ -84,10 +87,94 @@ def test_dead_workers_are_restarted(tmp_path: Path) -> None:
         tracker.close()
 
 
-def test_long_header_fields_are_cut_to_the_columns() -> None:
-    long = b"H" * 100
-    header = read_header(oru(1).replace(b"|RIS|HOSP|", b"|RIS|" + long + b"|", 1))
-    assert header is not None and header.sending_facility == "H" * 64
+def _with_msh(facility: bytes = b"HOSP", control: bytes = b"C1") -> bytes:
+    return (
+        oru(1)
+        .replace(b"|RIS|HOSP|", b"|RIS|" + facility + b"|", 1)
+        .replace(b"|C1|", b"|" + control + b"|", 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "facility", "control"),
+    [
+        pytest.param(_with_msh(b"H" * 100), "H" * 64, "C1", id="long-facility"),
+        pytest.param(_with_msh(control=b"C" * 100), "HOSP", "C" * 64, id="long-control-id"),
+        pytest.param(_with_msh(b"H" * 64, b"C" * 64), "H" * 64, "C" * 64, id="exactly-64"),
+    ],
+)
+def test_long_header_fields_are_cut_to_the_columns(
+    message: bytes, facility: str, control: str
+) -> None:
+    verdict = inspect(message)
+    assert verdict.header is not None and len(verdict.header.control_id) >= len(control)
+    row = inbox_fields(verdict, message, "p", datetime.now(UTC))
+    assert (row["sending_facility"], row["control_id"]) == (facility, control)
+
+
+@pytest.mark.parametrize(
+    ("message", "facility"),
+    [
+        pytest.param(_with_msh(b"^1.2.3^ISO"), "1.2.3", id="facility-only-in-component-2"),
+        pytest.param(_with_msh(b"HOSP^1.2.3^ISO"), "HOSP", id="facility-in-component-1"),
+        pytest.param(_with_msh(b"A\\T\\B"), "A&B", id="escaped-facility"),
+    ],
+)
+def test_listener_reads_the_facility_like_the_adapter(message: bytes, facility: str) -> None:
+    verdict = inspect(message)
+    assert verdict.kind == "store"
+    assert inbox_fields(verdict, message, "p", datetime.now(UTC))["sending_facility"] == facility
+    (report,) = parse_message(RawMessage("t", 1, message))
+    assert report.sending_facility == facility
+
+
+@pytest.mark.parametrize(
+    ("message", "msh_6", "msa_2"),
+    [
+        pytest.param(_with_msh(b"A\\T\\B"), b"A\\T\\B", b"C1", id="escaped-facility"),
+        pytest.param(_with_msh(control=b"C\\F\\1"), b"HOSP", b"C\\F\\1", id="escaped-id"),
+        pytest.param(_with_msh(control=b"C" * 100), b"HOSP", b"C" * 100, id="long-id-not-cut"),
+    ],
+)
+def test_ack_writes_header_values_back_escaped_and_whole(
+    message: bytes, msh_6: bytes, msa_2: bytes
+) -> None:
+    header = read_header(message)
+    assert header is not None
+    msh, msa = build_ack(header, Ack("AA")).split(b"\r")[:2]
+    assert msh.split(b"|")[5] == msh_6
+    assert msa.split(b"|")[2] == msa_2
+
+
+def test_long_control_ids_alike_in_their_first_64_characters_are_duplicates(
+    tmp_path: Path,
+) -> None:
+    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
+    first, second = (_with_msh(control=b"C" * 64 + end) for end in (b"first", b"second"))
+
+    async def store_both() -> list[str]:
+        writer = InboxWriter(tracker)
+        task = asyncio.create_task(writer.run())
+        try:
+            return [await writer.store(Incoming(m, "p", inspect(m))) for m in (first, second)]
+        finally:
+            task.cancel()
+
+    assert asyncio.run(store_both()) == ["pending", "duplicate"]
+    tracker.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        pytest.param(
+            b"PID|1|MSH|^~\\&|A|B|||2024||ORU^R01|C1|P", "unreadable", id="msh-in-a-field"
+        ),
+        pytest.param(b"EVN|A\r" + oru(1), "reject", id="segment-before-msh"),
+    ],
+)
+def test_msh_is_read_only_at_the_start_of_a_segment(message: bytes, kind: str) -> None:
+    assert inspect(message).kind == kind
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ Everything is deterministic: the same corpora and encoder give the same heads.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 
 from radfollow import __version__
 from radfollow.evaluation.report import Scores, predict, score
+from radfollow.io.jsonl import load_jsonl
 from radfollow.nlp.classifier.component import RULE_FEATURES, VERSION
 from radfollow.nlp.classifier.encoder import resolve_model
 from radfollow.nlp.classifier.head import Head, fit_logistic, save_heads
@@ -41,9 +41,7 @@ class Example:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    return load_jsonl(path)  # raises InputFormatError located as path:line
 
 
 def gold_examples(rows: list[dict[str, Any]], extractor: Extractor) -> list[Example]:

@@ -179,7 +179,9 @@ def replay(
     )
     try:
         tracker = open_tracker(db)
-        result = do_replay(tracker, statuses=statuses, dead_letters=dead_letters, since=when)
+        result = do_replay(
+            tracker, statuses=statuses, dead_letters=dead_letters, since=when, hl7=options.hl7
+        )
         typer.echo(
             f"requeued {result.requeued}, dead letters stored {result.dead_letters_stored}, "
             f"still unreadable {result.dead_letters_still_bad}"

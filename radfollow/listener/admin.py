@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
+from radfollow.hl7.options import HL7Options
 from radfollow.listener.inspect import inspect
 from radfollow.listener.store import inbox_fields
 from radfollow.tracker.db import Tracker
@@ -66,7 +67,12 @@ class ReplayResult(BaseModel):
 
 
 def replay(
-    tracker: Tracker, *, statuses: list[str], dead_letters: bool, since: datetime | None
+    tracker: Tracker,
+    *,
+    statuses: list[str],
+    dead_letters: bool,
+    since: datetime | None,
+    hl7: HL7Options | None = None,
 ) -> ReplayResult:
     """Put inbox rows back to pending; store dead letters that now pass inspection."""
     result = ReplayResult()
@@ -82,7 +88,7 @@ def replay(
             if since:
                 letters = letters.where(DeadLetter.received_at >= since)
             for letter in session.scalars(letters):
-                verdict = inspect(letter.raw)
+                verdict = inspect(letter.raw, hl7=hl7)
                 if verdict.kind not in ("store", "ignore", "unusable") or verdict.header is None:
                     result.dead_letters_still_bad += 1
                     continue

@@ -162,7 +162,10 @@ class Listener:
             )
             return True
         verdict = inspect(
-            event.data, reject_other=self.config.reject_other_types, hl7=self.config.hl7
+            event.data,
+            reject_other=self.config.reject_other_types,
+            hl7=self.config.hl7,
+            max_report_chars=self.config.max_report_chars,
         )
         if verdict.kind == "unreadable":
             await self._dead(event.data, peer, verdict, verdict.reason)

@@ -280,7 +280,9 @@ def run_worker(
 
     Logs like the listener (``log_level``; a spawned process starts without its
     logging setup). Exits with EXIT_CANNOT_START when the pipeline cannot be
-    built (a missing model, a bad rule file): one log line, no traceback.
+    built (a missing model, a bad rule file), and with 1 on any other
+    unexpected error: one log line naming the error's class, no traceback
+    (multiprocessing would print one, with the exception's text).
     """
     logging.basicConfig(level=log_level, format=LOG_FORMAT)
     stop = _Stop()
@@ -291,27 +293,53 @@ def run_worker(
     # Receiving and ACKing must not wait for the NLP: workers yield the CPU to it.
     with contextlib.suppress(OSError):
         os.nice(10)
+    try:
+        _serve_rows(db_url, out, options, stop, batch=batch, poll=poll)
+    except _CannotStart as error:
+        log.error("worker cannot start: %s", error)
+        sys.exit(EXIT_CANNOT_START)
+    except Exception as error:
+        from radfollow.processing.pool import where
+
+        log.error("worker stopped by an unexpected %s", type(error).__name__)
+        log.info("worker error at %s", where(error))
+        sys.exit(1)
+
+
+class _CannotStart(Exception):
+    """The worker's pipeline cannot be built; the message is safe to log."""
+
+
+def _serve_rows(
+    db_url: str,
+    out: str | None,
+    options: ProcessingOptions,
+    stop: _Stop,
+    *,
+    batch: int,
+    poll: float,
+) -> None:
     tracker = _retrying("open the database", stop, lambda: Tracker(db_url), poll)
     if tracker is None:
         return
     try:
-        processor = Processor(tracker, Path(out) if out else None, options)
-    except Exception as error:
-        safe = contained(error)
-        log.error("worker cannot start: %s: %s", safe.code, safe.message)
+        try:
+            processor = Processor(tracker, Path(out) if out else None, options)
+        except Exception as error:
+            safe = contained(error)
+            raise _CannotStart(f"{safe.code}: {safe.message}") from None
+        me = worker_id()
+        while not stop.requested:
+            claimed = _retrying("reach the database", stop, lambda: claim(tracker, batch, me), poll)
+            for row_id in claimed or []:
+                processor.process(row_id)  # finishes the row in hand even when a stop comes
+                if stop.requested:
+                    recover(tracker, me)  # rows claimed but not begun go back at once
+                    break
+            if not claimed:
+                stop.sleep(poll)
+    finally:
         tracker.close()
-        sys.exit(EXIT_CANNOT_START)
-    me = worker_id()
-    while not stop.requested:
-        ids = _retrying("reach the database", stop, lambda: claim(tracker, batch, me), poll) or []
-        for row_id in ids:
-            processor.process(row_id)  # finishes the row in hand even when a stop comes
-            if stop.requested:
-                recover(tracker, me)  # rows claimed but not begun go back at once
-                break
-        if not ids:
-            stop.sleep(poll)
-    tracker.close()
 
 
 @dataclass

@@ -111,9 +111,9 @@ def test_killed_worker_rows_are_reclaimed_when_it_is_replaced(tmp_path: Path, db
         tracker.close()
 
 
-def test_worker_exits_when_the_listener_is_killed(tmp_path: Path) -> None:
+def test_worker_exits_when_the_listener_is_killed(tmp_path: Path, db_url: str) -> None:
     """A worker outlived a SIGKILLed listener by an hour, holding the inbox open."""
-    listener = Listener(f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "out", workers=1)
+    listener = Listener(db_url, tmp_path / "out", workers=1)
     try:
         assert wait_for(lambda: len(_workers(listener)) == 1, 30)
         (worker,) = _workers(listener)
@@ -124,9 +124,11 @@ def test_worker_exits_when_the_listener_is_killed(tmp_path: Path) -> None:
         listener.stop_quietly()
 
 
-def test_sigterm_stops_the_listener_after_an_idle_worker_was_killed(tmp_path: Path) -> None:
+def test_sigterm_stops_the_listener_after_an_idle_worker_was_killed(
+    tmp_path: Path, db_url: str
+) -> None:
     """SIGTERM never stopped the listener once a worker died waiting on the shared event."""
-    listener = Listener(f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "out", workers=1)
+    listener = Listener(db_url, tmp_path / "out", workers=1)
     try:
         assert wait_for(lambda: len(_workers(listener)) == 1, 30)
         time.sleep(3)  # the worker has built its pipeline and waits for rows
@@ -241,3 +243,67 @@ def test_replaying_a_failed_row_appends_its_bundle_once(tmp_path: Path, db_url: 
         error = session.scalar(sa.select(InboxMessage.error).where(InboxMessage.control_id == "C2"))
     assert error is None
     tracker.close()
+
+
+def test_worker_that_cannot_start_is_restarted_with_growing_delays(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A worker whose pipeline cannot be built (here: missing heads) says why in one line
+    and is restarted after 0, 5, 10... seconds instead of every 5 s with a traceback."""
+    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
+    options = ProcessingOptions(pipeline=PipelineConfig(heads=tmp_path / "missing-heads.json"))
+    pool = WorkerPool(tracker, tracker.url, None, options, 1)
+    try:
+        pool.procs[0].join(120)
+        assert pool.procs[0].exitcode == 3
+        assert pool.restart_dead() == 1  # the first early death: at once
+        pool.procs[0].join(120)
+        assert pool.restart_dead() == 0  # the second: after 5 s
+        assert [pool.restart_delay(n) for n in (1, 2, 3, 4, 10)] == [0, 5, 10, 20, 300]
+    finally:
+        pool.shutdown(timeout=30)
+        tracker.close()
+    err = capfd.readouterr().err
+    assert err.count("worker cannot start: RF600: cannot read classifier heads") == 2
+    assert "Traceback" not in err
+
+
+NO_OBR7 = oru(90).replace(b"20250110100000+0000", b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "limit", "verdict", "code"),
+    [
+        ("good", oru(91), 10_000, "store", None),
+        ("no observation time", NO_OBR7, 10_000, "unusable", "101"),
+        ("text over the limit", oru(92), 50, "unusable", "207"),
+        ("text at the limit", oru(93), 103, "store", None),  # 103 characters
+    ],
+)
+def test_reports_that_can_never_succeed_are_unusable_at_receive(
+    name: str, message: bytes, limit: int, verdict: str, code: str | None
+) -> None:
+    from radfollow.listener.inspect import inspect
+
+    found = inspect(message, max_report_chars=limit)
+    assert (found.kind, found.error_code) == (verdict, code), name
+
+
+def test_never_succeeding_reports_are_answered_ae_not_aa(tmp_path: Path, db_url: str) -> None:
+    """They were ACKed AA, then failed in the worker: the sender never learnt."""
+    huge = oru(94) + b"OBX|3|TX|RPT||" + b"Lungs are clear. " * 120_000 + b"\r"  # > 2,000,000
+    listener = Listener(db_url, tmp_path / "out", "--max-message-bytes", "3000000", workers=0)
+    try:
+        client = Client(listener.port, timeout=60)
+        for message in (NO_OBR7, huge):
+            ack = client.send(message)
+            assert ack_code(ack) == "AE"
+        assert b"2,000,000-character limit" in ack
+        assert ack_code(client.send(oru(95))) == "AA"
+        client.close()
+        assert listener.terminate() == 0
+    finally:
+        listener.stop_quietly()
+    unusable = "SELECT count(*) FROM inbox WHERE status = 'unusable'"
+    assert _count(db_url, unusable) == 2
+    assert _count(db_url, "SELECT count(*) FROM inbox WHERE status = 'pending'") == 1

@@ -184,7 +184,7 @@ def test_without_a_tracker_a_report_without_observation_time_is_written(
 
 
 def test_fhir_mapping_bug_is_one_error_line_naming_the_class_only(
-    tmp_path: Path, rules_only: ProcessingOptions, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_url: str, rules_only: ProcessingOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from radfollow.processing import core
 
@@ -198,15 +198,20 @@ def test_fhir_mapping_bug_is_one_error_line_naming_the_class_only(
     monkeypatch.setattr(core, "bundle_json", broken)
     inputs = write_messages(tmp_path / "in", {f"{n}.hl7": oru(n) for n in (1, 2, 3)})
     out = tmp_path / "out"
-    summary = run_process([inputs], out, options=rules_only)
+    summary = run_process([inputs], out, options=rules_only, db=db_url)
     _check_outputs(out, summary, written=2, rejected=1)
+    assert _count(db_url, "studies") == 2  # the FHIR failure stops the report before the tracker
     (error,) = _lines(out / "errors.ndjson")
     assert (error["code"], error["reason"]) == ("RF900", "internal error (KeyError)")
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_unreadable_file_or_folder_is_one_error_line(
-    tmp_path: Path, rules_only: ProcessingOptions, monkeypatch: pytest.MonkeyPatch, what: str
+    tmp_path: Path,
+    db_url: str,
+    rules_only: ProcessingOptions,
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
 ) -> None:
     """An unreadable entry used to end the run (root ignores permission bits, so the
     refusal is simulated at the same call the walk makes)."""
@@ -226,8 +231,9 @@ def test_unreadable_file_or_folder_is_one_error_line(
 
     monkeypatch.setattr(Path, method, refuse)
     out = tmp_path / "out"
-    summary = run_process([inputs], out, options=rules_only)
+    summary = run_process([inputs], out, options=rules_only, db=db_url)
     _check_outputs(out, summary, written=2, rejected=1)
+    assert _count(db_url, "studies") == 2
     (error,) = _lines(out / "errors.ndjson")
     assert error == {
         "source": str(blocked),

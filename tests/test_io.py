@@ -13,8 +13,8 @@ from radfollow.cli import app
 from radfollow.errors import InputFormatError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.jsonl import MAX_DEPTH, iter_json_lines, load_jsonl, parse_line, read_jsonl
-from radfollow.nlp.classifier.training import training_examples
 from radfollow.nlp.extract import Extractor
+from radfollow.training.heads import training_examples
 
 
 def test_atomic_writer_replaces_only_on_success(tmp_path: Path) -> None:

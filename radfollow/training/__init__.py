@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from radfollow.nlp.classifier.training import TrainReport
+    from radfollow.training.heads import TrainReport
 
 #: Heads fitted for a site's encoder are written beside it, never over the packaged ones.
 SITE_HEADS_FILE = "radfollow_heads.json"
@@ -38,11 +38,11 @@ def train_classifier(
     loaded, OSError when a file cannot be written.
     """
     from radfollow.nlp.classifier.component import default_heads_path
-    from radfollow.nlp.classifier.training import train as fit_heads
+    from radfollow.training.heads import train as fit_heads
 
     encoder = model
     if fine_tune is not None:
-        from radfollow.nlp.classifier.finetune import fine_tune as run_fine_tune
+        from radfollow.training.finetune import fine_tune as run_fine_tune
 
         str_model = str(model) if model else None
         encoder = Path(run_fine_tune(corpora, fine_tune, model=str_model, epochs=epochs, seed=seed))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from radfollow.errors import ModelError
 from radfollow.nlp.classifier.encoder import Tokenized, resolve_model
-from radfollow.nlp.classifier.training import training_examples
 from radfollow.nlp.extract import Extractor
 from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.training.heads import training_examples
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -24,7 +24,8 @@ TOKENIZER_FILES = (
     "vocab.txt",
     "special_tokens_map.json",
 )
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+#: The installed radfollow package: a fine-tuned encoder is never written inside it.
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def fine_tune(

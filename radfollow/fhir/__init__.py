@@ -2,9 +2,10 @@
 
 Resources are built as plain dicts and validated once per Bundle with the
 ``fhir.resources.R4B`` models (R4-compatible), not the package's default R5.
+The code tables are ``radfollow/rules/terminology.json`` (:class:`Terminology`).
 """
 
 from radfollow.fhir.bundle import build_bundle, bundle_json, validate_bundle
-from radfollow.fhir.terminology import Terminology, load_terminology
+from radfollow.rules.schema import Terminology
 
-__all__ = ["Terminology", "build_bundle", "bundle_json", "load_terminology", "validate_bundle"]
+__all__ = ["Terminology", "build_bundle", "bundle_json", "validate_bundle"]

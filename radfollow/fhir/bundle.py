@@ -15,8 +15,9 @@ from radfollow.fhir.observation import build_observation, is_emitted
 from radfollow.fhir.patient import build_patient, patient_identifier
 from radfollow.fhir.report import accession_identifier, build_report
 from radfollow.fhir.service_request import build_service_request
-from radfollow.fhir.terminology import Terminology, load_terminology
 from radfollow.models import ExtractionResult, RadiologyReport, ResultStatus
+from radfollow.rules.loader import load_rule_file
+from radfollow.rules.schema import Terminology
 
 BundleType = Literal["collection", "transaction"]
 
@@ -32,10 +33,12 @@ def build_bundle(
 
     The dict is validated once with ``fhir.resources.R4B`` before it is
     returned; ``FHIRMappingError`` (RF400) says why when it does not validate.
+    ``terminology`` None: the packaged code tables; a site's come from
+    ``radfollow.rules.loader.load_rules(Terminology, rules_dir)``.
     """
     where = f"accession {report.accession}"
     try:
-        bundle = _assemble(report, result, bundle_type, terminology or load_terminology())
+        bundle = _assemble(report, result, bundle_type, terminology or load_rule_file(Terminology))
     except FHIRMappingError as exc:
         raise FHIRMappingError(exc.message, where=exc.where or where) from exc
     validate_bundle(bundle, where=where)

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from radfollow.errors import FHIRMappingError
-from radfollow.fhir.terminology import Terminology
 from radfollow.models import RadiologyReport, ResultStatus
+from radfollow.rules.schema import Terminology
 
 EXTENSION_BASE = "https://radfollow.org/fhir/StructureDefinition/"
 EXT_ASSERTION = EXTENSION_BASE + "assertion"

@@ -25,10 +25,11 @@ from radfollow.hl7.delimiters import Delimiters
 from radfollow.hl7.fields import Reader, Segment, parse_segments, split_segments
 from radfollow.hl7.framing import RawMessage
 from radfollow.hl7.header import MSH_PATTERN, check_oru_header, header_from_segment, read_header
-from radfollow.hl7.modality import ModalityRules, default_modality_rules
 from radfollow.hl7.text import report_text
 from radfollow.hl7.timefmt import parse_dtm
 from radfollow.models import RadiologyReport
+from radfollow.rules.loader import load_rule_file
+from radfollow.rules.schema import ModalityRules
 
 DEFAULT_ACCESSION_FIELDS: tuple[str, ...] = ("OBR-3", "ORC-3", "OBR-18")
 _FIELD_SPEC = re.compile(r"(OBR|ORC)-([1-9]\d*)")
@@ -70,9 +71,16 @@ def parse_message(
     modality_rules: ModalityRules | None = None,
     charset_rules: CharsetRules | None = None,
 ) -> list[RadiologyReport]:
-    """Reports of one ORU^R01 message, one per OBR group with text, in message order."""
+    """Reports of one ORU^R01 message, one per OBR group with text, in message order.
+
+    ``modality_rules``/``charset_rules`` None: the packaged rules; a site's come
+    from ``radfollow.rules.loader.load_rules(ModalityRules, rules_dir)`` (and
+    ``CharsetRules``).
+    """
     options = _Options(
-        accession_refs(accession_fields), default_tz, modality_rules or default_modality_rules()
+        accession_refs(accession_fields),
+        default_tz,
+        modality_rules or load_rule_file(ModalityRules),
     )
     segments, reader = tokenise(raw.data, charset_rules)
     header = check_oru_header(header_from_segment(segments[0], reader))

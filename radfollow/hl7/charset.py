@@ -1,6 +1,7 @@
 """Bytes to text: the charset comes from MSH-18, UTF-8 by default.
 
-Policy (the table is ``charsets.json``):
+Policy (the table is ``radfollow/rules/charsets.json``, :class:`CharsetRules`; a site's
+``--rules`` folder may replace it):
 
 * MSH-18 empty: UTF-8, then Latin-1 when the bytes are not valid UTF-8.
 * MSH-18 names UTF-8 or ASCII but the bytes are not valid in it: the same
@@ -12,68 +13,16 @@ Policy (the table is ``charsets.json``):
 
 from __future__ import annotations
 
-import codecs
-import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, field_validator
 
 from radfollow.errors import HL7DecodeError
-from radfollow.hl7._resources import load_rules
 from radfollow.hl7.header import msh_field
+from radfollow.rules.loader import load_rule_file
+from radfollow.rules.schema import CharsetRules, codec_name, normalise_charset_name
+
+__all__ = ["CharsetRules", "DecodedMessage", "codec_name", "decode_message"]
 
 _BOM = b"\xef\xbb\xbf"
-_NAME_NOISE = re.compile(r"[\s_-]+")
-
-
-def normalise_charset_name(name: str) -> str:
-    return _NAME_NOISE.sub(" ", name.strip().upper())
-
-
-def codec_name(codec: str) -> str | None:
-    """Canonical Python codec name, or None when unknown or not ASCII-compatible."""
-    try:
-        info = codecs.lookup(codec)
-    except LookupError:
-        return None
-    try:
-        compatible = "MSH|".encode(info.name) == b"MSH|"
-    except UnicodeError:
-        compatible = False
-    return info.name if compatible else None
-
-
-class CharsetRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    default: str
-    fallback: str
-    notes: str = ""
-    charsets: dict[str, str]
-
-    @field_validator("default", "fallback")
-    @classmethod
-    def _known_codec(cls, value: str) -> str:
-        name = codec_name(value)
-        if name is None:
-            raise ValueError(f"unknown or not ASCII-compatible codec {value!r}")
-        return name
-
-    @field_validator("charsets")
-    @classmethod
-    def _normalise(cls, table: dict[str, str]) -> dict[str, str]:
-        return {normalise_charset_name(k): cls._known_codec(v) for k, v in table.items()}
-
-
-@cache
-def default_charset_rules() -> CharsetRules:
-    return load_rules(CharsetRules, "charsets.json")
-
-
-def load_charset_rules(path: Path) -> CharsetRules:
-    return load_rules(CharsetRules, "charsets.json", path)
 
 
 @dataclass(frozen=True)
@@ -84,7 +33,7 @@ class DecodedMessage:
 
 
 def decode_message(data: bytes, rules: CharsetRules | None = None) -> DecodedMessage:
-    rules = rules or default_charset_rules()
+    rules = rules or load_rule_file(CharsetRules)
     data = data.removeprefix(_BOM)
     raw = msh_field(data, 18)
     declared = raw.decode("ascii", "replace").strip() if raw else None

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
-
-from radfollow.nlp.ruleset import load_rules
+from radfollow.rules.loader import load_rule_file
+from radfollow.rules.schema import RuleFile
 
 
 class RuleFileComponent:
@@ -18,11 +17,11 @@ class RuleFileComponent:
     ``from_disk`` reloads them, so a saved pipeline carries its own rules.
     """
 
-    rules_model: ClassVar[type[BaseModel]]
+    rules_model: ClassVar[type[RuleFile]]
     rules: Any
 
     def _load(self, path: str | Path | None) -> None:
-        self.rules = load_rules(self.rules_model, path)
+        self.rules = load_rule_file(self.rules_model, path)
         self._compile()
 
     def _compile(self) -> None:

@@ -16,8 +16,8 @@ from spacy.tokens import Doc, Span, Token
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.cues import Cue, CueMatcher, best_cue
 from radfollow.nlp.extensions import doc_text
-from radfollow.nlp.ruleset import OrganRules
 from radfollow.nlp.sectionizer import section_text
+from radfollow.rules.schema import OrganRules
 
 
 class FindingTyper(RuleFileComponent):

@@ -14,8 +14,8 @@ from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, FindingType
 from radfollow.nlp.components_base import RuleFileComponent
-from radfollow.nlp.ruleset import IncidentalRules
 from radfollow.nlp.sectionizer import section_text
+from radfollow.rules.schema import IncidentalRules
 
 _AFFIRMED = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from radfollow.nlp.ruleset import IntervalRules
+from radfollow.rules.schema import IntervalRules
 
 
 class IntervalParser:

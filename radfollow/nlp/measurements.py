@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.cues import CueMatcher, best_cue
-from radfollow.nlp.ruleset import AnatomyRules
+from radfollow.rules.schema import AnatomyRules
 
 _NUM = r"\d+(?:\.\d+)?"
 _MAX_DISTANCE = 60

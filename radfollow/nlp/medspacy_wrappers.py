@@ -17,8 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
-from radfollow.nlp.ruleset import ContextRules, TargetRules
 from radfollow.nlp.target_gate import GatedTargetMatcher
+from radfollow.rules.schema import ContextRules, TargetRules
 
 # medspaCy keeps a token Matcher and a PhraseMatcher; one of them is empty by
 # design, which makes spaCy warn (W036) on every document.

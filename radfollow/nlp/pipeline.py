@@ -22,6 +22,17 @@ from spacy.tokenizer import Tokenizer
 
 from radfollow.models import MAX_REPORT_CHARS
 from radfollow.nlp import registrations as reg
+from radfollow.rules.loader import site_rule_file
+from radfollow.rules.schema import (
+    AnatomyRules,
+    ContextRules,
+    IncidentalRules,
+    OrganRules,
+    RecommendationRules,
+    RuleFile,
+    SectionRules,
+    TargetRules,
+)
 
 
 class PipelineConfig(BaseModel):
@@ -39,10 +50,12 @@ class PipelineConfig(BaseModel):
     precision: Literal["int8", "fp32"] = "fp32"
     max_length: int = Field(default=MAX_REPORT_CHARS, ge=1)
 
-    def rule_path(self, name: str) -> str | None:
-        if self.rules_dir and (self.rules_dir / name).is_file():
-            return str(self.rules_dir / name)
-        return None
+    def rule_path(self, model_or_name: type[RuleFile] | str) -> str | None:
+        """The site's file for a rule model (or file name) in ``rules_dir``; None: packaged.
+
+        Raises RuleFileError when ``rules_dir`` is set but is not a folder.
+        """
+        return site_rule_file(model_or_name, self.rules_dir)
 
 
 #: Tokenizer special cases that map a whitespace string to itself.
@@ -70,17 +83,15 @@ def build_pipeline(config: PipelineConfig | None = None) -> Language:
     nlp = spacy.blank("en")
     nlp.max_length = config.max_length
     drop_whitespace_special_cases(nlp)
-    nlp.add_pipe(reg.SECTIONIZER, config={"rules": config.rule_path("sections.json")})
+    nlp.add_pipe(reg.SECTIONIZER, config={"rules": config.rule_path(SectionRules)})
     nlp.add_pipe(reg.SENTENCES)
-    nlp.add_pipe(reg.TARGETS, config={"rules": config.rule_path("targets.json")})
-    nlp.add_pipe(reg.FINDING_TYPER, config={"rules": config.rule_path("organs.json")})
-    nlp.add_pipe(reg.CONTEXT, config={"rules": config.rule_path("context.json")})
+    nlp.add_pipe(reg.TARGETS, config={"rules": config.rule_path(TargetRules)})
+    nlp.add_pipe(reg.FINDING_TYPER, config={"rules": config.rule_path(OrganRules)})
+    nlp.add_pipe(reg.CONTEXT, config={"rules": config.rule_path(ContextRules)})
     nlp.add_pipe(reg.ASSERTION)
-    nlp.add_pipe(reg.ANATOMY, config={"rules": config.rule_path("anatomy.json")})
-    nlp.add_pipe(reg.INCIDENTAL, config={"rules": config.rule_path("incidental.json")})
-    nlp.add_pipe(
-        reg.RECOMMENDATION_RULES, config={"rules": config.rule_path("recommendations.json")}
-    )
+    nlp.add_pipe(reg.ANATOMY, config={"rules": config.rule_path(AnatomyRules)})
+    nlp.add_pipe(reg.INCIDENTAL, config={"rules": config.rule_path(IncidentalRules)})
+    nlp.add_pipe(reg.RECOMMENDATION_RULES, config={"rules": config.rule_path(RecommendationRules)})
     if config.classifier:
         nlp.add_pipe(reg.RECOMMENDATION_CLASSIFIER, config=classifier_config(config))
     nlp.add_pipe(reg.RECOMMENDATION_SELECTOR, config={"threshold": config.threshold})

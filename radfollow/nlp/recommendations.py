@@ -25,8 +25,8 @@ from radfollow.nlp.caseless import Caseless
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.intervals import IntervalParser
-from radfollow.nlp.ruleset import RecommendationRules
 from radfollow.nlp.sectionizer import section_at
+from radfollow.rules.schema import RecommendationRules
 
 #: The pipe name of this component in radfollow pipelines.
 RULES_COMPONENT = "radfollow_recommendation_rules_v1"

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import doc_text
-from radfollow.nlp.ruleset import SectionRules
+from radfollow.rules.schema import SectionRules
 
 
 @dataclass(frozen=True)

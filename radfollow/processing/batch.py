@@ -216,7 +216,7 @@ def _messages(paths: list[Path], tick: Tick) -> Iterator[RawMessage | RejectedIn
         while problems:
             path, error = problems.popleft()
             tick(1)
-            reason = f"cannot read {'folder' if path.is_dir() else 'file'}: {error.strerror}"
+            reason = f"cannot read {_kind(path)}: {error.strerror or type(error).__name__}"
             yield rejection(str(path), None, None, InputReadError(reason))
 
     for path in iter_files(paths, onerror=lambda path, error: problems.append((path, error))):
@@ -229,6 +229,13 @@ def _messages(paths: list[Path], tick: Tick) -> Iterator[RawMessage | RejectedIn
             continue
         yield from split_messages(data, str(path))
     yield from unreadable()
+
+
+def _kind(path: Path) -> str:
+    try:
+        return "folder" if path.is_dir() else "file"
+    except OSError:
+        return "entry"
 
 
 def _reports(

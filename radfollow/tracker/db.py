@@ -74,18 +74,28 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 
 class Tracker:
-    """A migrated database and a session factory."""
+    """A migrated database, a session factory and the policy.
+
+    ``rules_dir``: a site's rules folder (``--rules``); its ``tracker.json`` and
+    ``recommendations.json`` replace the packaged ones for the policy. Raises
+    RuleFileError for bad rules (before the database is touched), TrackerError
+    when the database cannot be opened.
+    """
 
     def __init__(
-        self, url: str = DEFAULT_URL, *, policy: str | None = None, durable: bool = False
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        rules_dir: str | Path | None = None,
+        durable: bool = False,
     ) -> None:
         from radfollow.tracker.policy import Policy
 
         self.url = url
+        self.policy = Policy(rules_dir=rules_dir)
         self.engine = make_engine(url, durable=durable)
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.policy = Policy(policy)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -97,5 +107,8 @@ class Tracker:
         self.engine.dispose()
 
 
-def open_tracker(url: str | None, *, policy: str | None = None, durable: bool = False) -> Tracker:
-    return Tracker(url or DEFAULT_URL, policy=policy, durable=durable)
+def open_tracker(
+    url: str | None, *, rules_dir: str | Path | None = None, durable: bool = False
+) -> Tracker:
+    """``Tracker`` at ``url`` (None: ``DEFAULT_URL``); same arguments and errors."""
+    return Tracker(url or DEFAULT_URL, rules_dir=rules_dir, durable=durable)

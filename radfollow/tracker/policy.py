@@ -1,27 +1,22 @@
-"""The tracker's policy (``rules/tracker.json``): windows, grace, what fulfils what."""
+"""The tracker's policy (``rules/tracker.json``): windows, grace, what fulfils what.
+
+Rules come from :mod:`radfollow.rules` (never from ``radfollow.nlp``: opening
+the tracker must not import spaCy): ``tracker.json`` and the body regions of
+``recommendations.json``, each a site's file when its rules folder has one.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from pydantic import BaseModel, ConfigDict
+from pathlib import Path
 
 from radfollow.due import due_window
-from radfollow.nlp.ruleset import DEFAULT_FILES, RecommendationRules, load_rules
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import RecommendationRules, TrackerPolicy
 
-
-class TrackerPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str = ""
-    grace_days: int
-    default_windows_months: dict[str, tuple[float, float]]
-    fulfilled_by: dict[str, list[str]]
-    region_covers: dict[str, list[str]]
-
-
-DEFAULT_FILES[TrackerPolicy] = "tracker.json"
+__all__ = ["Policy", "TrackerPolicy", "Window"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +27,16 @@ class Window:
 
 
 class Policy:
-    """Policy decisions, with the study-region reader built once."""
+    """Policy decisions, with the study-region reader built once.
 
-    def __init__(self, path: str | None = None) -> None:
-        self.rules = load_rules(TrackerPolicy, path)
-        regions = load_rules(RecommendationRules).body_regions
+    ``rules_dir``: a site's rules folder; its ``tracker.json`` and
+    ``recommendations.json`` replace the packaged ones. Raises RuleFileError
+    when a file is invalid or ``rules_dir`` is not a folder.
+    """
+
+    def __init__(self, *, rules_dir: str | Path | None = None) -> None:
+        self.rules = load_rules(TrackerPolicy, rules_dir)
+        regions = load_rules(RecommendationRules, rules_dir).body_regions
         self._regions = [(r.region, re.compile(r.pattern, re.IGNORECASE)) for r in regions]
 
     @property

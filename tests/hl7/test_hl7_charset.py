@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from radfollow.errors import HL7DecodeError
 from radfollow.hl7.charset import decode_message
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import CharsetRules
 
 TEXT = "Befund: Läsion, Größe 5 mm"
 
@@ -57,3 +62,23 @@ def test_ascii_message_declared_ascii_stays_ascii() -> None:
 def test_decode_message_rejects(data: bytes, reason: str) -> None:
     with pytest.raises(HL7DecodeError, match=reason):
         decode_message(data)
+
+
+@pytest.mark.parametrize(
+    ("site_file", "expected"),
+    [
+        pytest.param(True, "iso8859-1", id="site-folder-names-the-charset"),
+        pytest.param(False, None, id="packaged-table-lacks-it"),
+    ],
+)
+def test_site_charsets_file(tmp_path: Path, site_file: bool, expected: str | None) -> None:
+    if site_file:
+        site = {"default": "utf-8", "fallback": "latin-1", "charsets": {"KLINGON": "latin-1"}}
+        (tmp_path / "charsets.json").write_text(json.dumps(site), encoding="utf-8")
+    rules = load_rules(CharsetRules, tmp_path)
+    data = _msg("KLINGON").encode("latin-1")
+    if expected is None:
+        with pytest.raises(HL7DecodeError, match="unsupported charset"):
+            decode_message(data, rules)
+        return
+    assert decode_message(data, rules).charset == expected

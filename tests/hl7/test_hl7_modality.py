@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from radfollow.errors import RuleFileError
-from radfollow.hl7.modality import default_modality_rules, load_modality_rules
+from radfollow.hl7 import parse_message
+from radfollow.rules.loader import load_rule_file, load_rules
+from radfollow.rules.schema import ModalityRules
+
+if TYPE_CHECKING:
+    from conftest import HL7Builder
 
 
 @pytest.mark.parametrize(
@@ -35,7 +41,7 @@ from radfollow.hl7.modality import default_modality_rules, load_modality_rules
     ],
 )
 def test_table_maps_obr24(obr24: str, expected: str) -> None:
-    assert default_modality_rules().resolve(obr24, "") == expected
+    assert load_rule_file(ModalityRules).resolve(obr24, "") == expected
 
 
 @pytest.mark.parametrize(
@@ -63,7 +69,7 @@ def test_table_maps_obr24(obr24: str, expected: str) -> None:
     ],
 )
 def test_inference_from_procedure_text(obr24: str, procedure: str, expected: str | None) -> None:
-    assert default_modality_rules().resolve(obr24, procedure) == expected
+    assert load_rule_file(ModalityRules).resolve(obr24, procedure) == expected
 
 
 def _write(tmp_path: Path, content: object) -> Path:
@@ -75,7 +81,7 @@ def _write(tmp_path: Path, content: object) -> Path:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        pytest.param("{not json", "not JSON", id="not-json"),
+        pytest.param("{not json", "not valid JSON", id="not-json"),
         pytest.param({"table": {"CT": "CAT"}, "inference": []}, "table.CT", id="unknown-modality"),
         pytest.param({"table": {}, "inference": [], "extra": 1}, "extra", id="unknown-key"),
         pytest.param(
@@ -87,10 +93,24 @@ def _write(tmp_path: Path, content: object) -> Path:
 )
 def test_site_rule_file_is_validated(tmp_path: Path, content: object, reason: str) -> None:
     with pytest.raises(RuleFileError, match=reason):
-        load_modality_rules(_write(tmp_path, content))
+        load_rule_file(ModalityRules, _write(tmp_path, content))
 
 
 def test_site_rule_file_replaces_defaults(tmp_path: Path) -> None:
     content = {"table": {"XYZ": "US"}, "inference": [{"modality": "MR", "keywords": ["TESLA"]}]}
-    rules = load_modality_rules(_write(tmp_path, content))
+    rules = load_rule_file(ModalityRules, _write(tmp_path, content))
     assert (rules.resolve("xyz", ""), rules.resolve("CT", "3 TESLA BRAIN")) == ("US", "MR")
+
+
+@pytest.mark.parametrize(
+    ("site_file", "expected"),
+    [pytest.param(True, "US", id="site-folder"), pytest.param(False, "CT", id="packaged")],
+)
+def test_site_rules_folder_reaches_parse_message(
+    tmp_path: Path, build: HL7Builder, site_file: bool, expected: str
+) -> None:
+    if site_file:
+        _write(tmp_path, {"table": {"CT": "US"}, "inference": []})
+    rules = load_rules(ModalityRules, tmp_path)
+    [report] = parse_message(build.raw(build.oru()), modality_rules=rules)
+    assert report.modality == expected

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from radfollow.nlp.intervals import IntervalParser
-from radfollow.nlp.ruleset import RecommendationRules, load_rules
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import RecommendationRules
 
 
 @pytest.fixture(scope="module")

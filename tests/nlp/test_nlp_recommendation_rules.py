@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from radfollow.nlp.recommendations import RecommendationRulesComponent
-from radfollow.nlp.ruleset import RecommendationRules, load_rules
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import RecommendationRules
 
 RULES = load_rules(RecommendationRules)
 

@@ -1,9 +1,18 @@
+"""The tracker's policy: windows, regions, fulfilment; a site's rules folder replaces it."""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from radfollow.errors import RuleFileError
+from radfollow.rules.loader import packaged_rule_file
+from radfollow.rules.schema import RecommendationRules, RuleFile, TrackerPolicy
+from radfollow.tracker.db import Tracker
 from radfollow.tracker.policy import Policy
 
 POLICY = Policy()
@@ -75,3 +84,52 @@ def test_region_covers(study: str | None, recommended: str | None, covers: bool)
 )
 def test_modality_fulfils(recommended: str, study: str | None, fulfils: bool) -> None:
     assert POLICY.modality_fulfils(recommended, study) is fulfils
+
+
+def _site_file(folder: Path, model: type[RuleFile], change: Callable[[dict], object]) -> None:
+    data = json.loads(packaged_rule_file(model).read_text(encoding="utf-8"))
+    change(data)
+    (folder / model.file_name).write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("site_file", "grace_days"),
+    [pytest.param(True, 7, id="site-tracker-json"), pytest.param(False, 30, id="packaged")],
+)
+def test_site_tracker_json_sets_the_tracker_policy(
+    tmp_path: Path, site_file: bool, grace_days: int
+) -> None:
+    if site_file:
+        _site_file(tmp_path, TrackerPolicy, lambda d: d.update(grace_days=7))
+    tracker = Tracker(f"sqlite:///{tmp_path / 't.db'}", rules_dir=tmp_path)
+    try:
+        assert tracker.policy.grace == timedelta(days=grace_days)
+    finally:
+        tracker.close()
+
+
+FOOT = {"region": "foot", "pattern": "\\bfoot\\b|\\bfeet\\b", "organs": ["bone"]}
+
+
+@pytest.mark.parametrize(
+    ("site_file", "procedure", "region"),
+    [
+        pytest.param(True, "XR LEFT FOOT 3 VIEWS", "foot", id="site-region"),
+        pytest.param(False, "XR LEFT FOOT 3 VIEWS", None, id="packaged-has-no-foot"),
+        pytest.param(True, "CT CHEST WITHOUT CONTRAST", "chest", id="site-keeps-the-others"),
+    ],
+)
+def test_site_recommendations_json_regions_reach_the_policy(
+    tmp_path: Path, site_file: bool, procedure: str, region: str | None
+) -> None:
+    if site_file:
+        _site_file(tmp_path, RecommendationRules, lambda d: d["body_regions"].append(FOOT))
+    assert Policy(rules_dir=tmp_path).study_region(procedure) == region
+
+
+def test_bad_site_tracker_json_is_a_rule_file_error(tmp_path: Path) -> None:
+    _site_file(tmp_path, TrackerPolicy, lambda d: d.update(grace_days="a month"))
+    with pytest.raises(RuleFileError, match="grace_days") as info:
+        Tracker(f"sqlite:///{tmp_path / 't.db'}", rules_dir=tmp_path)
+    assert info.value.where == str(tmp_path / "tracker.json")
+    assert not (tmp_path / "t.db").exists()  # rules are checked before the database is opened

@@ -1,30 +1,23 @@
-"""Code tables for the FHIR mapping, kept as data in ``terminology.json``.
+"""Model of ``terminology.json``: the code tables of the FHIR mapping.
 
-The JSON is validated by the pydantic models below (unknown keys rejected,
-every finding type and modality required). ``verified`` records whether a
-code was checked against a published source; it is documentation only and
-never emitted. A site can pass its own file to ``load_terminology``.
+Unknown keys are rejected and every finding type, modality and laterality
+must be present. ``verified`` records whether a code was checked against a
+published source; it is documentation only and never emitted.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, model_validator
 
-from radfollow.errors import RuleFileError
 from radfollow.models import FindingType, Laterality, Modality
-
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
+from radfollow.rules.schema.base import STRICT, RuleFile
 
 
 class CodingEntry(BaseModel):
-    model_config = _FROZEN
+    model_config = STRICT
 
     system: str
     code: str
@@ -36,7 +29,7 @@ class CodingEntry(BaseModel):
 
 
 class Concept(BaseModel):
-    model_config = _FROZEN
+    model_config = STRICT
 
     text: str
     codings: tuple[CodingEntry, ...] = ()
@@ -59,15 +52,15 @@ class BodySiteConcept(Concept):
 
 
 class ModalityConcept(BaseModel):
-    model_config = _FROZEN
+    model_config = STRICT
 
     label: str
     follow_up: bool
     codings: tuple[CodingEntry, ...] = ()
 
 
-class Terminology(BaseModel):
-    model_config = _FROZEN
+class Terminology(RuleFile):
+    file_name: ClassVar[str] = "terminology.json"
 
     findings: dict[FindingType, FindingConcept]
     body_sites: dict[str, BodySiteConcept]
@@ -102,23 +95,3 @@ class Terminology(BaseModel):
                 ):
                     best = (len(alias), site)
         return best[1] if best else None
-
-
-def load_terminology(path: str | Path | None = None) -> Terminology:
-    """Load and validate a terminology file; the packaged one when ``path`` is None."""
-    if path is None:
-        return _default_terminology()
-    return _parse(Path(path).read_text(encoding="utf-8"), str(path))
-
-
-@lru_cache(maxsize=1)
-def _default_terminology() -> Terminology:
-    text = resources.files("radfollow.fhir").joinpath("terminology.json").read_text("utf-8")
-    return _parse(text, "radfollow/fhir/terminology.json")
-
-
-def _parse(text: str, where: str) -> Terminology:
-    try:
-        return Terminology.model_validate(json.loads(text))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        raise RuleFileError(f"invalid terminology file: {exc}", where=where) from exc

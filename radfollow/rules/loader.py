@@ -1,0 +1,104 @@
+"""The one loader of rule files: the packaged ones, or a site's, validated and cached.
+
+Two entry points, both returning the validated (frozen) model:
+
+* ``load_rule_file(Model, path=None)``: one given file; ``None`` takes the
+  packaged ``radfollow/rules/<Model.file_name>``.
+* ``load_rules(Model, rules_dir=None)``: the file named ``Model.file_name`` in
+  a site's rules folder (``--rules DIR``) when the folder has one, else the
+  packaged file. This is how a site replaces any packaged rule file.
+
+Every failure is a :class:`~radfollow.errors.RuleFileError` whose ``where`` is
+the file (or folder) and whose message says what is wrong: a missing file,
+JSON that does not parse, or the first schema error with its location.
+
+Loaded files are cached per model and path for the life of the process (a
+file edited after its first load is not read again) and shared by every
+caller: never change a loaded model (they are frozen). No spaCy import here.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar, cast
+
+from pydantic import ValidationError
+
+from radfollow.errors import RuleFileError
+from radfollow.rules.schema import RuleFile
+
+RuleT = TypeVar("RuleT", bound=RuleFile)
+
+
+def _file_name(model_or_name: type[RuleFile] | str) -> str:
+    return model_or_name if isinstance(model_or_name, str) else model_or_name.file_name
+
+
+@cache
+def _packaged(name: str) -> Path:
+    return Path(str(resources.files("radfollow.rules").joinpath(name)))
+
+
+def packaged_rule_file(model_or_name: type[RuleFile] | str) -> Path:
+    """Path of the packaged rule file of a model (or of a file name) in ``radfollow/rules/``."""
+    return _packaged(_file_name(model_or_name))
+
+
+def site_rule_file(model_or_name: type[RuleFile] | str, rules_dir: str | Path | None) -> str | None:
+    """Path of the site's file replacing the packaged one, or None when there is none.
+
+    ``rules_dir`` None or empty: None. Raises RuleFileError when ``rules_dir``
+    is given but is not a folder (a mistyped ``--rules`` must not silently
+    fall back to the packaged rules).
+    """
+    if not rules_dir:
+        return None
+    folder = Path(rules_dir)
+    if not folder.is_dir():
+        raise RuleFileError("rules folder not found (or not a folder)", where=str(folder))
+    candidate = folder / _file_name(model_or_name)
+    return str(candidate) if candidate.is_file() else None
+
+
+def load_rule_file(model: type[RuleT], path: str | Path | None = None) -> RuleT:
+    """The validated rules of one file; ``path`` None (or empty): the packaged file.
+
+    Raises RuleFileError naming the file when it is missing or unreadable, is
+    not JSON, or fails ``model``'s schema (first error location and message).
+    """
+    resolved = Path(path) if path else packaged_rule_file(model)
+    return cast(RuleT, _load_cached(model, str(resolved)))
+
+
+def load_rules(model: type[RuleT], rules_dir: str | Path | None = None) -> RuleT:
+    """``model``'s rules: the site's file in ``rules_dir`` when present, else the packaged one.
+
+    Raises RuleFileError as ``load_rule_file`` does, and when ``rules_dir`` is
+    given but is not a folder.
+    """
+    return load_rule_file(model, site_rule_file(model, rules_dir))
+
+
+@lru_cache(maxsize=64)
+def _load_cached(model: type[RuleFile], path: str) -> RuleFile:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise RuleFileError("rule file not found", where=path) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise RuleFileError(f"cannot read rule file: {err}", where=path) from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise RuleFileError(f"not valid JSON: {err}", where=path) from err
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise RuleFileError(
+            f"{loc}: {first['msg']} ({err.error_count()} error(s))", where=path
+        ) from err

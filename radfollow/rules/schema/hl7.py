@@ -1,0 +1,115 @@
+"""Models of the HL7 rule files: ``charsets.json`` (MSH-18 names to Python codecs)
+and ``modalities.json`` (OBR-24 codes and OBR-4 keywords to a modality)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import ClassVar
+
+from pydantic import BaseModel, field_validator
+
+from radfollow.models import Modality
+from radfollow.rules.schema.base import STRICT, RuleFile
+
+_NAME_NOISE = re.compile(r"[\s_-]+")
+_NON_WORD = re.compile(r"[^A-Z0-9*]+")
+
+
+def normalise_charset_name(name: str) -> str:
+    """``name`` upper-cased, with runs of spaces, '-' and '_' as one space."""
+    return _NAME_NOISE.sub(" ", name.strip().upper())
+
+
+def codec_name(codec: str) -> str | None:
+    """Canonical Python codec name, or None when unknown or not ASCII-compatible."""
+    try:
+        info = codecs.lookup(codec)
+    except LookupError:
+        return None
+    try:
+        compatible = "MSH|".encode(info.name) == b"MSH|"
+    except UnicodeError:
+        compatible = False
+    return info.name if compatible else None
+
+
+class CharsetRules(RuleFile):
+    """Codec names are checked and made canonical; table keys are normalised."""
+
+    file_name: ClassVar[str] = "charsets.json"
+    default: str
+    fallback: str
+    notes: str = ""
+    charsets: dict[str, str]
+
+    @field_validator("default", "fallback")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        name = codec_name(value)
+        if name is None:
+            raise ValueError(f"unknown or not ASCII-compatible codec {value!r}")
+        return name
+
+    @field_validator("charsets")
+    @classmethod
+    def _normalise(cls, table: dict[str, str]) -> dict[str, str]:
+        return {normalise_charset_name(k): cls._known_codec(v) for k, v in table.items()}
+
+
+def _words(text: str) -> str:
+    """Upper-cased text with punctuation as single spaces, padded with spaces."""
+    return f" {_NON_WORD.sub(' ', text.upper()).strip()} "
+
+
+class InferenceRule(BaseModel):
+    model_config = STRICT
+
+    modality: Modality
+    keywords: tuple[str, ...]
+
+    @field_validator("keywords")
+    @classmethod
+    def _normalise(cls, keywords: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(_words(k).strip() for k in keywords)
+        for keyword in cleaned:
+            if not keyword.rstrip("*") or "*" in keyword.rstrip("*"):
+                raise ValueError(f"bad keyword {keyword!r}: '*' is allowed only at the end")
+        return cleaned
+
+    def matches(self, words: str) -> bool:
+        """Whether a keyword occurs in ``words`` (the output of ``_words``)."""
+        for keyword in self.keywords:
+            needle = f" {keyword[:-1]}" if keyword.endswith("*") else f" {keyword} "
+            if needle in words:
+                return True
+        return False
+
+
+class ModalityRules(RuleFile):
+    """The OBR-24 table (keys upper-cased) and the ordered OBR-4 inference rules."""
+
+    file_name: ClassVar[str] = "modalities.json"
+    notes: str = ""
+    table: dict[str, Modality]
+    inference: tuple[InferenceRule, ...]
+
+    @field_validator("table")
+    @classmethod
+    def _upper_keys(cls, table: dict[str, Modality]) -> dict[str, Modality]:
+        return {key.strip().upper(): value for key, value in table.items()}
+
+    def resolve(self, service_section: str, procedure_text: str) -> str | None:
+        """Modality from OBR-24 when in the table, else inferred from the procedure text."""
+        mapped = self.table.get(service_section.strip().upper())
+        if mapped is not None:
+            return mapped.value
+        return self.infer(procedure_text)
+
+    def infer(self, procedure_text: str) -> str | None:
+        """The first inference rule with a keyword in ``procedure_text``; None when none has."""
+        words = _words(procedure_text.replace("*", " "))
+        for rule in self.inference:
+            if rule.matches(words):
+                return rule.modality.value
+        return None

@@ -1,0 +1,197 @@
+"""Models of the NLP rule files: sections, targets, context, organs, anatomy,
+incidental and recommendations (all read by ``radfollow.nlp`` components)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, field_validator
+
+from radfollow.models import FindingType, Laterality, Modality
+from radfollow.rules.schema.base import STRICT, RuleFile, check_regex
+
+
+class SectionRule(BaseModel):
+    model_config = STRICT
+    category: str
+    headers: list[str]
+
+
+class SectionRules(RuleFile):
+    file_name: ClassVar[str] = "sections.json"
+    description: str = ""
+    sections: list[SectionRule]
+
+
+class TargetRuleData(BaseModel):
+    """One medspaCy TargetRule, as data."""
+
+    model_config = STRICT
+    literal: str
+    category: str
+    pattern: list[dict[str, Any]] | str | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if not value.startswith("HEAD_") and value not in set(FindingType):
+            raise ValueError(f"unknown category {value!r}: use a finding type or HEAD_*")
+        return value
+
+
+class TargetRules(RuleFile):
+    file_name: ClassVar[str] = "targets.json"
+    description: str = ""
+    target_rules: list[TargetRuleData]
+
+
+class ContextRuleData(BaseModel):
+    """One medspaCy ConTextRule, as data."""
+
+    model_config = STRICT
+    literal: str
+    category: str
+    direction: str = "BIDIRECTIONAL"
+    pattern: list[dict[str, Any]] | str | None = None
+    max_scope: int | None = None
+    allowed_types: list[str] | None = None
+    excluded_types: list[str] | None = None
+    terminated_by: list[str] | None = None
+
+    @field_validator("direction")
+    @classmethod
+    def _known_direction(cls, value: str) -> str:
+        allowed = {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}
+        if value not in allowed:
+            raise ValueError(f"direction must be one of {sorted(allowed)}")
+        return value
+
+
+class ContextRules(RuleFile):
+    file_name: ClassVar[str] = "context.json"
+    description: str = ""
+    context_rules: list[ContextRuleData]
+
+
+class OrganCue(BaseModel):
+    model_config = STRICT
+    organ: str
+    strength: int = 1
+    terms: list[str]
+
+
+class ExamOrgan(BaseModel):
+    model_config = STRICT
+    organ: str
+    terms: list[str]
+
+
+class OrganRules(RuleFile):
+    file_name: ClassVar[str] = "organs.json"
+    description: str = ""
+    organs: list[OrganCue]
+    exam_organs: list[ExamOrgan]
+    type_map: dict[str, dict[str, FindingType | None]]
+    lymph_node_size_cues: list[str]
+    expand_terms: list[str]
+    characterizing_cues: list[str]
+
+
+class LateralityCue(BaseModel):
+    model_config = STRICT
+    value: Laterality
+    terms: list[str]
+
+
+class LocationCue(BaseModel):
+    model_config = STRICT
+    location: str
+    terms: list[str]
+
+
+class AnatomyRules(RuleFile):
+    file_name: ClassVar[str] = "anatomy.json"
+    description: str = ""
+    laterality: list[LateralityCue]
+    locations: list[LocationCue]
+    measurement_units: dict[str, float]
+
+
+class IncidentalRules(RuleFile):
+    file_name: ClassVar[str] = "incidental.json"
+    description: str = ""
+    explained_by_indication: dict[str, list[str]]
+    explained_by_exam: dict[FindingType, list[str]]
+
+
+class Trigger(BaseModel):
+    model_config = STRICT
+    name: str
+    pattern: str
+    conditional: bool
+    _check = field_validator("pattern")(check_regex)
+
+
+class Exclusion(BaseModel):
+    model_config = STRICT
+    name: str
+    pattern: str
+    _check = field_validator("pattern")(check_regex)
+
+
+class ActionRule(BaseModel):
+    model_config = STRICT
+    modality: Modality | None
+    pattern: str
+    _check = field_validator("pattern")(check_regex)
+
+
+class RegionRule(BaseModel):
+    model_config = STRICT
+    region: str
+    pattern: str
+    organs: list[str] = []
+    _check = field_validator("pattern")(check_regex)
+
+
+class FixedInterval(BaseModel):
+    model_config = STRICT
+    pattern: str
+    months: tuple[float, float]
+    _check = field_validator("pattern")(check_regex)
+
+
+class IntervalRules(BaseModel):
+    model_config = STRICT
+    number_words: dict[str, float]
+    units_in_months: dict[str, float]
+    fixed: list[FixedInterval]
+    not_after: str = "$^"
+    _check = field_validator("not_after")(check_regex)
+
+
+class RecommendationThresholds(BaseModel):
+    model_config = STRICT
+    direct: float
+    hedged: float
+    action_only_with_interval: float
+
+
+class RecommendationRules(RuleFile):
+    """Recommendation rules; ``body_regions`` is also the tracker's study-region reader."""
+
+    file_name: ClassVar[str] = "recommendations.json"
+    description: str = ""
+    triggers: list[Trigger]
+    hedges: list[str]
+    exclusions: list[Exclusion]
+    skip_sections: list[str]
+    actions: list[ActionRule]
+    body_regions: list[RegionRule]
+    intervals: IntervalRules
+    thresholds: RecommendationThresholds
+
+    @field_validator("hedges")
+    @classmethod
+    def _hedges_compile(cls, value: list[str]) -> list[str]:
+        return [check_regex(p) for p in value]

@@ -178,7 +178,7 @@ def replay(
         hl7=hl7_options(timezone, accession, rules),
     )
     try:
-        tracker = open_tracker(db)
+        tracker = open_tracker(db, rules_dir=rules)
         result = do_replay(
             tracker, statuses=statuses, dead_letters=dead_letters, since=when, hl7=options.hl7
         )

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from radfollow.cli.options import fail
+from radfollow.cli.options import RulesDir, fail
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.tracker.db import DEFAULT_URL, Tracker, open_tracker
@@ -46,9 +46,11 @@ def _date(value: str | None, *, end_of_day: bool = True) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _open(db: str) -> Tracker:
+def _open(db: str, rules: Path | None) -> Tracker:
+    """The tracker with the site's policy (``--rules``: its tracker.json and the body
+    regions of its recommendations.json)."""
     try:
-        return open_tracker(db)
+        return open_tracker(db, rules_dir=rules)
     except RadfollowError as error:
         fail(error)
 
@@ -93,6 +95,7 @@ def _csv(data: list[dict[str, Any]]) -> str:
 @app.command("list")
 def list_command(
     db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
     status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
     as_of: AsOf = None,
     modality: Annotated[str | None, typer.Option("--modality")] = None,
@@ -107,7 +110,7 @@ def list_command(
     """Recommendations with their status, most urgent first."""
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
-    tracker = _open(db)
+    tracker = _open(db, rules)
     when = _date(as_of) or datetime.now(UTC)
     filters = Filters(
         status=status,
@@ -139,11 +142,12 @@ def list_command(
 def show(
     rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
     db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
     as_of: AsOf = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """One recommendation: the report text around it, its finding, matching and audit trail."""
-    tracker = _open(db)
+    tracker = _open(db, rules)
     with tracker.session() as session:
         found = detail(
             session, rec_id, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
@@ -191,9 +195,10 @@ def close_command(
     by: Annotated[str, typer.Option("--by", help="Who closes it.")],
     note: Annotated[str | None, typer.Option("--note")] = None,
     db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
 ) -> None:
     """Close a recommendation with a reason (recorded in the audit trail)."""
-    tracker = _open(db)
+    tracker = _open(db, rules)
     try:
         with tracker.session() as session:
             close(session, rec_id, reason=reason, by=by, at=datetime.now(UTC), note=note)
@@ -208,9 +213,10 @@ def reopen_command(
     by: Annotated[str, typer.Option("--by", help="Who reopens it.")],
     note: Annotated[str | None, typer.Option("--note")] = None,
     db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
 ) -> None:
     """Reopen a closed recommendation."""
-    tracker = _open(db)
+    tracker = _open(db, rules)
     try:
         with tracker.session() as session:
             reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note)
@@ -222,6 +228,7 @@ def reopen_command(
 @app.command("stats")
 def stats_command(
     db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
     since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
     as_of: AsOf = None,
@@ -229,7 +236,7 @@ def stats_command(
     output: Output = None,
 ) -> None:
     """Recommendations, completion rate, overdue count and median days to completion."""
-    tracker = _open(db)
+    tracker = _open(db, rules)
     filters = Filters(since=_date(since, end_of_day=False), until=_date(until))
     with tracker.session() as session:
         rows = stats(

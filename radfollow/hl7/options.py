@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS, accession_refs, parse_message
 from radfollow.hl7.framing import RawMessage
 from radfollow.models import RadiologyReport
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import CharsetRules, ModalityRules
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ class HL7Options:
         return cls(fields, zone, rules_dir)
 
     def parse(self, raw: RawMessage) -> list[RadiologyReport]:
-        """The reports of one message (one per OBR group with text); raises HL7Error."""
+        """The reports of one message (one per OBR group with text); raises HL7Error,
+        or RuleFileError when a site's ``modalities.json``/``charsets.json`` is invalid."""
         return parse_message(
-            raw, accession_fields=self.accession_fields, default_tz=self.default_tz
+            raw,
+            accession_fields=self.accession_fields,
+            default_tz=self.default_tz,
+            modality_rules=load_rules(ModalityRules, self.rules_dir),
+            charset_rules=load_rules(CharsetRules, self.rules_dir),
         )

@@ -50,7 +50,7 @@ def serve(
     Raises TrackerError when the database cannot be opened, OSError when the
     address cannot be bound.
     """
-    tracker = open_tracker(db, durable=True)
+    tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True)
     recovered = recover(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)

@@ -319,7 +319,10 @@ def _serve_rows(
     batch: int,
     poll: float,
 ) -> None:
-    tracker = _retrying("open the database", stop, lambda: Tracker(db_url), poll)
+    def connect() -> Tracker:
+        return Tracker(db_url, rules_dir=options.rules_dir)
+
+    tracker = _retrying("open the database", stop, connect, poll)
     if tracker is None:
         return
     try:

@@ -362,4 +362,4 @@ def _open_tracker(db: str | None, options: ProcessingOptions) -> Tracker | None:
         return None
     from radfollow.tracker.db import open_tracker
 
-    return open_tracker(db)
+    return open_tracker(db, rules_dir=options.rules_dir)

@@ -14,6 +14,7 @@ and, for batch jobs, in worker processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from radfollow.fhir import bundle_json
@@ -23,6 +24,8 @@ from radfollow.models import ExtractionResult, OutputRecord, RadiologyReport
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.checks import check_report
+from radfollow.rules.loader import load_rules
+from radfollow.rules.schema import Terminology
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,6 +44,15 @@ class ProcessingOptions:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     hl7: HL7Options = field(default_factory=HL7Options)
     bundle_type: BundleType = "collection"
+
+    def __post_init__(self) -> None:
+        if self.hl7.rules_dir != self.pipeline.rules_dir:
+            raise ValueError("the HL7 options and the pipeline name different rules folders")
+
+    @property
+    def rules_dir(self) -> Path | None:
+        """The site's rules folder (``--rules``): NLP, HL7, FHIR and tracker rule files."""
+        return self.pipeline.rules_dir
 
     @property
     def max_report_chars(self) -> int:
@@ -85,6 +97,7 @@ class ReportProcessor:
 
     def __init__(self, options: ProcessingOptions | None = None) -> None:
         self.options = options or ProcessingOptions()
+        self.terminology = load_rules(Terminology, self.options.rules_dir)
 
     def read(self, raw: RawMessage) -> list[RadiologyReport]:
         """The reports of one HL7 message; raises HL7Error (RF3xx)."""
@@ -101,7 +114,9 @@ class ReportProcessor:
 
     def render(self, report: RadiologyReport, result: ExtractionResult) -> Rendered:
         """The Bundle and record of one report; raises FHIRMappingError (RF400)."""
-        bundle = bundle_json(report, result, bundle_type=self.options.bundle_type)
+        bundle = bundle_json(
+            report, result, bundle_type=self.options.bundle_type, terminology=self.terminology
+        )
         return Rendered(bundle, report_record(report, result))
 
     def store(

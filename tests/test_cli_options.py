@@ -72,10 +72,13 @@ def test_unexpected_error_prints_one_line_without_values(
         raise RuntimeError("patient MRN-SECRET-7 text")
 
     monkeypatch.setattr(batch, "run_extract", broken)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # main() configures logging; undone after
+    monkeypatch.setattr(root, "level", root.level)
     source = tmp_path / "in.jsonl"
     source.write_text('{"id": "1", "text": "x"}\n')
     for verbose in ([], ["-v"]):
-        logging.getLogger().handlers.clear()
+        root.handlers.clear()
         argv = ["radfollow", *verbose, "extract", str(source), "--out", str(tmp_path / "o")]
         monkeypatch.setattr(sys, "argv", [*argv, "--no-classifier", "--no-progress"])
         with pytest.raises(SystemExit) as stopped:

@@ -8,16 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from db_helpers import count
 from mllp_client import Client, Listener, ack_code, oru, wait_for
-
-
-def _count(db: str, query: str) -> int:
-    engine = sa.create_engine(db)
-    with engine.connect() as conn:
-        value = conn.execute(sa.text(query)).scalar_one()
-    engine.dispose()
-    return int(value)
 
 
 def _send_range(port: int, numbers: range, acked: list[int], errors: list[str]) -> None:
@@ -48,13 +40,13 @@ def test_2000_messages_over_4_connections(tmp_path: Path) -> None:
         thread.join(120)
     assert errors == [] and len(acked) == 2000
     assert wait_for(
-        lambda: _count(db, "SELECT count(*) FROM inbox WHERE status='done'") == 2000, 300
+        lambda: count(db, "SELECT count(*) FROM inbox WHERE status='done'") == 2000, 300
     )
     assert listener.terminate() == 0
-    assert _count(db, "SELECT count(*) FROM messages") == 2000
-    assert _count(db, "SELECT count(*) FROM studies") == 2000
-    assert _count(db, "SELECT count(DISTINCT control_id) FROM messages") == 2000
-    assert _count(db, "SELECT count(*) FROM recommendations") == 2000
+    assert count(db, "SELECT count(*) FROM messages") == 2000
+    assert count(db, "SELECT count(*) FROM studies") == 2000
+    assert count(db, "SELECT count(DISTINCT control_id) FROM messages") == 2000
+    assert count(db, "SELECT count(*) FROM recommendations") == 2000
 
 
 @pytest.mark.parametrize("kill_group", [False, True], ids=["listener", "listener-and-workers"])
@@ -80,13 +72,13 @@ def test_sigkill_then_restart_processes_every_acked_message_once(
     assert len(got_aa) >= 300
     restarted = Listener(db, tmp_path / "out", workers=1)
     done = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'processing')"
-    assert wait_for(lambda: _count(db, done) == 0, 300)
+    assert wait_for(lambda: count(db, done) == 0, 300)
     assert restarted.terminate() == 0
     for n in [*sorted(got_aa)[:: max(1, len(got_aa) // 50)], max(got_aa)]:
-        assert _count(db, f"SELECT count(*) FROM messages WHERE control_id='C{n}'") == 1
-    processed = _count(db, "SELECT count(*) FROM messages")
+        assert count(db, f"SELECT count(*) FROM messages WHERE control_id='C{n}'") == 1
+    processed = count(db, "SELECT count(*) FROM messages")
     assert processed >= len(got_aa)  # AA'd ones all in; at most the one in flight beyond
-    assert _count(db, "SELECT count(*) FROM studies") == processed
+    assert count(db, "SELECT count(*) FROM studies") == processed
 
 
 def _children(pid: int) -> list[int]:

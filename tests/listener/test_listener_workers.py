@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from db_helpers import count, refuse_accession, stop_refusing
 from mllp_client import Client, Listener, ack_code, oru, wait_for
 
 from radfollow.listener.worker import WorkerPool, process_pending, recover, worker_id
@@ -21,14 +22,6 @@ from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
 
 RULES_ONLY = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
-
-
-def _count(db: str, query: str) -> int:
-    engine = sa.create_engine(db)
-    with engine.connect() as conn:
-        value = conn.execute(sa.text(query)).scalar_one()
-    engine.dispose()
-    return int(value)
 
 
 def _children(pid: int) -> list[int]:
@@ -105,7 +98,7 @@ def test_killed_worker_rows_are_reclaimed_when_it_is_replaced(tmp_path: Path, db
             session.execute(sa.update(InboxMessage).values(claimed_by=worker_id(dead.pid)))
         assert pool.restart_dead() == 1
         done = "SELECT count(*) FROM inbox WHERE status = 'done'"
-        assert wait_for(lambda: _count(db_url, done) == 15, 180)
+        assert wait_for(lambda: count(db_url, done) == 15, 180)
     finally:
         pool.shutdown(timeout=30)
         tracker.close()
@@ -149,13 +142,13 @@ def test_messages_of_the_same_new_patients_on_two_workers(tmp_path: Path, db_url
             assert ack_code(client.send(oru(n, patient=f"NEW{n % 8}"))) == "AA"
         client.close()
         settled = "SELECT count(*) FROM inbox WHERE status IN ('done', 'failed')"
-        assert wait_for(lambda: _count(db_url, settled) == 80, 300)
+        assert wait_for(lambda: count(db_url, settled) == 80, 300)
         assert listener.terminate() == 0
     finally:
         listener.stop_quietly()
-    assert _count(db_url, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 0
-    assert _count(db_url, "SELECT count(*) FROM patients") == 8
-    assert _count(db_url, "SELECT count(*) FROM studies") == 80
+    assert count(db_url, "SELECT count(*) FROM inbox WHERE status = 'failed'") == 0
+    assert count(db_url, "SELECT count(*) FROM patients") == 8
+    assert count(db_url, "SELECT count(*) FROM studies") == 80
 
 
 def test_worker_backs_off_while_the_database_is_away(
@@ -183,47 +176,13 @@ def test_worker_backs_off_while_the_database_is_away(
     assert "Traceback" not in err and "radfollow:radfollow" not in err
 
 
-def _refuse(db_url: str, accession: str) -> None:
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(
-                sa.text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT ON studies WHEN NEW.accession = "
-                    f"'{accession}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-                )
-            )
-        else:
-            conn.execute(
-                sa.text(
-                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.accession = "
-                    f"'{accession}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ "
-                    "LANGUAGE plpgsql"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER refuse BEFORE INSERT ON studies "
-                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
-                )
-            )
-    engine.dispose()
-
-
-def _unrefuse(db_url: str) -> None:
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TRIGGER refuse" + ("" if "sqlite" in db_url else " ON studies")))
-    engine.dispose()
-
-
 def test_replaying_a_failed_row_appends_its_bundle_once(tmp_path: Path, db_url: str) -> None:
     """Bundles were written before the tracker: every failed replay added a line."""
     from radfollow.listener.admin import replay
 
     tracker = Tracker(db_url)
     out = tmp_path / "out"
-    _refuse(db_url, "A2")
+    refuse_accession(db_url, "A2")
     _add_rows(tracker, [oru(1), oru(2)])
 
     def lines() -> int:
@@ -235,7 +194,7 @@ def test_replaying_a_failed_row_appends_its_bundle_once(tmp_path: Path, db_url: 
         assert replay(tracker, statuses=["failed"], dead_letters=False, since=None).requeued == 1
         assert process_pending(tracker, out, RULES_ONLY) == {"failed": 1}
         assert lines() == 1
-    _unrefuse(db_url)
+    stop_refusing(db_url)
     replay(tracker, statuses=["failed"], dead_letters=False, since=None)
     assert process_pending(tracker, out, RULES_ONLY) == {"done": 1}
     assert lines() == 2
@@ -305,5 +264,5 @@ def test_never_succeeding_reports_are_answered_ae_not_aa(tmp_path: Path, db_url:
     finally:
         listener.stop_quietly()
     unusable = "SELECT count(*) FROM inbox WHERE status = 'unusable'"
-    assert _count(db_url, unusable) == 2
-    assert _count(db_url, "SELECT count(*) FROM inbox WHERE status = 'pending'") == 1
+    assert count(db_url, unusable) == 2
+    assert count(db_url, "SELECT count(*) FROM inbox WHERE status = 'pending'") == 1

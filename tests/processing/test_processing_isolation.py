@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from db_helpers import count, refuse_accession
 from processing_messages import oru, write_messages
 from typer.testing import CliRunner
 
@@ -31,11 +31,7 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 
 def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        value = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
-    engine.dispose()
-    return int(value)
+    return count(url, f"SELECT count(*) FROM {table}")
 
 
 def _check_outputs(out: Path, summary: JobSummary, *, written: int, rejected: int) -> None:
@@ -78,42 +74,12 @@ def test_size_limit_boundary(tmp_path: Path, rules_only: ProcessingOptions, size
     assert summary.rejected == (report_chars > MAX_REPORT_CHARS)
 
 
-def _refuse_accession(url: str, accession: str) -> None:
-    """A database that refuses one study, with the patient's id in its message."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(
-                sa.text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT ON studies "
-                    f"WHEN NEW.accession = '{accession}' "
-                    f"BEGIN SELECT RAISE(ABORT, 'refused {SECRET}'); END"
-                )
-            )
-        else:
-            conn.execute(
-                sa.text(
-                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                    f"IF NEW.accession = '{accession}' THEN "
-                    f"RAISE EXCEPTION 'refused {SECRET}'; END IF; RETURN NEW; END $$ "
-                    "LANGUAGE plpgsql"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER refuse BEFORE INSERT ON studies "
-                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
-                )
-            )
-    engine.dispose()
-
-
 def test_database_refusing_one_report_is_one_error_line(
     tmp_path: Path, db_url: str, rules_only: ProcessingOptions
 ) -> None:
     """A database error used to abort the run and print the SQL parameters."""
     Tracker(db_url).close()  # create the schema, then add the trigger
-    _refuse_accession(db_url, "ACC2")
+    refuse_accession(db_url, "ACC2", f"refused {SECRET}")
     inputs = write_messages(
         tmp_path / "in", {f"{n}.hl7": oru(n, patient=SECRET if n == 2 else None) for n in (1, 2, 3)}
     )
@@ -129,7 +95,7 @@ def test_database_refusing_one_report_is_one_error_line(
 
 def test_database_refusal_through_the_cli_prints_no_values(tmp_path: Path, db_url: str) -> None:
     Tracker(db_url).close()
-    _refuse_accession(db_url, "ACC2")
+    refuse_accession(db_url, "ACC2", f"refused {SECRET}")
     inputs = write_messages(
         tmp_path / "in", {f"{n}.hl7": oru(n, patient=SECRET if n == 2 else None) for n in (1, 2)}
     )

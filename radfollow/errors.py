@@ -5,6 +5,19 @@ Library code raises these; only the CLI turns them into exit codes.
 
 from __future__ import annotations
 
+import re
+
+#: What a coded value looks like (message type, version, charset name, status):
+#: short, letters, digits and a few separators. Reasons quote nothing else.
+_CODE_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_^-]{0,23}")
+
+
+def quoted_code(value: str) -> str:
+    """``'value'`` when ``value`` has the shape of a code from an HL7 table; else a
+    placeholder. Error reasons are stored and logged, so a malformed field that
+    might carry a name or an identifier is never echoed."""
+    return repr(value) if _CODE_SHAPE.fullmatch(value) else "(a value that is not a code)"
+
 
 class RadfollowError(Exception):
     """Base class. ``code`` is stable and appears in errors.ndjson."""
@@ -108,6 +121,13 @@ class InternalError(RadfollowError):
     names the exception class only: exception messages may quote report values."""
 
     code = "RF900"
+
+
+class WorkerLostError(RadfollowError):
+    """A worker process died while processing this unit, twice (killed, out of
+    memory, a crash in native code); the other units go on in new processes."""
+
+    code = "RF901"
 
 
 def contained(error: BaseException) -> RadfollowError:

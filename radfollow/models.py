@@ -188,7 +188,8 @@ class OutputRecord(BaseModel):
     incidental_types: list[str]
 
     @classmethod
-    def build(cls, record_id: str, result: ExtractionResult, **extra: object) -> OutputRecord:
+    def build(cls, record_id: str, result: ExtractionResult, /, **extra: object) -> OutputRecord:
+        """The record of one report; ``extra`` keys (any names) are kept beside it."""
         return cls(
             id=record_id,
             findings=result.findings,

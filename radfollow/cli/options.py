@@ -77,10 +77,14 @@ def fail(reason: str | BaseException) -> NoReturn:
     """Print ``radfollow: error: <one line>`` on stderr and exit 1.
 
     An exception is shown through ``radfollow.errors.contained``: radfollow's
-    own messages as they are, anything else by its class name only (exception
-    messages may quote report text); with ``-v`` the location is logged.
+    own messages as they are, an OSError as its file name and reason, anything
+    else by its class name only (exception messages may quote report text);
+    with ``-v`` the location is logged.
     """
-    if isinstance(reason, BaseException):
+    if isinstance(reason, OSError) and reason.strerror:  # a file: its name and why
+        name = f"{reason.filename}: " if reason.filename else ""
+        reason = f"{name}{reason.strerror}"
+    elif isinstance(reason, BaseException):
         if not isinstance(reason, RadfollowError):
             from radfollow.processing.pool import where
 
@@ -104,6 +108,12 @@ def pipeline_config(
     if rules is not None and not rules.is_dir():
         raise typer.BadParameter(f"--rules: no such folder: {rules}")
     from radfollow.nlp.pipeline import PipelineConfig  # spaCy loads only for NLP commands
+    from radfollow.rules.loader import check_rules
+
+    try:
+        check_rules(rules)  # a broken site file stops the command now, not each report
+    except RadfollowError as error:
+        fail(error)
 
     return PipelineConfig.model_validate(
         {
@@ -123,6 +133,8 @@ def hl7_options(timezone: str, accession: str, rules: Path | None = None) -> HL7
 
     try:
         return HL7Options.from_settings(timezone, accession, rules)
+    except RadfollowError as error:  # a broken site modalities.json or charsets.json
+        fail(error)
     except ValueError as error:
         name = "--timezone" if "time zone" in str(error) else "--accession-fields"
         raise typer.BadParameter(f"{name}: {error}") from error

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
 
 from radfollow.errors import FHIRMappingError
 from radfollow.fhir.common import MappingContext, fhir_datetime
@@ -94,12 +95,36 @@ def bundle_json(
 
 
 def validate_bundle(bundle: dict[str, Any], *, where: str | None = None) -> Bundle:
-    """Validate with the R4B Bundle model; raise FHIRMappingError with the first errors."""
+    """Validate with the R4B Bundle model; raise FHIRMappingError naming the first errors.
+
+    The reason names where each error is and what kind it is, never the value:
+    pydantic's own text quotes the input (``input_value='...'``), which may be an
+    identifier or report text, and reasons are stored and logged.
+    """
     try:
         return Bundle.model_validate(bundle)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        reason = str(exc).replace("\n", " ")[:500]
-        raise FHIRMappingError(f"bundle fails FHIR R4 validation: {reason}", where=where) from exc
+    except ValidationError as exc:
+        raise FHIRMappingError(
+            f"bundle fails FHIR R4 validation: {_describe(exc)}", where=where
+        ) from None
+    except ValueError as exc:  # a validator's own error: its text may quote the value
+        raise FHIRMappingError(
+            f"bundle fails FHIR R4 validation ({type(exc).__name__})", where=where
+        ) from None
+
+
+#: pydantic error types whose message is written by a validator and may quote the value.
+_CUSTOM_MESSAGES = frozenset({"value_error", "assertion_error"})
+
+
+def _describe(error: ValidationError, most: int = 3) -> str:
+    parts = []
+    for item in error.errors(include_input=False, include_url=False)[:most]:
+        loc = ".".join(str(part) for part in item["loc"]) or "Bundle"
+        kind = item["type"]
+        parts.append(f"{loc}: {kind}" if kind in _CUSTOM_MESSAGES else f"{loc}: {item['msg']}")
+    more = error.error_count() - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _context(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from radfollow.errors import HL7DecodeError
+from radfollow.errors import HL7DecodeError, quoted_code
 from radfollow.hl7.header import msh_field
 from radfollow.rules.loader import load_rule_file
 from radfollow.rules.schema import CharsetRules, codec_name, normalise_charset_name
@@ -43,8 +43,9 @@ def decode_message(data: bytes, rules: CharsetRules | None = None) -> DecodedMes
             return DecodedMessage(data.decode(codec), codec, declared)
         except UnicodeDecodeError as exc:
             error = exc
+    shown = quoted_code(declared).strip("'") if declared else candidates[0]
     raise HL7DecodeError(
-        f"bytes are not valid {declared or candidates[0]} (MSH-18): "
+        f"bytes are not valid {shown} (MSH-18): "
         f"byte 0x{data[error.start]:02x} at offset {error.start}"
     )
 
@@ -55,7 +56,7 @@ def _candidates(declared: str | None, rules: CharsetRules) -> list[str]:
         return chain
     codec = rules.charsets.get(normalise_charset_name(declared)) or codec_name(declared)
     if codec is None:
-        raise HL7DecodeError(f"unsupported charset {declared!r} in MSH-18")
+        raise HL7DecodeError(f"unsupported charset {quoted_code(declared)} in MSH-18")
     if codec in ("utf-8", "ascii"):
         return list(dict.fromkeys([codec, *chain]))
     return [codec]

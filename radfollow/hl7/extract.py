@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from radfollow.errors import HL7MissingDataError, HL7ParseError
+from radfollow.errors import HL7MissingDataError, HL7ParseError, quoted_code
 from radfollow.hl7.fields import Reader, Segment
 from radfollow.hl7.timefmt import parse_date
 from radfollow.models import Coding, Patient, ResultStatus
@@ -77,6 +77,7 @@ def read_result_status(obr: Segment, reader: Reader) -> ResultStatus:
     status = RESULT_STATUSES.get(code)
     if status is None:
         raise HL7ParseError(
-            f"OBR-25 result status {code!r} is not supported (P, F, C, X; A and R read as P)"
+            f"OBR-25 result status {quoted_code(code)} is not supported "
+            "(P, F, C, X; A and R read as P)"
         )
     return status

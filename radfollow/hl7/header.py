@@ -20,7 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from radfollow.errors import HL7Error, HL7MissingDataError, HL7UnsupportedMessageError
+from radfollow.errors import (
+    HL7Error,
+    HL7MissingDataError,
+    HL7UnsupportedMessageError,
+    quoted_code,
+)
 from radfollow.hl7.delimiters import Delimiters
 from radfollow.hl7.fields import Reader, Segment
 
@@ -173,11 +178,12 @@ def check_oru_header(header: MessageHeader) -> MessageHeader:
     """
     kind, event = header.message_type.upper(), header.trigger.upper()
     if (kind, event) not in SUPPORTED_TYPES:
-        shown = f"{kind}^{event}" if event else kind or "(empty)"
+        shown = f"{kind}^{event}" if event else kind
+        shown = quoted_code(shown).strip("'") if shown else "(empty)"
         raise HL7UnsupportedMessageError(f"message type {shown} is not ORU^R01 (MSH-9)")
     if header.version and not _V2_VERSION.fullmatch(header.version):
         raise HL7UnsupportedMessageError(
-            f"HL7 version {header.version!r} is not a v2 version (MSH-12)"
+            f"HL7 version {quoted_code(header.version)} is not a v2 version (MSH-12)"
         )
     if not header.control_id:
         raise HL7MissingDataError("MSH-10 message control id is empty")

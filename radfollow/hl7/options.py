@@ -30,6 +30,11 @@ class HL7Options:
     default_tz: tzinfo = UTC
     rules_dir: Path | None = None
 
+    def __post_init__(self) -> None:
+        """Raises RuleFileError now, not per message, when a site's rule file is broken."""
+        load_rules(ModalityRules, self.rules_dir)
+        load_rules(CharsetRules, self.rules_dir)
+
     @classmethod
     def from_settings(
         cls,

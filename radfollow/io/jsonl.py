@@ -93,10 +93,12 @@ def _decoded(raw: str, errors: Decoding, where: str) -> str:
 
 
 def loads_line(text: str, *, where: str) -> Any:
-    """One JSON value, nested at most :data:`MAX_DEPTH` levels.
+    """One JSON value, nested at most :data:`MAX_DEPTH` levels, every string valid Unicode.
 
     Raises InputFormatError (located at ``where``) when ``text`` is not one
-    JSON value or is nested deeper.
+    JSON value, holds a value Python refuses (a number of over 4,300 digits),
+    is nested deeper, or escapes a lone surrogate (``"\\ud800"``), which no
+    output can encode.
     """
     try:
         value = json.loads(text)
@@ -106,21 +108,39 @@ def loads_line(text: str, *, where: str) -> Any:
         ) from err
     except RecursionError as err:
         raise InputFormatError(_TOO_DEEP, where=where) from err
-    if _deeper_than(value, MAX_DEPTH):
-        raise InputFormatError(_TOO_DEEP, where=where)
+    except ValueError as err:  # e.g. int() refusing over 4,300 digits (CPython's limit)
+        raise InputFormatError(
+            "not valid JSON for this reader (a number of over 4,300 digits?)", where=where
+        ) from err
+    problem = _problem(value, MAX_DEPTH)
+    if problem:
+        raise InputFormatError(problem, where=where)
     return value
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether objects and arrays nest more than ``limit`` levels (without recursion)."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _problem(value: Any, limit: int) -> str | None:
+    """Why ``value`` cannot be used: nested over ``limit`` levels, or a string with a
+    lone surrogate. Walks without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, str):
+            if not item.isascii() and _LONE_SURROGATE.search(item):
+                return "a string holds a lone surrogate escape (not valid Unicode)"
+            continue
+        if not isinstance(item, dict | list):
+            continue
         if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+            return _TOO_DEEP
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        else:
+            stack.extend((child, depth + 1) for child in item)
+    return None
 
 
 def check_record(value: Any, *, where: str) -> dict[str, Any]:

@@ -161,12 +161,7 @@ class Listener:
                 writer, build_ack(header, Ack("AR", reason, "207")), header.control_id, "AR"
             )
             return True
-        verdict = inspect(
-            event.data,
-            reject_other=self.config.reject_other_types,
-            hl7=self.config.hl7,
-            max_report_chars=self.config.max_report_chars,
-        )
+        verdict = self._inspect(event.data)
         if verdict.kind == "unreadable":
             await self._dead(event.data, peer, verdict, verdict.reason)
             log.warning("closed connection from %s: %s", peer, verdict.reason)
@@ -186,6 +181,27 @@ class Listener:
             self._ack_for(verdict, status).code,
         )
         return True
+
+    def _inspect(self, data: bytes) -> Verdict:
+        """The verdict on one message; a bug while inspecting it rejects that message
+        (dead letter, AR) instead of dropping the connection without an answer."""
+        try:
+            return inspect(
+                data,
+                reject_other=self.config.reject_other_types,
+                hl7=self.config.hl7,
+                max_report_chars=self.config.max_report_chars,
+            )
+        except Exception as error:
+            from radfollow.processing.pool import where
+
+            reason = f"internal error ({type(error).__name__}) while reading the message"
+            log.error("inspecting a message: %s", reason)
+            log.info("inspecting a message: %s at %s", type(error).__name__, where(error))
+            header = read_header(data)
+            if header is None:
+                return Verdict("unreadable", None, reason)
+            return Verdict("reject", header, reason, "207")
 
     @staticmethod
     def _ack_for(verdict: Verdict, status: str) -> Ack:

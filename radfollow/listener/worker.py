@@ -77,25 +77,39 @@ def recover(tracker: Tracker, claimed_by: str | None = None) -> int:
 
 
 def claim(tracker: Tracker, batch: int, worker: str | None = None) -> list[int]:
-    """Atomically move up to ``batch`` pending rows to processing; return exactly those."""
+    """Atomically move up to ``batch`` pending rows to processing; return exactly those.
+
+    PostgreSQL: the rows are picked in a materialised CTE with ``FOR UPDATE SKIP
+    LOCKED``. As a plain ``IN (subquery)`` the planner may run the ``LIMIT``
+    subquery once per row, and one worker then claimed the whole backlog.
+    SQLite has one writer at a time, so the subquery form is exact there.
+    """
     pending = (
         select(InboxMessage.id)
         .where(InboxMessage.status == "pending")
         .order_by(InboxMessage.id)
         .limit(batch)
     )
+    values = {
+        "status": "processing",
+        "attempts": InboxMessage.attempts + 1,
+        "claimed_by": worker or worker_id(),
+    }
     if tracker.engine.dialect.name == "postgresql":
-        pending = pending.with_for_update(skip_locked=True)
-    statement = (
-        update(InboxMessage)
-        .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
-        .values(
-            status="processing",
-            attempts=InboxMessage.attempts + 1,
-            claimed_by=worker or worker_id(),
+        picked = pending.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        statement = (
+            update(InboxMessage)
+            .where(InboxMessage.id == picked.c.id, InboxMessage.status == "pending")
+            .values(**values)
+            .returning(InboxMessage.id)
         )
-        .returning(InboxMessage.id)
-    )
+    else:
+        statement = (
+            update(InboxMessage)
+            .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
+            .values(**values)
+            .returning(InboxMessage.id)
+        )
     with tracker.session() as session:
         return sorted(session.scalars(statement))
 
@@ -123,11 +137,13 @@ class Processor:
     def __init__(self, tracker: Tracker, out: Path | None, options: ProcessingOptions) -> None:
         from radfollow.nlp.extract import Extractor
         from radfollow.processing.core import ReportProcessor
+        from radfollow.processing.pool import WARM_UP
 
         self.tracker = tracker
         self.out = out
         self.core = ReportProcessor(options)
         self.extractor = Extractor(config=options.pipeline)
+        self.extractor.extract(WARM_UP)  # a missing model stops the worker now, not each row
         self.worker = worker_id()
 
     def process(self, row_id: int) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from radfollow.errors import (
     InputFormatError,
@@ -176,13 +176,14 @@ def run_extract(
                 unusable(_Unusable(line.line_no, line.id, result.code, result.reason))
                 continue
             record = line.record or {}
-            extra = {
-                (f"input_{k}" if k in OutputRecord.model_fields else k): v
-                for k, v in record.items()
-                if k not in {"id", "text"}
-            }
-            output = OutputRecord.build(str(record["id"]), result, **extra)
-            out.write(output.model_dump_json(exclude_none=False) + "\n")
+            try:
+                output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
+                text = output.model_dump_json(exclude_none=False)
+            except Exception as error:  # a bug: this line's error record, not the run's end
+                safe = rejection(str(input_path), line.line_no, None, error)
+                unusable(_Unusable(line.line_no, line.id, safe.code, safe.reason))
+                continue
+            out.write(text + "\n")
             summary.processed += 1
             summary.findings += len(result.findings)
             summary.recommendations += len(result.recommendations)
@@ -190,6 +191,22 @@ def run_extract(
             if isinstance(item, _Unusable):
                 unusable(item)
     return summary
+
+
+def _extra_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The input's other keys, kept; one that names an output field gets ``input_``
+    in front (again, until the name is free), so no key is lost or overwritten."""
+    extra: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in ("id", "text"):
+            continue
+        name = key
+        while (
+            name in OutputRecord.model_fields or name in extra or (name != key and name in record)
+        ):
+            name = f"input_{name}"
+        extra[name] = value
+    return extra
 
 
 def _error_record(item: _Unusable) -> dict[str, object]:

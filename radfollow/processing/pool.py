@@ -20,13 +20,14 @@ import os
 import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from multiprocessing.pool import Pool
 from multiprocessing.synchronize import Barrier
 from types import TracebackType
 
-from radfollow.errors import contained
+from radfollow.errors import ModelError, RuleFileError, WorkerLostError, contained
 from radfollow.models import ExtractionResult
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.nlp.pipeline import PipelineConfig
@@ -46,8 +47,9 @@ WARM_UP = ReportText("IMPRESSION: 6 mm nodule. Recommend follow-up CT chest in 6
 def _init(config: PipelineConfig, threads: int, barrier: Barrier) -> None:
     """Build and warm this worker's pipeline; keep any error for the tasks to raise.
 
-    An exception escaping a pool initializer makes the pool respawn the
-    worker forever, so the job would hang instead of failing.
+    An exception escaping a pool initializer breaks the whole pool with no
+    word of why; kept here, it reaches the job as the error it is (a missing
+    model, a bad rule file).
     """
     global _WORKER, _BARRIER, _FAILED
     _BARRIER = barrier
@@ -84,13 +86,28 @@ class _SourceError(Exception):
     """The caller's report iterator raised: its error, not the pipeline's."""
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def where(error: BaseException) -> str:
-    """``file:line in function`` of the innermost frame: for -v logs, never values."""
+    """``file:line in function`` of the innermost radfollow frame, and of the innermost
+    frame when that is in a library: for -v logs, never values."""
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return "unknown location"
+    ours = [f for f in frames if os.path.abspath(f.filename).startswith(_PACKAGE + os.sep)]
     last = frames[-1]
-    return f"{last.filename}:{last.lineno} in {last.name}"
+    shown = ours[-1] if ours else last
+    text = f"{_relative(shown.filename)}:{shown.lineno} in {shown.name}"
+    if shown is not last:
+        text += f" (raised in {_relative(last.filename)}:{last.lineno} in {last.name})"
+    return text
+
+
+def _relative(filename: str) -> str:
+    path = os.path.abspath(filename)
+    root = os.path.dirname(_PACKAGE)
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else filename
 
 
 def _fail_one(error: BaseException) -> ExtractionFailure:
@@ -99,9 +116,15 @@ def _fail_one(error: BaseException) -> ExtractionFailure:
     return ExtractionFailure(safe.code, safe.message)
 
 
+#: Errors of the configuration, not of a report: they end the job (every report would fail).
+CONFIGURATION_ERRORS = (ModelError, RuleFileError)
+
+
 def _extract_one(extractor: Extractor, report: ReportText) -> Extracted:
     try:
         return extractor.extract(report)
+    except CONFIGURATION_ERRORS:
+        raise
     except Exception as error:
         return _fail_one(error)
 
@@ -141,6 +164,8 @@ def extract_contained(
             while in_flight:
                 yield _extract_one(extractor, in_flight.popleft())
             raise error.__cause__ from None  # type: ignore[misc]
+        except CONFIGURATION_ERRORS:
+            raise
         except Exception:
             if not in_flight:  # not any report's doing: the pipeline itself is broken
                 raise
@@ -172,7 +197,13 @@ def _chunks(items: Iterable[ReportText], size: int) -> Iterator[list[ReportText]
 
 
 class ExtractorPool:
-    """Pipelines for ``workers`` processes (``workers=1``: this process), closed on exit."""
+    """Pipelines for ``workers`` processes (``workers=1``: this process), closed on exit.
+
+    A worker process that dies (killed, out of memory, a crash in native code)
+    costs no report but possibly the one it was reading: the reports in flight
+    are read again one at a time in fresh processes, and a report whose worker
+    dies again gets a :class:`ExtractionFailure` (RF901) while the job goes on.
+    """
 
     def __init__(
         self,
@@ -185,7 +216,7 @@ class ExtractorPool:
         self.workers = max(1, workers)
         self.chunk_size = chunk_size
         self._extractor: Extractor | None = None
-        self._pool: Pool | None = None
+        self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ExtractorPool:
         return self
@@ -199,49 +230,120 @@ class ExtractorPool:
         self.close()
 
     def close(self) -> None:
+        """Stop the worker processes now, the chunks they hold included."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            _terminate(self._pool)
             self._pool = None
 
     def warm(self) -> None:
         """Build every pipeline now (otherwise the first ``extract`` does)."""
         if self.workers == 1:
-            self._local().extract(WARM_UP)
+            self._local()
         else:
-            self._processes().map(_ready, range(self.workers), chunksize=1)
+            list(self._processes().map(_ready, range(self.workers)))
 
     def extract(self, reports: Iterable[ReportText]) -> Iterator[Extracted]:
         """Results for ``reports``, in input order; an :class:`ExtractionFailure` in
         place of each report the pipeline could not read.
 
-        When the caller stops early or a worker fails, the worker processes
-        are stopped (they would go on with the rest of the input); the next
-        ``extract`` starts new ones.
+        At most two chunks per worker are in flight, so the input is read as the
+        work goes. When the caller stops early or a pipeline cannot be built, the
+        worker processes are stopped; the next ``extract`` starts new ones.
         """
         if self.workers == 1:
             yield from extract_contained(self._local(), reports)
             return
         finished = False
         try:
-            for results in self._processes().imap(_run, _chunks(reports, self.chunk_size)):
-                yield from results
+            yield from self._extract_parallel(reports)
             finished = True
         finally:
             if not finished:
                 self.close()
 
+    def _extract_parallel(self, reports: Iterable[ReportText]) -> Iterator[Extracted]:
+        chunks = _chunks(reports, self.chunk_size)
+        window: deque[tuple[list[ReportText], Future[list[Extracted]]]] = deque()
+
+        def fill() -> None:
+            while len(window) < 2 * self.workers and (chunk := next(chunks, None)):
+                window.append((chunk, self._submit(chunk)))
+
+        fill()
+        while window:
+            try:
+                results = window[0][1].result()
+            except BrokenProcessPool:
+                suspects = [report for chunk, _ in window for report in chunk]
+                window.clear()
+                self.close()
+                log.warning(
+                    "an NLP worker process died; reading its %d reports again one at a time",
+                    len(suspects),
+                )
+                yield from self._one_at_a_time(suspects)
+            else:
+                window.popleft()
+                yield from results
+            fill()
+
+    def _one_at_a_time(self, reports: list[ReportText]) -> Iterator[Extracted]:
+        """Each report alone, so a report that kills its worker again fails alone."""
+        for report in reports:
+            try:
+                results = self._submit([report]).result()
+            except BrokenProcessPool:
+                self.close()
+                error = WorkerLostError(
+                    "an NLP worker process died while reading this report "
+                    "(killed, out of memory, or a crash in native code)"
+                )
+                log.warning("report rejected: %s", error.message)
+                yield ExtractionFailure(error.code, error.message)
+            else:
+                yield from results
+
+    def _submit(self, chunk: list[ReportText]) -> Future[list[Extracted]]:
+        """The chunk's future; one that fails with BrokenProcessPool when a worker has
+        died since the last submit (``submit`` itself raises it then)."""
+        try:
+            return self._processes().submit(_run, chunk)
+        except BrokenProcessPool as error:
+            broken: Future[list[Extracted]] = Future()
+            broken.set_exception(error)
+            return broken
+
     def _local(self) -> Extractor:
+        """This process's pipeline, built and run once on WARM_UP (which loads the
+        encoder), so a missing model fails the job at its start."""
         if self._extractor is None:
-            self._extractor = Extractor(config=self.config)
+            extractor = Extractor(config=self.config)
+            extractor.extract(WARM_UP)
+            self._extractor = extractor
         return self._extractor
 
-    def _processes(self) -> Pool:
+    def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             threads = max(1, (os.cpu_count() or 1) // self.workers)
             barrier = context.Barrier(self.workers)
-            self._pool = context.Pool(
-                self.workers, initializer=_init, initargs=(self.config, threads, barrier)
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_init,
+                initargs=(self.config, threads, barrier),
             )
         return self._pool
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting for the chunks its workers hold (they would
+    go on with work nobody reads). Python 3.14 has ``terminate_workers``; before it
+    the processes are only reachable through ``_processes``."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(10)

@@ -82,6 +82,15 @@ def load_rules(model: type[RuleT], rules_dir: str | Path | None = None) -> RuleT
     return load_rule_file(model, site_rule_file(model, rules_dir))
 
 
+def check_rules(rules_dir: str | Path | None) -> None:
+    """Load every rule file a site's folder may replace, so that a broken one stops a
+    command at its start rather than failing each report. Raises RuleFileError."""
+    from radfollow.rules.schema import RULE_FILES
+
+    for model in RULE_FILES:
+        load_rules(model, rules_dir)
+
+
 @lru_cache(maxsize=64)
 def _load_cached(model: type[RuleFile], path: str) -> RuleFile:
     try:

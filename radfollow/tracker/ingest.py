@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -53,6 +54,14 @@ class IngestOutcome:
 def ingest(
     session: Session, report: RadiologyReport, result: ExtractionResult, policy: Policy
 ) -> IngestOutcome:
+    """Store one report in the caller's transaction; see the module docstring.
+
+    Concurrent writers of one patient's reports are serialised from the first
+    statement on (:func:`_lock_patient`), so a final report and its correction
+    written at the same moment end as they would one after the other.
+    Raises TrackerError when the report has no observation time.
+    """
+    patient = _lock_patient(session, report)
     facility = report.sending_facility or ""
     message = session.scalar(
         select(Message).where(
@@ -63,7 +72,7 @@ def ingest(
     # it is a resend only when this report of it was stored already.
     if message is not None and _report_seen(session, report):
         return IngestOutcome("duplicate", "message control id already ingested")
-    outcome = _ingest_new(session, report, result, policy)
+    outcome = _ingest_new(session, report, result, policy, patient)
     if message is None:
         session.add(
             Message(
@@ -84,11 +93,14 @@ def _report_seen(session: Session, report: RadiologyReport) -> bool:
 
 
 def _ingest_new(
-    session: Session, report: RadiologyReport, result: ExtractionResult, policy: Policy
+    session: Session,
+    report: RadiologyReport,
+    result: ExtractionResult,
+    policy: Policy,
+    patient: Patient,
 ) -> IngestOutcome:
     if report.observation_time is None:
-        raise TrackerError("report has no observation time (OBR-7)", where=report.accession)
-    patient = _patient(session, report)
+        raise TrackerError("report has no observation time (OBR-7)")
     earlier = list(
         session.scalars(
             select(Study).where(Study.patient_id == patient.id, Study.accession == report.accession)
@@ -119,31 +131,41 @@ def _same_version(study: Study, status: str, text: str) -> bool:
     return study.result_status == status and (status != "C" or study.report_text == text)
 
 
-def _patient(session: Session, report: RadiologyReport) -> Patient:
-    """The patient's row, inserted when new.
+def _lock_patient(session: Session, report: RadiologyReport) -> Patient:
+    """The patient's row, inserted when new, held until the transaction ends.
 
-    ``INSERT ... ON CONFLICT DO NOTHING`` then a read, so two writers storing
-    the same new patient at once both end with the one row (PostgreSQL waits
-    for the first insert to commit; SQLite serialises writers).
+    PostgreSQL: ``SELECT ... FOR UPDATE`` (after ``INSERT ... ON CONFLICT DO
+    NOTHING`` for a new patient), so a second writer of the same patient waits
+    for the first to commit and then reads what it wrote. SQLite has one
+    writer at a time: the insert comes first, always, so the transaction holds
+    the write lock before it reads anything (reads before it would run on a
+    snapshot that a concurrent writer can make stale).
     """
     key = {
         "identifier": report.patient.id,
         "assigning_authority": report.patient.assigning_authority or "",
     }
     query = select(Patient).filter_by(**key)
-    patient = session.scalar(query)
-    if patient is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert(Patient)
-            .values(**key)
-            .on_conflict_do_nothing(index_elements=["identifier", "assigning_authority"])
-        )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+        patient = session.scalar(query)
+        if patient is None:
+            session.execute(_insert_patient(postgresql_insert, key))
+            patient = session.scalar(query)
+    else:
+        session.execute(_insert_patient(sqlite_insert, key))
         patient = session.scalar(query)
     if patient is None:  # pragma: no cover - the insert or the concurrent one stands
         raise TrackerError("patient row could not be stored")
     return patient
+
+
+def _insert_patient(insert: Any, key: dict[str, str]) -> Any:
+    return (
+        insert(Patient)
+        .values(**key)
+        .on_conflict_do_nothing(index_elements=["identifier", "assigning_authority"])
+    )
 
 
 def _study(

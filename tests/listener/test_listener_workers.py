@@ -266,3 +266,37 @@ def test_never_succeeding_reports_are_answered_ae_not_aa(tmp_path: Path, db_url:
     unusable = "SELECT count(*) FROM inbox WHERE status = 'unusable'"
     assert count(db_url, unusable) == 2
     assert count(db_url, "SELECT count(*) FROM inbox WHERE status = 'pending'") == 1
+
+
+def test_claim_takes_only_the_batch(db_url: str) -> None:
+    """On PostgreSQL the LIMIT subquery ran once per row: one worker claimed the whole
+    backlog and ``--workers N`` worked like one."""
+    from radfollow.listener.worker import claim
+
+    tracker = Tracker(db_url)
+    _add_rows(tracker, [oru(n) for n in range(300)])
+    assert len(claim(tracker, 16, "host:1")) == 16
+    assert len(claim(tracker, 16, "host:2")) == 16
+    processing = "SELECT count(*) FROM inbox WHERE status = 'processing'"
+    assert count(db_url, processing) == 32
+    tracker.close()
+
+
+def test_a_bug_while_inspecting_a_message_rejects_that_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error while reading one message closed the connection unanswered."""
+    from radfollow.listener import server
+    from radfollow.listener.server import Listener as Server
+    from radfollow.listener.server import ListenerConfig
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("MRN-SECRET-5")
+
+    monkeypatch.setattr(server, "inspect", broken)
+    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
+    verdict = Server(tracker, ListenerConfig())._inspect(oru(1))
+    assert (verdict.kind, verdict.error_code) == ("reject", "207")
+    assert verdict.reason == "internal error (ValueError) while reading the message"
+    assert Server(tracker, ListenerConfig())._inspect(b"garbage").kind == "unreadable"
+    tracker.close()

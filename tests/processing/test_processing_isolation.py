@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from db_helpers import count, refuse_accession
 from processing_messages import oru, write_messages
 from typer.testing import CliRunner
@@ -251,3 +253,73 @@ def test_two_concurrent_writers_store_each_report_once(
         assert sorted((first, second)) == ["duplicate", "stored"]
     assert _count(db_url, "messages") == 12 and _count(db_url, "studies") == 12
     assert _count(db_url, "patients") == 3
+
+
+@pytest.mark.parametrize("first", ["F", "C"])
+def test_a_report_and_its_correction_written_at_the_same_moment(
+    db_url: str, rules_only: ProcessingOptions, first: str
+) -> None:
+    """Both versions' recommendations stayed active when two writers stored a final
+    report and its correction at once: each read 'no earlier version' before the
+    other committed. Writers of one patient now wait for each other."""
+    from contextlib import suppress
+
+    from radfollow.hl7.framing import RawMessage
+    from radfollow.nlp.extract import Extractor
+    from radfollow.tracker.transaction import write
+
+    core = ReportProcessor(rules_only)
+    extractor = Extractor(config=rules_only.pipeline)
+
+    def read(n: int, **fields: str) -> tuple[object, object]:
+        (report,) = core.read(RawMessage("mem", n, oru(n, patient="P9", **fields)))
+        return report, extractor.extract(report_text(report))
+
+    earlier = read(8)  # the patient is known already: an earlier exam
+    final = read(1, accession="ACC9", status="F")
+    corrected = read(2, accession="ACC9", status="C", text="FINDINGS: 7 mm nodule, corrected.")
+    tracker = Tracker(db_url)
+    core.track(tracker, *earlier)  # type: ignore[arg-type]
+    tracker.close()
+    in_transaction = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer(report: object, result: object) -> None:
+        tracker = Tracker(db_url)
+        waited = False
+
+        def unit(session):  # type: ignore[no-untyped-def]
+            nonlocal waited
+            outcome = core.store(session, tracker, report, result)  # type: ignore[arg-type]
+            session.flush()
+            if not waited:  # hold the transaction open: the other writer races or waits
+                waited = True
+                with suppress(threading.BrokenBarrierError):
+                    in_transaction.wait(2)
+            return outcome
+
+        try:
+            write(tracker, unit)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            tracker.close()
+
+    order = [final, corrected] if first == "F" else [corrected, final]
+    threads = [threading.Thread(target=writer, args=pair) for pair in order]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        active = conn.execute(
+            sa.text(
+                "SELECT s.result_status FROM recommendations r JOIN studies s "
+                "ON s.id = r.study_id WHERE r.state = 'active' AND s.accession = 'ACC9'"
+            )
+        ).all()
+    engine.dispose()
+    assert [row[0] for row in active] == ["C"]

@@ -104,3 +104,33 @@ def test_real_pipeline_report_fails_alone(extractor: Extractor, monkeypatch) -> 
     assert isinstance(out[1], ExtractionFailure) and "MRN" not in out[1].reason
     assert isinstance(out[0], ExtractionResult) and len(out[0].recommendations) == 1
     assert isinstance(out[2], ExtractionResult) and out[2].recommendations == []
+
+
+def test_a_report_that_kills_its_worker_process_fails_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker killed mid-run hung ``process --workers 2`` forever (multiprocessing.Pool
+    loses the task). Now the reports in flight are read again one at a time in new
+    processes and only the one that kills its worker again fails (RF901)."""
+    from pool_killer import MARK, run_or_die
+
+    from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.processing import pool as pool_module
+    from radfollow.processing.pool import ExtractorPool
+
+    monkeypatch.setattr(pool_module, "_run", run_or_die)
+    texts = [
+        f"IMPRESSION: {MARK}."
+        if i == 37
+        else f"IMPRESSION: {i} mm nodule. Recommend CT in 6 months."
+        for i in range(60)
+    ]
+    with ExtractorPool(PipelineConfig(classifier=False), workers=2, chunk_size=4) as pool:
+        out = list(pool.extract(ReportText(t) for t in texts))
+        again = list(pool.extract([ReportText(texts[0])]))  # the pool works afterwards
+    assert len(out) == 60
+    failed = [i for i, item in enumerate(out) if isinstance(item, ExtractionFailure)]
+    assert failed == [37]
+    assert out[37].code == "RF901"  # type: ignore[union-attr]
+    assert all(len(item.recommendations) == 1 for i, item in enumerate(out) if i != 37)  # type: ignore[union-attr]
+    assert isinstance(again[0], ExtractionResult)

@@ -26,7 +26,7 @@ def _site(folder: Path, name: str, change) -> Path:  # type: ignore[no-untyped-d
 
 
 def _process(tmp_path: Path, db: str, rules: Path | None) -> dict[str, object]:
-    message = oru(1).replace(b"||CT|F\r", b"||CT|XRAY|F\r")  # OBR-24 XRAY, OBR-25 F
+    message = oru(1, modality="XRAY")
     inputs = write_messages(tmp_path / "in", {"1.hl7": message})
     out = tmp_path / ("site" if rules else "packaged")
     args = ["process", str(inputs), "--out", str(out), "--db", db, "--no-classifier"]

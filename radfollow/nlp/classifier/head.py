@@ -86,5 +86,13 @@ def load_heads(path: Path) -> tuple[dict[str, Head], dict[str, Any]]:
         payload = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise ModelError(f"cannot read classifier heads: {err}", where=str(path)) from err
-    heads = {name: Head.from_dict(h) for name, h in payload["heads"].items()}
-    return heads, payload.get("meta", {})
+    try:
+        heads = {name: Head.from_dict(h) for name, h in payload["heads"].items()}
+        meta = payload.get("meta", {})
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ModelError(
+            f"not a classifier heads file ({type(err).__name__}: its 'heads' are missing "
+            "or malformed; write one with 'radfollow train')",
+            where=str(path),
+        ) from err
+    return heads, meta

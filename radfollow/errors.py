@@ -5,7 +5,9 @@ Library code raises these; only the CLI turns them into exit codes.
 
 from __future__ import annotations
 
+import os
 import re
+import traceback
 
 #: What a coded value looks like (message type, version, charset name, status):
 #: short, letters, digits and a few separators. Reasons quote nothing else.
@@ -140,3 +142,27 @@ def contained(error: BaseException) -> RadfollowError:
     if isinstance(error, RadfollowError):
         return error
     return InternalError(f"internal error ({type(error).__name__})")
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def error_location(error: BaseException) -> str:
+    """``file:line in function`` of the innermost radfollow frame, and of the innermost
+    frame when that is in a library: for -v logs, never values."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "unknown location"
+    ours = [f for f in frames if os.path.abspath(f.filename).startswith(_PACKAGE + os.sep)]
+    last = frames[-1]
+    shown = ours[-1] if ours else last
+    text = f"{_relative(shown.filename)}:{shown.lineno} in {shown.name}"
+    if shown is not last:
+        text += f" (raised in {_relative(last.filename)}:{last.lineno} in {last.name})"
+    return text
+
+
+def _relative(filename: str) -> str:
+    path = os.path.abspath(filename)
+    root = os.path.dirname(_PACKAGE)
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else filename

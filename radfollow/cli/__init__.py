@@ -19,6 +19,7 @@ import typer
 
 from radfollow import __version__
 from radfollow.cli import batch, evaluate, listen, tracker, train
+from radfollow.errors import error_location
 
 app = typer.Typer(
     name="radfollow",
@@ -60,9 +61,9 @@ def main() -> None:
     try:
         app()
     except Exception as error:  # a bug: its class and, with -v, where; never its message
-        from radfollow.processing.pool import where
-
-        logging.getLogger("radfollow.cli").info("%s at %s", type(error).__name__, where(error))
+        logging.getLogger("radfollow.cli").info(
+            "%s at %s", type(error).__name__, error_location(error)
+        )
         print(
             f"radfollow: error: internal error ({type(error).__name__}); "
             "run with -v to log where it happened",

@@ -21,8 +21,8 @@ from radfollow.cli.options import (
     Workers,
     err_console,
     fail,
-    hl7_options,
     pipeline_config,
+    processing_options,
     progress,
 )
 from radfollow.errors import RadfollowError
@@ -69,11 +69,16 @@ def process(
         "transaction" if bundle_type == "transaction" else "collection"
     )
     from radfollow.processing.batch import run_process
-    from radfollow.processing.core import ProcessingOptions
 
-    options = ProcessingOptions(
-        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
-        hl7=hl7_options(timezone, accession, rules),
+    options = processing_options(
+        rules=rules,
+        threshold=threshold,
+        classifier=classifier,
+        model=model,
+        heads=heads,
+        backend=backend,
+        timezone=timezone,
+        accession=accession,
         bundle_type=kind,
     )
     try:

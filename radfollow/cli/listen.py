@@ -22,8 +22,7 @@ from radfollow.cli.options import (
     Timezone,
     UseClassifier,
     fail,
-    hl7_options,
-    pipeline_config,
+    processing_options,
 )
 from radfollow.errors import RadfollowError
 from radfollow.tracker.db import DEFAULT_URL, open_tracker
@@ -75,15 +74,20 @@ def listen(
     from radfollow.listener.run import serve
     from radfollow.listener.server import ListenerConfig
     from radfollow.listener.worker import LOG_FORMAT
-    from radfollow.processing.core import ProcessingOptions
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     if tls_client_ca is not None and tls_cert is None:
         raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
-    options = ProcessingOptions(
-        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
-        hl7=hl7_options(timezone, accession, rules),
+    options = processing_options(
+        rules=rules,
+        threshold=threshold,
+        classifier=classifier,
+        model=model,
+        heads=heads,
+        backend=backend,
+        timezone=timezone,
+        accession=accession,
     )
     config = ListenerConfig(
         host=host,
@@ -163,7 +167,6 @@ def replay(
     """Process inbox or dead-letter messages again (after a rule update or a sender fix)."""
     from radfollow.listener.admin import replay as do_replay
     from radfollow.listener.worker import process_pending
-    from radfollow.processing.core import ProcessingOptions
 
     statuses = status or ([] if dead_letters else ["failed"])
     bad = [s for s in statuses if s not in ("failed", "done", "unusable", "ignored", "duplicate")]
@@ -173,9 +176,15 @@ def replay(
         when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
     except ValueError as error:
         raise typer.BadParameter(f"--since: not a date: {since!r} (use YYYY-MM-DD)") from error
-    options = ProcessingOptions(
-        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
-        hl7=hl7_options(timezone, accession, rules),
+    options = processing_options(
+        rules=rules,
+        threshold=threshold,
+        classifier=classifier,
+        model=model,
+        heads=heads,
+        backend=backend,
+        timezone=timezone,
+        accession=accession,
     )
     try:
         tracker = open_tracker(db, rules_dir=rules)

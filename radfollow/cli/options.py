@@ -25,12 +25,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from radfollow.errors import RadfollowError, contained
+from radfollow.errors import RadfollowError, contained, error_location
 from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS
 
 if TYPE_CHECKING:
     from radfollow.hl7.options import HL7Options
     from radfollow.nlp.pipeline import PipelineConfig
+    from radfollow.processing.core import BundleType, ProcessingOptions
 
 err_console = Console(stderr=True)
 log = logging.getLogger("radfollow.cli")
@@ -86,9 +87,7 @@ def fail(reason: str | BaseException) -> NoReturn:
         reason = f"{name}{reason.strerror}"
     elif isinstance(reason, BaseException):
         if not isinstance(reason, RadfollowError):
-            from radfollow.processing.pool import where
-
-            log.info("%s at %s", type(reason).__name__, where(reason))
+            log.info("%s at %s", type(reason).__name__, error_location(reason))
         reason = str(contained(reason))
     err_console.print(f"radfollow: error: {reason}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
@@ -138,6 +137,29 @@ def hl7_options(timezone: str, accession: str, rules: Path | None = None) -> HL7
     except ValueError as error:
         name = "--timezone" if "time zone" in str(error) else "--accession-fields"
         raise typer.BadParameter(f"{name}: {error}") from error
+
+
+def processing_options(
+    *,
+    rules: Path | None,
+    threshold: float,
+    classifier: bool,
+    model: Path | None,
+    heads: Path | None,
+    backend: str,
+    timezone: str,
+    accession: str,
+    bundle_type: BundleType = "collection",
+) -> ProcessingOptions:
+    """The processing settings of an HL7 command (process, listen, replay) from its
+    pipeline and reading options; bad values are usage errors (exit 2)."""
+    from radfollow.processing.core import ProcessingOptions
+
+    return ProcessingOptions(
+        pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
+        hl7=hl7_options(timezone, accession, rules),
+        bundle_type=bundle_type,
+    )
 
 
 @contextmanager

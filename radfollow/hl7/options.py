@@ -7,7 +7,7 @@ One frozen, picklable value shared by ``radfollow process``, the listener
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,11 +29,14 @@ class HL7Options:
     accession_fields: tuple[str, ...] = DEFAULT_ACCESSION_FIELDS
     default_tz: tzinfo = UTC
     rules_dir: Path | None = None
+    #: The rule files of ``rules_dir``, loaded once (not per message).
+    modality_rules: ModalityRules = field(init=False, repr=False, compare=False)
+    charset_rules: CharsetRules = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Raises RuleFileError now, not per message, when a site's rule file is broken."""
-        load_rules(ModalityRules, self.rules_dir)
-        load_rules(CharsetRules, self.rules_dir)
+        object.__setattr__(self, "modality_rules", load_rules(ModalityRules, self.rules_dir))
+        object.__setattr__(self, "charset_rules", load_rules(CharsetRules, self.rules_dir))
 
     @classmethod
     def from_settings(
@@ -60,12 +63,11 @@ class HL7Options:
         return cls(fields, zone, rules_dir)
 
     def parse(self, raw: RawMessage) -> list[RadiologyReport]:
-        """The reports of one message (one per OBR group with text); raises HL7Error,
-        or RuleFileError when a site's ``modalities.json``/``charsets.json`` is invalid."""
+        """The reports of one message (one per OBR group with text); raises HL7Error."""
         return parse_message(
             raw,
             accession_fields=self.accession_fields,
             default_tz=self.default_tz,
-            modality_rules=load_rules(ModalityRules, self.rules_dir),
-            charset_rules=load_rules(CharsetRules, self.rules_dir),
+            modality_rules=self.modality_rules,
+            charset_rules=self.charset_rules,
         )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from radfollow.errors import error_location
 from radfollow.listener.server import Counters, Listener, ListenerConfig
 from radfollow.listener.worker import WorkerPool, recover
 from radfollow.tracker.db import open_tracker
@@ -28,10 +29,8 @@ def _quiet_exceptions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) 
     if error is None:
         log.error("listener event loop: %s", context.get("message", "unknown error"))
         return
-    from radfollow.processing.pool import where
-
-    log.error("listener event loop: unexpected %s", type(error).__name__)
-    log.info("listener event loop: %s at %s", type(error).__name__, where(error))
+        log.error("listener event loop: unexpected %s", type(error).__name__)
+    log.info("listener event loop: %s at %s", type(error).__name__, error_location(error))
 
 
 def serve(

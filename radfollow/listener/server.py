@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from radfollow.errors import error_location
 from radfollow.hl7.options import HL7Options
 from radfollow.listener.ack import Ack, build_ack
 from radfollow.listener.framing import END, START, Frame, IdleTimeout, Oversized, frames
@@ -193,11 +194,9 @@ class Listener:
                 max_report_chars=self.config.max_report_chars,
             )
         except Exception as error:
-            from radfollow.processing.pool import where
-
             reason = f"internal error ({type(error).__name__}) while reading the message"
             log.error("inspecting a message: %s", reason)
-            log.info("inspecting a message: %s at %s", type(error).__name__, where(error))
+            log.info("inspecting a message: %s at %s", type(error).__name__, error_location(error))
             header = read_header(data)
             if header is None:
                 return Verdict("unreadable", None, reason)

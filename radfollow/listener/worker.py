@@ -39,7 +39,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from radfollow.errors import RadfollowError, contained
+from radfollow.errors import RadfollowError, contained, error_location
 from radfollow.hl7.framing import RawMessage
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
@@ -159,9 +159,9 @@ class Processor:
         except Exception as error:  # a bug or the database: the row fails, the worker goes on
             safe = contained(error)
             if not isinstance(error, RadfollowError):
-                from radfollow.processing.pool import where
-
-                log.info("inbox row %d: %s at %s", row_id, type(error).__name__, where(error))
+                log.info(
+                    "inbox row %d: %s at %s", row_id, type(error).__name__, error_location(error)
+                )
             return self._fail(row_id, f"{safe.code}: {safe.message}")
 
     def _raw(self, row_id: int) -> bytes | None:
@@ -315,10 +315,8 @@ def run_worker(
         log.error("worker cannot start: %s", error)
         sys.exit(EXIT_CANNOT_START)
     except Exception as error:
-        from radfollow.processing.pool import where
-
         log.error("worker stopped by an unexpected %s", type(error).__name__)
-        log.info("worker error at %s", where(error))
+        log.info("worker error at %s", error_location(error))
         sys.exit(1)
 
 

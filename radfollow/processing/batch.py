@@ -25,6 +25,7 @@ from radfollow.errors import (
     RadfollowError,
     ReportTooLargeError,
     contained,
+    error_location,
 )
 from radfollow.hl7 import iter_files, peek_control_id, split_messages
 from radfollow.hl7.framing import RawMessage
@@ -35,7 +36,7 @@ from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.checks import too_large
 from radfollow.processing.core import ProcessingOptions, Rendered, ReportProcessor, report_text
-from radfollow.processing.pool import Extracted, ExtractionFailure, ExtractorPool, where
+from radfollow.processing.pool import Extracted, ExtractionFailure, ExtractorPool
 
 if TYPE_CHECKING:
     from radfollow.tracker.db import Tracker
@@ -75,7 +76,7 @@ def rejection(
     """The error line of one unit; an unexpected exception is named by its class only."""
     safe = contained(error)
     if not isinstance(error, RadfollowError):
-        log.info("unit %s:%s failed: %s", source, position, where(error))
+        log.info("unit %s:%s failed: %s", source, position, error_location(error))
     return RejectedInput(
         source=source, position=position, control_id=control_id, code=safe.code, reason=safe.message
     )
@@ -180,8 +181,9 @@ def run_extract(
                 output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
                 text = output.model_dump_json(exclude_none=False)
             except Exception as error:  # a bug: this line's error record, not the run's end
-                safe = rejection(str(input_path), line.line_no, None, error)
-                unusable(_Unusable(line.line_no, line.id, safe.code, safe.reason))
+                log.info("line %d failed: %s", line.line_no, error_location(error))
+                safe = contained(error)
+                unusable(_Unusable(line.line_no, line.id, safe.code, safe.message))
                 continue
             out.write(text + "\n")
             summary.processed += 1

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,7 +26,7 @@ from itertools import islice
 from multiprocessing.synchronize import Barrier
 from types import TracebackType
 
-from radfollow.errors import ModelError, RuleFileError, WorkerLostError, contained
+from radfollow.errors import ModelError, RuleFileError, WorkerLostError, contained, error_location
 from radfollow.models import ExtractionResult
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.nlp.pipeline import PipelineConfig
@@ -86,33 +85,9 @@ class _SourceError(Exception):
     """The caller's report iterator raised: its error, not the pipeline's."""
 
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def where(error: BaseException) -> str:
-    """``file:line in function`` of the innermost radfollow frame, and of the innermost
-    frame when that is in a library: for -v logs, never values."""
-    frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
-        return "unknown location"
-    ours = [f for f in frames if os.path.abspath(f.filename).startswith(_PACKAGE + os.sep)]
-    last = frames[-1]
-    shown = ours[-1] if ours else last
-    text = f"{_relative(shown.filename)}:{shown.lineno} in {shown.name}"
-    if shown is not last:
-        text += f" (raised in {_relative(last.filename)}:{last.lineno} in {last.name})"
-    return text
-
-
-def _relative(filename: str) -> str:
-    path = os.path.abspath(filename)
-    root = os.path.dirname(_PACKAGE)
-    return os.path.relpath(path, root) if path.startswith(root + os.sep) else filename
-
-
 def _fail_one(error: BaseException) -> ExtractionFailure:
     safe = contained(error)
-    log.info("report not extracted: %s at %s", type(error).__name__, where(error))
+    log.info("report not extracted: %s at %s", type(error).__name__, error_location(error))
     return ExtractionFailure(safe.code, safe.message)
 
 

@@ -118,6 +118,39 @@ class TrackerWriteError(TrackerError):
     code = "RF701"
 
 
+class TrackerURLError(TrackerError):
+    """``--db`` is neither a database URL SQLAlchemy can use nor a file path."""
+
+    code = "RF702"
+
+
+class TrackerOpenError(TrackerError):
+    """The tracker database cannot be opened: its folder is missing, the path is a
+    folder or not a regular file, permission denied, the server does not answer. The
+    reason names the path (a URL without its password), never the file's contents."""
+
+    code = "RF703"
+
+
+class NotADatabaseError(TrackerError):
+    """The path holds a file that is not a SQLite database (text, JSONL, ...)."""
+
+    code = "RF704"
+
+
+class CorruptDatabaseError(TrackerError):
+    """A SQLite database file that SQLite finds malformed."""
+
+    code = "RF705"
+
+
+class SchemaVersionError(TrackerError):
+    """The database's schema revision is unknown to this radfollow (written by a
+    newer version), or its tables cannot be brought to the current revision."""
+
+    code = "RF706"
+
+
 class InternalError(RadfollowError):
     """An unexpected exception while processing one input unit (a bug). The reason
     names the exception class only: exception messages may quote report values."""

@@ -1,7 +1,8 @@
 """Atomic output files: written to a temporary file beside the target, then renamed.
 
 A reader never sees a half-written file, and a crash leaves the previous
-version in place.
+version in place. Outputs may hold PHI: the file is created mode 0600 (by
+``mkstemp``) and missing folders 0700 (:mod:`radfollow.io.private`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from radfollow.io.private import make_private_dirs
+
 
 @contextlib.contextmanager
 def atomic_writer(path: str | Path, *, encoding: str = "utf-8") -> Iterator[TextIO]:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="\n") as handle:

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from radfollow.errors import RadfollowError, contained, error_location
 from radfollow.hl7.framing import RawMessage
+from radfollow.io.private import open_private
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
 from radfollow.tracker.transaction import write
@@ -221,9 +222,8 @@ class Processor:
     def _write_bundles(self, bundles: list[str]) -> None:
         if self.out is None or not bundles:
             return
-        self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / f"bundles-{datetime.now(UTC):%Y%m%d}.ndjson"
-        with open(path, "a", encoding="utf-8") as handle:
+        with open_private(path, "a") as handle:  # PHI: 0600, its folder 0700
             handle.write("".join(b + "\n" for b in bundles))
             handle.flush()
             os.fsync(handle.fileno())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from datetime import UTC, datetime, time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,36 +14,53 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from radfollow.cli.options import RulesDir, fail
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
-from radfollow.tracker.db import DEFAULT_URL, Tracker, open_tracker
-from radfollow.tracker.queries import STATUSES, Filters, detail, stats, worklist
+from radfollow.io.spreadsheet import to_csv
+from radfollow.tracker.db import DEFAULT_URL, Tracker, database_error, database_url, open_tracker
+from radfollow.tracker.queries import MAX_ID, STATUSES, Filters, detail, stats, worklist
 from radfollow.tracker.review import CloseReason, close, reopen
 
 app = typer.Typer(help="Follow-up tracker for quality teams.", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 200)
 
-Db = Annotated[str, typer.Option("--db", help="Tracker database URL.")]
+Db = Annotated[
+    str, typer.Option("--db", help="Tracker database URL, or the path of a SQLite file.")
+]
 AsOf = Annotated[
     str | None,
     typer.Option("--as-of", help="Compute statuses at this date (YYYY-MM-DD); default now."),
 ]
 Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+#: A recommendation id: 1 up to the largest a table holds; others are usage errors.
+RecId = Annotated[int, typer.Argument(help="Recommendation id.", min=1, max=MAX_ID)]
 
 
-def _date(value: str | None, *, end_of_day: bool = True) -> datetime | None:
+def _date(value: str | None, option: str, *, end_of_day: bool = True) -> datetime | None:
+    """``YYYY-MM-DD`` (the day's end, or start with ``end_of_day=False``) or an ISO
+    date-time (no offset: UTC), as aware UTC. Not a date, or out of the range of
+    representable UTC times (0001-01-01 to 9999-12-31): a usage error (exit 2)."""
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)") from error
-    if len(value) == 10:
-        parsed = datetime.combine(parsed.date(), time.max if end_of_day else time.min)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        try:
+            parsed = datetime.combine(
+                date.fromisoformat(value), time.max if end_of_day else time.min
+            )
+        except ValueError:
+            parsed = datetime.fromisoformat(value)
+        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+    except ValueError:
+        reason = f"not a date: {value!r} (use YYYY-MM-DD)"
+    except OverflowError:
+        reason = f"{value!r} is outside 0001-01-01 to 9999-12-31 in UTC"
+    raise typer.BadParameter(reason, param_hint=option)
 
 
 def _open(db: str, rules: Path | None) -> Tracker:
@@ -53,6 +70,17 @@ def _open(db: str, rules: Path | None) -> Tracker:
         return open_tracker(db, rules_dir=rules)
     except RadfollowError as error:
         fail(error)
+
+
+@contextmanager
+def _reading(tracker: Tracker) -> Iterator[Session]:
+    """A session whose database errors (a file found corrupt while reading, a lost
+    server) end the command with a one-line reason naming the database."""
+    try:
+        with tracker.session() as session:
+            yield session
+    except SQLAlchemyError as error:
+        fail(database_error(error, database_url(tracker.url)))
 
 
 def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[str]) -> None:
@@ -65,7 +93,7 @@ def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[st
             table.add_row(*[_cell(item.get(c)) for c in columns])
         console.print(table)
         return
-    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data)
+    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data, columns)
     if output is None:
         sys.stdout.write(text)
         return
@@ -81,15 +109,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _csv(data: list[dict[str, Any]]) -> str:
-    """CSV a spreadsheet opens cleanly: header row, quoted text, ranges as "6-12"."""
-    buffer = io.StringIO()
-    if data:
-        writer = csv.DictWriter(buffer, fieldnames=list(data[0]), lineterminator="\r\n")
-        writer.writeheader()
-        for item in data:
-            writer.writerow({k: _cell(v) for k, v in item.items()})
-    return buffer.getvalue()
+def _csv(data: list[dict[str, Any]], columns: list[str]) -> str:
+    """CSV a spreadsheet opens cleanly: header row, every cell quoted, ranges as "6-12",
+    text that could run as a formula prefixed with ' (radfollow.io.spreadsheet).
+    Every field of the rows is written; ``columns`` when there are none."""
+    fields = list(data[0]) if data else columns
+    cells = [{k: v if isinstance(v, int | float) else _cell(v) for k, v in d.items()} for d in data]
+    return to_csv(cells, fields) if data else ""
 
 
 @app.command("list")
@@ -103,24 +129,24 @@ def list_command(
     since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
     patient: Annotated[str | None, typer.Option("--patient", help="Patient id.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=MAX_ID)] = None,
     fmt: Format = "table",
     output: Output = None,
 ) -> None:
     """Recommendations with their status, most urgent first."""
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
-    tracker = _open(db, rules)
-    when = _date(as_of) or datetime.now(UTC)
+    when = _date(as_of, "--as-of") or datetime.now(UTC)
     filters = Filters(
         status=status,
         modality=modality,
         finding_type=finding,
-        since=_date(since, end_of_day=False),
-        until=_date(until),
+        since=_date(since, "--since", end_of_day=False),
+        until=_date(until, "--until"),
         patient=patient,
     )
-    with tracker.session() as session:
+    tracker = _open(db, rules)
+    with _reading(tracker) as session:
         rows = worklist(session, filters, as_of=when, grace=tracker.policy.grace, limit=limit)
     columns = [
         "id",
@@ -140,18 +166,17 @@ def list_command(
 
 @app.command()
 def show(
-    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    rec_id: RecId,
     db: Db = DEFAULT_URL,
     rules: RulesDir = None,
     as_of: AsOf = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """One recommendation: the report text around it, its finding, matching and audit trail."""
+    when = _date(as_of, "--as-of") or datetime.now(UTC)
     tracker = _open(db, rules)
-    with tracker.session() as session:
-        found = detail(
-            session, rec_id, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
-        )
+    with _reading(tracker) as session:
+        found = detail(session, rec_id, as_of=when, grace=tracker.policy.grace)
     if found is None:
         fail(f"no recommendation {rec_id}")
     if fmt == "json":
@@ -190,7 +215,7 @@ def show(
 
 @app.command("close")
 def close_command(
-    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    rec_id: RecId,
     reason: Annotated[CloseReason, typer.Option("--reason", help="Why it is closed.")],
     by: Annotated[str, typer.Option("--by", help="Who closes it.")],
     note: Annotated[str | None, typer.Option("--note")] = None,
@@ -200,7 +225,7 @@ def close_command(
     """Close a recommendation with a reason (recorded in the audit trail)."""
     tracker = _open(db, rules)
     try:
-        with tracker.session() as session:
+        with _reading(tracker) as session:
             close(session, rec_id, reason=reason, by=by, at=datetime.now(UTC), note=note)
     except RadfollowError as error:
         fail(error)
@@ -209,7 +234,7 @@ def close_command(
 
 @app.command("reopen")
 def reopen_command(
-    rec_id: Annotated[int, typer.Argument(help="Recommendation id.")],
+    rec_id: RecId,
     by: Annotated[str, typer.Option("--by", help="Who reopens it.")],
     note: Annotated[str | None, typer.Option("--note")] = None,
     db: Db = DEFAULT_URL,
@@ -218,7 +243,7 @@ def reopen_command(
     """Reopen a closed recommendation."""
     tracker = _open(db, rules)
     try:
-        with tracker.session() as session:
+        with _reading(tracker) as session:
             reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note)
     except RadfollowError as error:
         fail(error)
@@ -236,12 +261,13 @@ def stats_command(
     output: Output = None,
 ) -> None:
     """Recommendations, completion rate, overdue count and median days to completion."""
+    filters = Filters(
+        since=_date(since, "--since", end_of_day=False), until=_date(until, "--until")
+    )
+    when = _date(as_of, "--as-of") or datetime.now(UTC)
     tracker = _open(db, rules)
-    filters = Filters(since=_date(since, end_of_day=False), until=_date(until))
-    with tracker.session() as session:
-        rows = stats(
-            session, filters, as_of=_date(as_of) or datetime.now(UTC), grace=tracker.policy.grace
-        )
+    with _reading(tracker) as session:
+        rows = stats(session, filters, as_of=when, grace=tracker.policy.grace)
     columns = [
         "group",
         "value",

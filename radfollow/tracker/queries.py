@@ -5,23 +5,54 @@ Statuses (docs/tracker.md): ``open`` before the due window, ``due`` inside it
 fulfilled it, ``closed`` by a reviewer, ``superseded`` by a corrected report.
 Each status is a SQL condition on indexed columns, so a worklist filter never
 scans the whole table.
+
+Any aware ``as_of`` from 0001-01-01 to 9999-12-31T23:59:59.999999 UTC gets a
+correct answer: the grace period is not subtracted below the first
+representable time, and ``resolved_at`` = ``PENDING`` (9999-12-31, the marker of
+a recommendation not yet resolved) counts as pending at any later ``as_of``.
+Recommendation ids outside 1..``MAX_ID`` match nothing.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from radfollow.tracker.schema import Completion, Patient, Recommendation, ReviewAction, Study
+from radfollow.tracker.schema import (
+    PENDING,
+    Completion,
+    Patient,
+    Recommendation,
+    ReviewAction,
+    Study,
+)
 
 STATUSES = ("open", "due", "overdue", "completed", "closed", "superseded")
 R = Recommendation
+#: The largest id a tracker table can hold: SQLite's INTEGER (64 bits); PostgreSQL's
+#: INTEGER columns hold 32 bits (``_PG_MAX_ID``).
+MAX_ID = 2**63 - 1
+_PG_MAX_ID = 2**31 - 1
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_STILL_PENDING = PENDING - timedelta(microseconds=1)
+
+
+def valid_id(session: Session, rec_id: int) -> bool:
+    """Whether ``rec_id`` can be a stored id (1 up to what the id column of the
+    session's database holds); others match nothing."""
+    bind = session.get_bind()
+    return 0 < rec_id <= (_PG_MAX_ID if bind.dialect.name == "postgresql" else MAX_ID)
+
+
+def _minus(as_of: datetime, grace: timedelta) -> datetime:
+    """``as_of - grace``, or the first representable time when that is earlier."""
+    return as_of - grace if as_of - _EARLIEST > grace else _EARLIEST
 
 
 def _closed(as_of: datetime) -> ColumnElement[bool]:
@@ -38,7 +69,7 @@ def _completed(as_of: datetime) -> ColumnElement[bool]:
 
 def _pending(as_of: datetime) -> ColumnElement[bool]:
     """Reported by ``as_of`` and neither closed, superseded nor completed then."""
-    return and_(R.reported_at <= as_of, R.resolved_at > as_of)
+    return and_(R.reported_at <= as_of, R.resolved_at > min(as_of, _STILL_PENDING))
 
 
 def status_condition(status: str, as_of: datetime, grace: timedelta) -> ColumnElement[bool]:
@@ -48,8 +79,8 @@ def status_condition(status: str, as_of: datetime, grace: timedelta) -> ColumnEl
         "superseded": and_(reported, _superseded(as_of)),
         "completed": and_(reported, _completed(as_of), ~_closed(as_of), ~_superseded(as_of)),
         "open": and_(_pending(as_of), R.due_start > as_of),
-        "due": and_(_pending(as_of), R.due_start <= as_of, R.due_end >= as_of - grace),
-        "overdue": and_(_pending(as_of), R.due_end < as_of - grace),
+        "due": and_(_pending(as_of), R.due_start <= as_of, R.due_end >= _minus(as_of, grace)),
+        "overdue": and_(_pending(as_of), R.due_end < _minus(as_of, grace)),
     }
     return conditions[status]
 
@@ -177,7 +208,7 @@ class Detail(BaseModel):
 
 
 def detail(session: Session, rec_id: int, *, as_of: datetime, grace: timedelta) -> Detail | None:
-    rec = session.get(R, rec_id)
+    rec = session.get(R, rec_id) if valid_id(session, rec_id) else None
     if rec is None:
         return None
     status = session.scalar(select(status_column(as_of, grace)).where(R.id == rec_id))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
+from radfollow.tracker.queries import valid_id
 from radfollow.tracker.schema import Recommendation, ReviewAction
 
 
@@ -20,7 +21,7 @@ class CloseReason(StrEnum):
 
 
 def _get(session: Session, rec_id: int) -> Recommendation:
-    rec = session.get(Recommendation, rec_id)
+    rec = session.get(Recommendation, rec_id) if valid_id(session, rec_id) else None
     if rec is None:
         raise TrackerError(f"no recommendation {rec_id}")
     return rec

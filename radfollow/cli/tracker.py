@@ -93,7 +93,7 @@ def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[st
             table.add_row(*[_cell(item.get(c)) for c in columns])
         console.print(table)
         return
-    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data, columns)
+    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data)
     if output is None:
         sys.stdout.write(text)
         return
@@ -109,13 +109,14 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _csv(data: list[dict[str, Any]], columns: list[str]) -> str:
-    """CSV a spreadsheet opens cleanly: header row, every cell quoted, ranges as "6-12",
-    text that could run as a formula prefixed with ' (radfollow.io.spreadsheet).
-    Every field of the rows is written; ``columns`` when there are none."""
-    fields = list(data[0]) if data else columns
+def _csv(data: list[dict[str, Any]]) -> str:
+    """CSV a spreadsheet opens cleanly: every field, header row, every cell quoted,
+    ranges as "6-12", numbers as numbers, text that could run as a formula prefixed
+    with ' (radfollow.io.spreadsheet); no rows: empty."""
+    if not data:
+        return ""
     cells = [{k: v if isinstance(v, int | float) else _cell(v) for k, v in d.items()} for d in data]
-    return to_csv(cells, fields) if data else ""
+    return to_csv(cells, list(data[0]))
 
 
 @app.command("list")

@@ -7,7 +7,7 @@ give their text component (see :meth:`Reader.coded_text`). Other value types
 (NM, SN, ED, RP, ...) and OBX marked deleted or wrong in OBX-11 (D, W) are
 left out. Values are joined with newlines in OBX order.
 
-NTE segments (notes and comments, HL7 v2.5.1 section 2.5.8):
+NTE segments (notes and comments, HL7 v2.5.1 section 2.15.10):
 
 * After a placeholder OBX (``placeholders.json``, :class:`PlaceholderRules`:
   a TX, FT, ST or RP OBX whose value is "See Comments", "See Note", "See

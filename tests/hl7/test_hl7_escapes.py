@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from radfollow.errors import HL7ParseError
 from radfollow.hl7.delimiters import Delimiters
@@ -164,3 +166,18 @@ def test_many_escapes_grow_linearly(command: str) -> None:
     sequence = f"\\{command}{HUGE if command[0] == '.' and command != '.br' else ''}\\"
     decoded = unescape(sequence * 10_000, DEFAULT)
     assert len(decoded) <= 10 * 10_000
+
+
+_ESCAPE_PARTS = st.sampled_from(
+    ["\\", "X", "00", "0D", "0A", "F2", "C2", "85", ".sp", ".sk", ".in", ".ti", ".br", "9" * 6,
+     "-", "+", "Z", "C2842", "H", "N", "E", "a", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_ESCAPE_PARTS, max_size=40).map("".join))
+def test_unescape_is_bounded_and_has_no_controls(value: str) -> None:
+    decoded = unescape(value, DEFAULT)
+    assert len(decoded) <= 4 * len(value)
+    assert not any(ord(c) < 0x20 and c not in "\t\n" for c in decoded)
+    assert not any(0x7F <= ord(c) < 0xA0 for c in decoded)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from radfollow.hl7 import parse_message
 from radfollow.hl7.markup import plain_text
@@ -164,3 +166,23 @@ def test_rich_text_report_reads_like_plain_text(
 def test_hostile_markup_converts_without_growth(markup: str) -> None:
     """Converted text is never longer than the input (no timing here: see the fuzz run)."""
     assert len(plain_text(markup)) <= len(markup)
+
+
+_PIECES = st.sampled_from(
+    [
+        "<", ">", "&", ";", "<p>", "</p>", "<br>", "<td>", "</td>", "<style>", "</style>",
+        "<!--", "-->", "<!x", "&quot;", "&#0;", "&#x1F600;", "\x00", "\x0b", "\x85", "\r",
+        "\n", " ", "a", "{\\rtf1 ", "{", "}", "\\", "\\par", "\\u-10179?", "\\uc",
+        "\\'e9", "\\'ff", "\\bin3 ", "\\*", "\\ansicpg932", "\\fonttbl", "5 mm",
+    ]
+)  # fmt: skip
+_MARKUP = st.lists(_PIECES, max_size=60).map("".join) | st.text(max_size=200)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_MARKUP)
+def test_plain_text_never_raises_nor_keeps_controls(text: str) -> None:
+    converted = plain_text(text)
+    if converted != text:
+        assert not any(ord(c) < 0x20 and c not in "\t\n" for c in converted)
+        assert not any(0x7F <= ord(c) < 0xA0 for c in converted)

@@ -30,8 +30,9 @@ and control characters other than TAB and line ends are dropped.
 
 Why not :class:`html.parser.HTMLParser`: on Python 3.11.7 it is quadratic on
 unclosed tags (CVE-2025-6069; 100 KB of ``<a`` takes 14 s), and report text
-comes from the network. Tags are found here by one scan that never looks
-past the next ``<``, so conversion is linear in the input length.
+comes from the network. Tags are found here by one regular expression whose
+match never looks past the next ``<``, so conversion is linear in the input
+length.
 """
 
 from __future__ import annotations
@@ -58,8 +59,12 @@ KNOWN_ELEMENTS = _BREAK | _PARAGRAPH | _LINE | _CELL | _HIDDEN | _INLINE
 
 _NAME = r"[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?"
 _ATTRIBUTES = r"""(?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))*"""
-#: One start or end tag; no part of it can cross a ``<`` or ``>``.
-_TAG = re.compile(rf"<(/?)({_NAME})({_ATTRIBUTES})\s*/?>")
+#: A comment start, a start or end tag, or a declaration; no tag or declaration can
+#: cross a ``<`` or ``>``, so one search never looks past the next ``<``.
+_MARKUP = re.compile(
+    rf"(?P<comment><!--)|<(?P<slash>/?)(?P<name>{_NAME}){_ATTRIBUTES}\s*/?>"
+    r"|(?P<declaration><[!?][^<>]*>)"
+)
 _ELEMENT_NAMES = "|".join(sorted(KNOWN_ELEMENTS - {"xml"}, key=len, reverse=True))
 #: What makes text HTML (see the module docstring).
 HTML_TAG = re.compile(
@@ -67,7 +72,6 @@ HTML_TAG = re.compile(
     r"|<!--|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});",
     re.IGNORECASE,
 )
-_DECLARATION = re.compile(r"<[!?][^<>]*>")
 _HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in _HIDDEN}
 _SPACES = re.compile(r"[^\S\n\t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -88,12 +92,13 @@ def html_to_text(markup: str) -> str:
     layout = _Layout()
     pos, end = 0, len(markup)
     while pos < end:
-        lt = markup.find("<", pos)
-        if lt == -1:
-            lt = end
-        if lt > pos:
-            layout.text(_SPACES.sub(" ", _clean(html.unescape(markup[pos:lt]))))
-        pos = _markup_at(markup, lt, layout)
+        match = _MARKUP.search(markup, pos)
+        stop = end if match is None else match.start()
+        if stop > pos:
+            layout.text(_SPACES.sub(" ", _clean(html.unescape(markup[pos:stop]))))
+        if match is None:
+            break
+        pos = _markup(markup, match, layout)
     return "".join(layout.out)
 
 
@@ -126,21 +131,14 @@ class _Layout:
             self.out[-1] = self.out[-1].rstrip(" \t\n")
 
 
-def _markup_at(markup: str, lt: int, layout: _Layout) -> int:
-    """Handles what starts at ``lt`` (a ``<``); returns where the text goes on."""
-    if lt >= len(markup):
-        return lt
-    if markup.startswith("<!--", lt):
-        close = markup.find("-->", lt + 4)
+def _markup(markup: str, match: re.Match[str], layout: _Layout) -> int:
+    """Lays out one comment, declaration or tag; returns where the text goes on."""
+    if match["comment"]:
+        close = markup.find("-->", match.end())
         return len(markup) if close == -1 else close + 3
-    match = _TAG.match(markup, lt)
-    if match is None:
-        declaration = _DECLARATION.match(markup, lt)
-        if declaration:
-            return declaration.end()
-        layout.text("<")
-        return lt + 1
-    closing, name = match.group(1) == "/", match.group(2).lower()
+    if match["declaration"]:
+        return match.end()
+    closing, name = match["slash"] == "/", match["name"].lower()
     if name not in KNOWN_ELEMENTS and ":" not in name:
         layout.text(_clean(match.group(0)))
     elif name in _HIDDEN and not closing:

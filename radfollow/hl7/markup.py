@@ -19,7 +19,7 @@ HTML conversion, as a browser lays the text out: ``br`` ends a line; ``p``,
 ``h1``-``h6``, ``table`` and ``ul``/``ol`` start and end a paragraph (a blank
 line); ``div``, ``li``, ``tr``, ``dt``/``dd``, ``pre``, ``blockquote`` and
 ``hr`` start and end a line; a table cell ends with a TAB; the content of
-``head``, ``style``, ``script`` and ``title`` and comments are dropped; other
+``style``, ``script`` and ``title`` (up to its end tag) and comments are dropped; other
 known tags (``strong``, ``font``, ``span``, Word's ``o:p``...) are dropped
 and their text kept; a tag-like ``<NAME>`` of no known element is kept as
 text. Character references are decoded by :func:`html.unescape`. Unlike a
@@ -46,11 +46,11 @@ _BREAK = frozenset({"br"})
 _PARAGRAPH = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"})
 _LINE = frozenset({"div", "li", "tr", "dt", "dd", "pre", "blockquote", "hr", "center"})
 _CELL = frozenset({"td", "th"})
-_HIDDEN = frozenset({"head", "style", "script", "title"})
+_HIDDEN = frozenset({"style", "script", "title"})
 _INLINE = frozenset(
     {
         "a", "abbr", "b", "big", "body", "caption", "cite", "code", "col", "colgroup",
-        "del", "dl", "em", "font", "html", "i", "img", "ins", "label", "link", "mark",
+        "del", "dl", "em", "font", "head", "html", "i", "img", "ins", "label", "link", "mark",
         "meta", "s", "small", "span", "strike", "strong", "sub", "sup", "tbody",
         "tfoot", "thead", "tt", "u", "xml",
     }

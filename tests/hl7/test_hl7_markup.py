@@ -61,6 +61,7 @@ def test_plain_text_is_untouched(text: str) -> None:
         pytest.param("<p>a&#0;b&#11;c&#13;d</p>", "a\ufffdbc\nd", id="control-references"),
         pytest.param("<p>unclosed <!-- comment", "unclosed", id="unclosed-comment"),
         pytest.param("<p>A<style>never closed", "A", id="unclosed-style"),
+        pytest.param("<html><head><title>T</title><body>A", "A", id="head-never-closed"),
     ],
 )
 def test_html_to_plain_text(markup: str, expected: str) -> None:

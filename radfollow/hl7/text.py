@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 from radfollow.hl7.fields import Reader, Segment
 from radfollow.hl7.markup import plain_text
+from radfollow.hl7.rtf import RTF_SIGNATURE
 from radfollow.rules.schema import PlaceholderRules
 
 TEXT_TYPES = frozenset({"TX", "FT", "ST"})
@@ -41,7 +42,7 @@ MAX_PLACEHOLDER_CHARS = 200
 
 
 def obx_lines(obx: Segment, reader: Reader) -> list[str] | None:
-    """Lines of one OBX, or None when it carries no report text."""
+    """Lines of one OBX (trailing blanks kept), or None when it carries no report text."""
     value_type = reader.value(obx.raw(2)).upper()
     if reader.value(obx.raw(11)).upper() in SKIPPED_STATUSES:
         return None
@@ -76,7 +77,8 @@ def is_placeholder(obx: Segment, reader: Reader, rules: PlaceholderRules) -> boo
 
 
 def nte_lines(nte: Segment, reader: Reader) -> list[str]:
-    """NTE-3 of one NTE, one line per repetition (an empty NTE is one blank line)."""
+    """NTE-3 of one NTE, one line per repetition (an empty NTE is one blank line), trailing
+    blanks kept."""
     return _split_lines([reader.text(rep) for rep in reader.repetitions(nte.raw(3))])
 
 
@@ -93,11 +95,16 @@ def report_text(results: Iterable[Segment], reader: Reader, rules: PlaceholderRu
         in_placeholder = is_placeholder(segment, reader, rules)
         if not in_placeholder:
             lines.extend(obx_lines(segment, reader) or [])
-    return plain_text("\n".join(lines).strip("\n")).strip("\n")
+    joined = "\n".join(lines)
+    if joined.lstrip().startswith(RTF_SIGNATURE):
+        # RTF ignores line ends in its source, so a blank at the end of an OBX
+        # (one chunk of a document split over several OBX) may be a word gap.
+        return plain_text(joined)
+    return plain_text("\n".join(line.rstrip() for line in lines).strip("\n")).strip("\n")
 
 
 def _split_lines(values: Iterable[str]) -> list[str]:
-    return [line.rstrip() for value in values for line in _lines(value)]
+    return [line for value in values for line in _lines(value)]
 
 
 def _lines(value: str) -> list[str]:

@@ -109,6 +109,14 @@ def test_rtf_to_text(rtf: str, expected: str) -> None:
     assert rtf_to_text(rtf) == expected
 
 
+def test_rtf_split_over_obx_keeps_word_gaps(build: HL7Builder) -> None:
+    """RTF source lines (one OBX each) join as RTF reads them: line ends are not text."""
+    chunks = ["{\\E\\rtf1 FINDINGS:\\E\\par No ", "effusion; nod", "ule 6 mm.\\E\\par}"]
+    obx = [{2: "TX", 5: chunk} for chunk in chunks]
+    (report,) = parse_message(build.raw(build.oru(obx=obx)))
+    assert report.text == "FINDINGS:\nNo effusion; nodule 6 mm."
+
+
 def test_rtf_report_is_tidied() -> None:
     assert plain_text("  " + RTF_REPORT) == (
         "FINDINGS:\nNo effusion.\nNodule 6 mm, café € 3.\nLiver\t12 cm"

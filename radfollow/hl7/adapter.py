@@ -29,7 +29,7 @@ from radfollow.hl7.text import report_text
 from radfollow.hl7.timefmt import parse_dtm
 from radfollow.models import RadiologyReport
 from radfollow.rules.loader import load_rule_file
-from radfollow.rules.schema import ModalityRules
+from radfollow.rules.schema import ModalityRules, PlaceholderRules
 
 DEFAULT_ACCESSION_FIELDS: tuple[str, ...] = ("OBR-3", "ORC-3", "OBR-18")
 _FIELD_SPEC = re.compile(r"(OBR|ORC)-([1-9]\d*)")
@@ -45,11 +45,15 @@ class FieldRef:
 
 @dataclass(frozen=True)
 class OrderGroup:
-    """An OBR with the ORC just before it and the OBX segments after it."""
+    """An OBR with the ORC just before it and the OBX and NTE segments after it.
+
+    ``results`` keeps message order, so each NTE follows the OBX it annotates
+    (NTE before the first OBX annotate the order).
+    """
 
     orc: Segment | None
     obr: Segment
-    obxs: list[Segment] = field(default_factory=list)
+    results: list[Segment] = field(default_factory=list)
 
     def raw(self, ref: FieldRef) -> str:
         segment = self.obr if ref.segment == "OBR" else self.orc
@@ -70,12 +74,15 @@ def parse_message(
     default_tz: tzinfo = UTC,
     modality_rules: ModalityRules | None = None,
     charset_rules: CharsetRules | None = None,
+    placeholder_rules: PlaceholderRules | None = None,
 ) -> list[RadiologyReport]:
     """Reports of one ORU^R01 message, one per OBR group with text, in message order.
 
-    ``modality_rules``/``charset_rules`` None: the packaged rules; a site's come
-    from ``radfollow.rules.loader.load_rules(ModalityRules, rules_dir)`` (and
-    ``CharsetRules``).
+    ``modality_rules``/``charset_rules``/``placeholder_rules`` None: the packaged
+    rules; a site's come from ``radfollow.rules.loader.load_rules(ModalityRules,
+    rules_dir)`` (and ``CharsetRules``, ``PlaceholderRules``). Report text: see
+    :mod:`radfollow.hl7.text` (OBX values, NTE after a placeholder OBX, HTML and
+    RTF converted to plain text; NLP offsets refer to the converted text).
     """
     options = _Options(
         accession_refs(accession_fields),
@@ -85,9 +92,13 @@ def parse_message(
     segments, reader = tokenise(raw.data, charset_rules)
     header = check_oru_header(header_from_segment(segments[0], reader))
     groups = order_groups(segments)
-    texts = [report_text(group.obxs, reader) for group in groups]
+    placeholders = placeholder_rules or load_rule_file(PlaceholderRules)
+    texts = [report_text(group.results, reader, placeholders) for group in groups]
     if not any(texts):
-        raise HL7MissingDataError("no OBX with report text (value type TX, FT, ST, CE or CWE)")
+        raise HL7MissingDataError(
+            "no OBX with report text (value type TX, FT, ST, CE or CWE, "
+            "or NTE after a placeholder OBX)"
+        )
     message_fields: dict[str, Any] = {
         "control_id": header.control_id,
         "sending_facility": header.sending_facility or None,
@@ -150,7 +161,8 @@ def tokenise(
 
 
 def order_groups(segments: Sequence[Segment]) -> list[OrderGroup]:
-    """OBR groups in order; an ORC belongs to the OBR that follows it, OBX to the OBR before."""
+    """OBR groups in order; an ORC belongs to the OBR that follows it, OBX and NTE to
+    the OBR before."""
     groups: list[OrderGroup] = []
     pending_orc: Segment | None = None
     for segment in segments:
@@ -159,8 +171,8 @@ def order_groups(segments: Sequence[Segment]) -> list[OrderGroup]:
         elif segment.name == "OBR":
             groups.append(OrderGroup(orc=pending_orc, obr=segment))
             pending_orc = None
-        elif segment.name == "OBX" and groups:
-            groups[-1].obxs.append(segment)
+        elif segment.name in ("OBX", "NTE") and groups:
+            groups[-1].results.append(segment)
     if not groups:
         raise HL7MissingDataError("no OBR segment")
     return groups

@@ -16,15 +16,15 @@ from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS, accession_refs, pars
 from radfollow.hl7.framing import RawMessage
 from radfollow.models import RadiologyReport
 from radfollow.rules.loader import load_rules
-from radfollow.rules.schema import CharsetRules, ModalityRules
+from radfollow.rules.schema import CharsetRules, ModalityRules, PlaceholderRules
 
 
 @dataclass(frozen=True)
 class HL7Options:
     """``accession_fields``: where the accession is read, in order (``OBR-3``...);
     ``default_tz``: zone of HL7 times sent without an offset; ``rules_dir``: a
-    site's rules folder (its ``modalities.json`` and ``charsets.json`` replace the
-    packaged ones)."""
+    site's rules folder (its ``modalities.json``, ``charsets.json`` and
+    ``placeholders.json`` replace the packaged ones)."""
 
     accession_fields: tuple[str, ...] = DEFAULT_ACCESSION_FIELDS
     default_tz: tzinfo = UTC
@@ -32,11 +32,13 @@ class HL7Options:
     #: The rule files of ``rules_dir``, loaded once (not per message).
     modality_rules: ModalityRules = field(init=False, repr=False, compare=False)
     charset_rules: CharsetRules = field(init=False, repr=False, compare=False)
+    placeholder_rules: PlaceholderRules = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Raises RuleFileError now, not per message, when a site's rule file is broken."""
         object.__setattr__(self, "modality_rules", load_rules(ModalityRules, self.rules_dir))
         object.__setattr__(self, "charset_rules", load_rules(CharsetRules, self.rules_dir))
+        object.__setattr__(self, "placeholder_rules", load_rules(PlaceholderRules, self.rules_dir))
 
     @classmethod
     def from_settings(
@@ -70,4 +72,5 @@ class HL7Options:
             default_tz=self.default_tz,
             modality_rules=self.modality_rules,
             charset_rules=self.charset_rules,
+            placeholder_rules=self.placeholder_rules,
         )

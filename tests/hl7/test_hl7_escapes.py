@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from radfollow.errors import HL7ParseError
 from radfollow.hl7.delimiters import Delimiters
@@ -99,15 +101,83 @@ def test_delimiters_from_msh_rejects(msh: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "delimiters", "expected"),
+    ("value", "delimiters", "expected", "read_back"),
     [
-        pytest.param("plain", DEFAULT, "plain", id="plain-unchanged"),
-        pytest.param("a|b^c&d~e", DEFAULT, "a\\F\\b\\S\\c\\T\\d\\R\\e", id="delimiters"),
-        pytest.param("a\\F\\b", DEFAULT, "a\\E\\F\\E\\b", id="escape-char-first"),
-        pytest.param("a\r\nb", DEFAULT, "a\\X0D\\\\X0A\\b", id="line-breaks"),
-        pytest.param("1!2@3$4", CUSTOM, "1$F$2$S$3$E$4", id="custom"),
+        pytest.param("plain", DEFAULT, "plain", "plain", id="plain-unchanged"),
+        pytest.param(
+            "a|b^c&d~e", DEFAULT, "a\\F\\b\\S\\c\\T\\d\\R\\e", "a|b^c&d~e", id="delimiters"
+        ),
+        pytest.param("a\\F\\b", DEFAULT, "a\\E\\F\\E\\b", "a\\F\\b", id="escape-char-first"),
+        # CR LF is written as two hex escapes and read back as one line end.
+        pytest.param("a\r\nb", DEFAULT, "a\\X0D\\\\X0A\\b", "a\nb", id="line-breaks"),
+        pytest.param("1!2@3$4", CUSTOM, "1$F$2$S$3$E$4", "1!2@3$4", id="custom"),
     ],
 )
-def test_escape(value: str, delimiters: Delimiters, expected: str) -> None:
+def test_escape(value: str, delimiters: Delimiters, expected: str, read_back: str) -> None:
     assert escape(value, delimiters) == expected
-    assert unescape(escape(value, delimiters), delimiters) == value
+    assert unescape(escape(value, delimiters), delimiters) == read_back
+
+
+@pytest.mark.parametrize(
+    ("value", "charset", "expected"),
+    [
+        pytest.param("a\\X00F2\\b", "utf-8", "aòb", id="nul-dropped-issue-case"),
+        pytest.param("a\\X00\\b", "utf-8", "ab", id="nul-alone"),
+        pytest.param("a\\X0B0C1B7F\\b", "utf-8", "ab", id="vt-ff-esc-del-dropped"),
+        pytest.param("a\\X85\\b", "latin-1", "ab", id="c1-dropped"),
+        pytest.param("a\\XC285\\b", "utf-8", "ab", id="c1-from-utf8-dropped"),
+        pytest.param("a\\X09\\b", "utf-8", "a\tb", id="tab-kept"),
+        pytest.param("a\\X0A\\b", "utf-8", "a\nb", id="lf-line-end"),
+        pytest.param("a\\X0D\\b", "utf-8", "a\nb", id="cr-line-end"),
+        pytest.param("a\\X0D0A\\b", "utf-8", "a\nb", id="crlf-one-line-end"),
+        pytest.param("a\\X0D\\\\X0A\\b", "utf-8", "a\nb", id="crlf-in-two-escapes"),
+        pytest.param("a\\X41\\b", "utf-8", "aAb", id="printable-negative-case"),
+    ],
+)
+def test_hex_escape_control_characters(value: str, charset: str, expected: str) -> None:
+    assert unescape(value, DEFAULT, charset) == expected
+
+
+HUGE = "9" * 9
+OVER_INT_LIMIT = "9" * 5000  # more digits than int() accepts by default
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(f"a\\.sp{HUGE}\\b", "a\n\n\nb", id="sp-huge-issue-case"),
+        pytest.param(f"a\\.sp{OVER_INT_LIMIT}\\b", "a\n\n\nb", id="sp-over-int-limit"),
+        pytest.param("a\\.sp4\\b", "a\n\n\nb", id="sp-just-over-cap"),
+        pytest.param("a\\.sp3\\b", "a\n\n\nb", id="sp-at-cap-negative-case"),
+        pytest.param(f"a\\.sk{HUGE}\\b", "a" + " " * 10 + "b", id="sk-huge"),
+        pytest.param(f"a\\.sk-{HUGE}\\b", "a" + " " * 10 + "b", id="sk-negative-huge"),
+        pytest.param("a\\.sk10\\b", "a" + " " * 10 + "b", id="sk-at-cap-negative-case"),
+        pytest.param(f"a\\.in{HUGE}\\b\\.ti-{HUGE}\\c", "abc", id="in-ti-huge"),
+        pytest.param(f"a\\.in+{OVER_INT_LIMIT}\\b", "ab", id="in-over-int-limit"),
+    ],
+)
+def test_formatting_counts_are_capped(value: str, expected: str) -> None:
+    assert unescape(value, DEFAULT) == expected
+
+
+@pytest.mark.parametrize("command", [".sp", ".sk", ".in", ".ti", ".br", "X00", "H"])
+def test_many_escapes_grow_linearly(command: str) -> None:
+    """10,000 sequences of the largest count give at most 10 characters each."""
+    sequence = f"\\{command}{HUGE if command[0] == '.' and command != '.br' else ''}\\"
+    decoded = unescape(sequence * 10_000, DEFAULT)
+    assert len(decoded) <= 10 * 10_000
+
+
+_ESCAPE_PARTS = st.sampled_from(
+    ["\\", "X", "00", "0D", "0A", "F2", "C2", "85", ".sp", ".sk", ".in", ".ti", ".br", "9" * 6,
+     "-", "+", "Z", "C2842", "H", "N", "E", "a", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_ESCAPE_PARTS, max_size=40).map("".join))
+def test_unescape_is_bounded_and_has_no_controls(value: str) -> None:
+    decoded = unescape(value, DEFAULT)
+    assert len(decoded) <= 4 * len(value)
+    assert not any(ord(c) < 0x20 and c not in "\t\n" for c in decoded)
+    assert not any(0x7F <= ord(c) < 0xA0 for c in decoded)

@@ -24,7 +24,9 @@ def _broken_rules(tmp_path: Path, name: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("name", ["modalities.json", "charsets.json", "terminology.json"])
+@pytest.mark.parametrize(
+    "name", ["modalities.json", "charsets.json", "placeholders.json", "terminology.json"]
+)
 @pytest.mark.parametrize("command", ["process", "listen"])
 def test_broken_site_rule_file_stops_the_command_at_its_start(
     tmp_path: Path, name: str, command: str

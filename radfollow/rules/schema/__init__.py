@@ -16,6 +16,7 @@ recommendations.json        RecommendationRules       schema.nlp
 tracker.json                TrackerPolicy             schema.tracker
 charsets.json               CharsetRules              schema.hl7
 modalities.json             ModalityRules             schema.hl7
+placeholders.json           PlaceholderRules          schema.hl7
 terminology.json            Terminology               schema.fhir
 ==========================  ========================  ===================
 
@@ -41,8 +42,10 @@ from radfollow.rules.schema.hl7 import (
     CharsetRules,
     InferenceRule,
     ModalityRules,
+    PlaceholderRules,
     codec_name,
     normalise_charset_name,
+    normalise_placeholder,
 )
 from radfollow.rules.schema.nlp import (
     ActionRule,
@@ -81,6 +84,7 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     TrackerPolicy,
     CharsetRules,
     ModalityRules,
+    PlaceholderRules,
     Terminology,
 )
 
@@ -108,6 +112,7 @@ __all__ = [
     "ModalityRules",
     "OrganCue",
     "OrganRules",
+    "PlaceholderRules",
     "RecommendationRules",
     "RecommendationThresholds",
     "RegionRule",
@@ -122,4 +127,5 @@ __all__ = [
     "check_regex",
     "codec_name",
     "normalise_charset_name",
+    "normalise_placeholder",
 ]

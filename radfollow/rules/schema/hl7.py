@@ -1,5 +1,6 @@
-"""Models of the HL7 rule files: ``charsets.json`` (MSH-18 names to Python codecs)
-and ``modalities.json`` (OBR-24 codes and OBR-4 keywords to a modality)."""
+"""Models of the HL7 rule files: ``charsets.json`` (MSH-18 names to Python codecs),
+``modalities.json`` (OBR-24 codes and OBR-4 keywords to a modality) and
+``placeholders.json`` (OBX values whose report text follows in NTE segments)."""
 
 from __future__ import annotations
 
@@ -113,3 +114,45 @@ class ModalityRules(RuleFile):
             if rule.matches(words):
                 return rule.modality.value
         return None
+
+
+_PHRASE_NOISE = re.compile(r"[\W_]+")
+
+
+def normalise_placeholder(text: str) -> str:
+    """``text`` case-folded, with runs of punctuation and spaces as one space, trimmed."""
+    return _PHRASE_NOISE.sub(" ", text.casefold()).strip()
+
+
+class PlaceholderRules(RuleFile):
+    """``placeholders.json``: OBX values that stand for report text sent in NTE segments.
+
+    An OBX whose value type (OBX-2) is in ``value_types`` and whose value,
+    normalised by :func:`normalise_placeholder`, equals one of ``phrases``
+    (normalised the same way on load) is a placeholder: the NTE segments that
+    follow it carry the report text (see :mod:`radfollow.hl7.text`).
+    """
+
+    file_name: ClassVar[str] = "placeholders.json"
+    description: str = ""
+    value_types: frozenset[str]
+    phrases: frozenset[str]
+
+    @field_validator("value_types")
+    @classmethod
+    def _upper_types(cls, types: frozenset[str]) -> frozenset[str]:
+        return frozenset(t.strip().upper() for t in types)
+
+    @field_validator("phrases")
+    @classmethod
+    def _normalise(cls, phrases: frozenset[str]) -> frozenset[str]:
+        cleaned = frozenset(normalise_placeholder(p) for p in phrases)
+        if "" in cleaned:
+            raise ValueError("a phrase has no letters or digits")
+        return cleaned
+
+    def is_placeholder(self, value_type: str, value: str) -> bool:
+        """Whether an OBX of ``value_type`` with (unescaped) ``value`` is a placeholder."""
+        return (
+            value_type.upper() in self.value_types and normalise_placeholder(value) in self.phrases
+        )

@@ -65,6 +65,7 @@ _WRAP = WrapThresholds()
     SENTENCES,
     default_config={
         "spaced_periods": True,
+        "max_sentence_chars": 1000,
         "wrap_min_width": _WRAP.min_width,
         "wrap_max_width": _WRAP.max_width,
         "wrap_min_soft_breaks": _WRAP.min_soft_breaks,
@@ -76,13 +77,14 @@ def make_sentences(
     nlp: Language,
     name: str,
     spaced_periods: bool,
+    max_sentence_chars: int | None,
     wrap_min_width: int,
     wrap_max_width: int,
     wrap_min_soft_breaks: int,
     wrap_min_full_ratio: float,
     wrap_min_lowercase_starts: int,
 ) -> RadSentenceSplitter:
-    """v2: soft wraps of hard-wrapped reports joined; lone " ." periods split."""
+    """v2: soft wraps joined, lone " ." periods split, long sentences cut."""
     wrap = WrapThresholds(
         min_width=wrap_min_width,
         max_width=wrap_max_width,
@@ -90,7 +92,13 @@ def make_sentences(
         min_full_ratio=wrap_min_full_ratio,
         min_lowercase_starts=wrap_min_lowercase_starts,
     )
-    return RadSentenceSplitter(nlp, name, wrap=wrap, spaced_periods=spaced_periods)
+    return RadSentenceSplitter(
+        nlp,
+        name,
+        wrap=wrap,
+        spaced_periods=spaced_periods,
+        max_sentence_chars=max_sentence_chars,
+    )
 
 
 @Language.factory(SENTENCES_V1)

@@ -15,7 +15,13 @@ statement per line or end sentences with a period, so boundaries are:
   tokenized exports ("no acute process . heart size is normal .", how some
   public datasets ship). A period of an abbreviation, a decimal ("4.5") or
   "e.g." is attached to its word, so it is never lone;
-- the start and end of each section header.
+- the start and end of each section header;
+- the first whitespace after every ``max_sentence_chars`` characters of a
+  longer sentence. The longest sentence in the bundled and shared corpora has
+  698 characters; a report of thousands of characters without a stop (a
+  hostile or broken sender) would otherwise be one sentence, and ConText
+  compares every pair of cues within a sentence (quadratic: 10 KB of "no
+  nodule or mass, " took 16 s).
 
 Every step is linear in the text: the look-behind for the word before a
 period reads at most :data:`LOOK_BEHIND` characters (no scan back to the line
@@ -46,6 +52,7 @@ _BOUNDARY_SPACED = re.compile(f"{_LINE_BREAK}|{_STOP}|{_SPACED_STOP}")
 _WORD_BEFORE = re.compile(
     r"(?:^[ \t]{0,16}(?P<number>\d{1,2})|(?:^|(?<=\s))(?P<word>[A-Za-z.]{1,16}))\Z", re.MULTILINE
 )
+_SPACE = re.compile(r"\s+")
 #: Characters read back from a period to find the word before it (bounds the work per period).
 LOOK_BEHIND = 24
 #: Words whose period does not end a sentence.
@@ -59,7 +66,8 @@ class RadSentenceSplitter:
 
     ``wrap``: when a report counts as hard-wrapped; None keeps every line
     break a boundary (``radfollow_sentences_v1``). ``spaced_periods``: split
-    at lone lowercase-export periods.
+    at lone lowercase-export periods. ``max_sentence_chars``: the longest
+    sentence (None: no limit). Raises ValueError for a limit under 1.
     """
 
     def __init__(
@@ -69,9 +77,13 @@ class RadSentenceSplitter:
         *,
         wrap: WrapThresholds | None = None,
         spaced_periods: bool = True,
+        max_sentence_chars: int | None = None,
     ) -> None:
+        if max_sentence_chars is not None and max_sentence_chars < 1:
+            raise ValueError("max_sentence_chars must be at least 1")
         self.name = name
         self.wrap = wrap
+        self.max_sentence_chars = max_sentence_chars
         self._boundary = _BOUNDARY_SPACED if spaced_periods else _BOUNDARY
 
     def boundaries(self, doc: Doc) -> set[int]:
@@ -85,6 +97,8 @@ class RadSentenceSplitter:
         for section in headers:
             result.add(section.header_start)
             result.add(section.header_end)
+        if self.max_sentence_chars is not None:
+            result |= _cuts(text, result, self.max_sentence_chars)
         return result
 
     def __call__(self, doc: Doc) -> Doc:
@@ -114,6 +128,21 @@ def sentence_starts(doc: Doc, starts: set[int]) -> Ints2d:
         result[words[pending | boundary[idx[words]]]] = 1
     result[0] = 1
     return cast(Ints2d, result.astype(np.uint64).reshape(-1, 1))
+
+
+def _cuts(text: str, starts: set[int], limit: int) -> set[int]:
+    """Offsets of the first whitespace after every ``limit`` characters of a longer sentence."""
+    cuts: set[int] = set()
+    bounds = sorted(c for c in starts if 0 < c < len(text))
+    for start, end in zip([0, *bounds], [*bounds, len(text)], strict=True):
+        position = start + limit
+        while position < end:
+            space = _SPACE.search(text, position, end)
+            if space is None:
+                break
+            cuts.add(space.start())
+            position = space.end() + limit
+    return cuts
 
 
 def _keeps_period(text: str, match: re.Match[str]) -> bool:

@@ -51,6 +51,6 @@ def test_grouped_context_matches_stock(extractor, text: str) -> None:  # type: i
     assert [m.modifier_span for m in grouped._.context_graph.modifiers] == [
         m.modifier_span for m in expected._.context_graph.modifiers
     ]
-    assert [
-        [(m.modifier_span, m.category) for m in ent._.modifiers] for ent in grouped.ents
-    ] == [[(m.modifier_span, m.category) for m in ent._.modifiers] for ent in expected.ents]
+    assert [[(m.modifier_span, m.category) for m in ent._.modifiers] for ent in grouped.ents] == [
+        [(m.modifier_span, m.category) for m in ent._.modifiers] for ent in expected.ents
+    ]

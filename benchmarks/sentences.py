@@ -2,9 +2,10 @@
 
     python benchmarks/sentences.py [--sizes 10000 100000 1000000] [--classifier]
 
-Builds synthetic reports (no corpus text) of each size in four shapes: one
-line, one sentence per line, hard-wrapped at 70 characters, and a lowercased
-" ." export on one line. Prints seconds for the splitter alone (on a Doc
+Builds synthetic reports (no corpus text) of each size in five shapes: one
+line, one sentence per line, hard-wrapped at 70 characters, a lowercased
+" ." export on one line, and a hostile text of findings and negations with no
+period. Prints seconds for the splitter alone (on a Doc
 already tokenized and sectionized) and for the whole pipeline
 (``radfollow.nlp.pipeline``, rules only unless ``--classifier``), and the
 seconds per 100 KB, which stay flat when the time grows linearly. The largest
@@ -45,6 +46,8 @@ def report(size: int, shape: str) -> str:
         text = "FINDINGS: " + "\n".join(body)
     elif shape == "wrapped at 70":
         text = "\n".join(textwrap.wrap(text, 70))
+    elif shape == "no stops, dense cues":  # a hostile sender: findings and negations, no period
+        text = "FINDINGS: " + "no nodule or mass, " * (size // 19 + 1)
     elif shape != "one line":  # lowercased " ." export
         text = text.lower().replace(".", " .").replace(",", " ,")
     return text[:size] + "\nIMPRESSION: Stable nodule."
@@ -65,10 +68,11 @@ def main() -> None:
     sectionizer, splitter = nlp.get_pipe(SECTIONIZER), nlp.get_pipe(SENTENCES)
     nlp("FINDINGS: warm-up. IMPRESSION: Stable nodule.")
     print(
-        f"{'shape':<20} {'chars':>9} {'sentences':>9} {'splitter s':>10} {'s/100KB':>8} "
+        f"{'shape':<22} {'chars':>9} {'sentences':>9} {'splitter s':>10} {'s/100KB':>8} "
         f"{'pipeline s':>10} {'s/100KB':>8}"
     )
-    for shape in ("one line", "line per sentence", "wrapped at 70", 'lowercased " ."'):
+    shapes = ("one line", "line per sentence", "wrapped at 70", 'lowercased " ."')
+    for shape in (*shapes, "no stops, dense cues"):
         for size in args.sizes:
             text = report(size, shape)
             doc = sectionizer(nlp.make_doc(text))
@@ -77,7 +81,7 @@ def main() -> None:
             whole = seconds(lambda text=text: nlp(text))
             per = 100_000 / len(text)
             print(
-                f"{shape:<20} {len(text):>9,} {sentences:>9,} {split:>10.3f} {split * per:>8.3f} "
+                f"{shape:<22} {len(text):>9,} {sentences:>9,} {split:>10.3f} {split * per:>8.3f} "
                 f"{whole:>10.2f} {whole * per:>8.2f}",
                 flush=True,
             )

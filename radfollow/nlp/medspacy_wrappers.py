@@ -97,15 +97,19 @@ class RadContext(RuleFileComponent):
                     kwargs[key] = set(kwargs[key])
             built.append(ConTextRule(**kwargs))
         self._context.add(built)
+        # grouped_context reproduces stock ConText for targets from doc.ents, unpruned
+        self._grouped = (
+            not self._context.prune_on_target_overlap and self._context.input_span_type == "ents"
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         # ConText only modifies targets (doc.ents here): a report without
         # findings skips its modifier matching (most normal chest films).
         if not doc.ents:
             return doc
-        if self._context.prune_on_target_overlap or self._context.input_span_type != "ents":
-            return self._context(doc)
-        return grouped_context(self._context, doc)
+        if self._grouped:
+            return grouped_context(self._context, doc)
+        return self._context(doc)
 
 
 def grouped_context(context: ConText, doc: Doc) -> Doc:

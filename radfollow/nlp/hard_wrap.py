@@ -13,10 +13,10 @@ here, per report (all lines of a report come through the same feed):
 
 - the *width* W is the longest line (trailing spaces and ``\\r`` stripped);
 - a *candidate* is a single line break (no blank line) after a line that is
-  not only a section header and does
-  not end with terminal punctuation (``. ! ? :``, a closing quote or bracket
-  allowed after it), before a line that starts neither a list item (``1.``,
-  ``2)``, ``-``, ``*``, a bullet) nor a section header;
+  not only a section header and does not end with terminal punctuation
+  (``. ! ? :``, a closing quote or bracket allowed after it), before a line
+  that starts neither a list item (``1.``, ``2)``, ``-``, ``*``, a bullet)
+  nor a section header;
 - a candidate is *full* when the first word of the next line would not have
   fitted on the line: ``len(line) + 1 + len(word) > W``. A line ended by hand
   (a statement, a header) leaves room; a wrapped line does not;
@@ -34,6 +34,12 @@ still ends the sentence there). Every other line break stays a sentence end.
 A report too short to show the pattern (one wrapped sentence) keeps its line
 breaks: splitting a sentence loses less than joining two statements, which
 can carry a negation into a finding.
+
+The thresholds (:class:`WrapThresholds`) are the ``wrap_*`` settings of the
+``radfollow_sentences_v2`` factory. With the defaults no report of the
+bundled gold or the shared corpora (4,179, none wrapped) is taken as
+wrapped, and the gold reports wrapped at 70 characters are in 115 of 204
+(dev) cases; the rest hold fewer than two wrapped lines.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: The largest report text radfollow processes, in characters: spaCy's default
-#: ``Language.max_length`` (its error E088 beyond it). Larger reports are rejected
-#: one by one (RF202); a site can change it with ``PipelineConfig.max_length``.
-MAX_REPORT_CHARS = 2_000_000
+#: The largest report text radfollow processes, in characters (docs/processing.md,
+#: "Maximum report size"): 15 times the longest report of the shared corpora, a few
+#: seconds of NLP (benchmarks/sentences.py). Larger reports are rejected one by one
+#: (RF202); a site can change it with ``PipelineConfig.max_length``.
+MAX_REPORT_CHARS = 100_000
 
 
 class Assertion(StrEnum):

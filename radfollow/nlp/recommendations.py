@@ -13,9 +13,10 @@ decides.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -78,6 +79,7 @@ class RecommendationRulesComponent(RuleFileComponent):
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         seen: list[tuple[int, int, str | None, bool]] = []
+        findings: FindingIndex | None = None
         for sent, category in self.eligible(doc):
             text = sent.text
             lowered = text.lower()
@@ -85,7 +87,8 @@ class RecommendationRulesComponent(RuleFileComponent):
             seen.append((sent.start, sent.end, category, action))
             candidate = self.read(text, category, lowered=lowered, action=action)
             if candidate is not None:
-                spans.append(self.make_span(doc, sent, candidate, category))
+                findings = findings or FindingIndex.of(doc)
+                spans.append(self.make_span(doc, sent, candidate, category, findings))
         doc.spans[CANDIDATES] = spans
         doc.user_data[_READ_KEY] = (len(doc), seen)
         return doc
@@ -208,8 +211,18 @@ class RecommendationRulesComponent(RuleFileComponent):
     def skips(self, section: str | None) -> bool:
         return section in self._skip
 
-    def make_span(self, doc: Doc, sent: Span, cand: Candidate, section: str | None) -> Span:
-        """The candidate span of a sentence: list marker and trailing space left out."""
+    def make_span(
+        self,
+        doc: Doc,
+        sent: Span,
+        cand: Candidate,
+        section: str | None,
+        findings: FindingIndex | None = None,
+    ) -> Span:
+        """The candidate span of a sentence: list marker and trailing space left out.
+
+        ``findings``: the Doc's :class:`FindingIndex` when several spans are made.
+        """
         marker = _LIST_MARKER.match(sent.text)
         start_char = sent.start_char + (marker.end() if marker else 0)
         end_char = sent.start_char + len(sent.text.rstrip())
@@ -223,7 +236,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         span._.rad_rule_score = cand.score
         span._.rad_section = section
         span._.rad_finding = link_finding(
-            doc, span, self._region_organs.get(cand.body_region or "")
+            doc, span, self._region_organs.get(cand.body_region or ""), findings
         )
         return span
 
@@ -240,24 +253,81 @@ def _rank(position: int, after: int) -> tuple[int, int]:
     return (0 if position >= after else 1, position)
 
 
-def link_finding(doc: Doc, rec: Span, organs: frozenset[str] | None = None) -> int | None:
+@dataclass(frozen=True)
+class _Run:
+    """Findings in Doc order: their token ends and their indices in ``doc.ents``."""
+
+    ends: list[int] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)
+
+    def add(self, end: int, index: int) -> None:
+        self.ends.append(end)
+        self.indices.append(index)
+
+    def last_before(self, token: int) -> int | None:
+        """The last finding that ends at or before ``token``."""
+        k = bisect.bisect_right(self.ends, token)
+        return self.indices[k - 1] if k else None
+
+
+@dataclass(frozen=True)
+class FindingIndex:
+    """The affirmed findings of a Doc, indexed once for :func:`link_finding`.
+
+    Linking used to scan ``doc.ents`` per recommendation: quadratic in a long
+    report. ``affirmed``: (index in ``doc.ents``, benign) by token start.
+    """
+
+    starts: list[int] = field(default_factory=list)
+    affirmed: list[tuple[int, bool]] = field(default_factory=list)
+    unbenign: _Run = field(default_factory=_Run)
+    incidental: _Run = field(default_factory=_Run)
+    organs: dict[str, _Run] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: Doc) -> FindingIndex:
+        index = cls()
+        for i, ent in enumerate(doc.ents):
+            if ent._.rad_assertion not in _LINKABLE:
+                continue
+            benign = bool(ent._.rad_benign)
+            index.starts.append(ent.start)
+            index.affirmed.append((i, benign))
+            if benign:
+                continue
+            index.unbenign.add(ent.end, i)
+            if ent._.rad_incidental:
+                index.incidental.add(ent.end, i)
+            if ent._.rad_organ is not None:
+                index.organs.setdefault(ent._.rad_organ, _Run()).add(ent.end, i)
+        return index
+
+    def starting_in(self, start: int, end: int) -> list[tuple[int, bool]]:
+        """Affirmed findings that start at a token in ``[start, end)``."""
+        first = bisect.bisect_left(self.starts, start)
+        return self.affirmed[first : bisect.bisect_left(self.starts, end)]
+
+
+def link_finding(
+    doc: Doc, rec: Span, organs: frozenset[str] | None = None, index: FindingIndex | None = None
+) -> int | None:
     """Index in ``doc.ents`` of the finding a recommendation refers to.
 
     The first affirmed finding in the same sentence; else the nearest
     preceding affirmed, non-benign finding, preferring one in the organ of the
-    recommended body region, then incidental ones.
+    recommended body region, then incidental ones. ``index``: the Doc's
+    :class:`FindingIndex` when the caller links several recommendations.
     """
-    ents = list(doc.ents)
-    affirmed = [i for i, e in enumerate(ents) if e._.rad_assertion in _LINKABLE]
-    same = [i for i in affirmed if rec.start <= ents[i].start < rec.end]
+    index = index or FindingIndex.of(doc)
+    same = index.starting_in(rec.start, rec.end)
     if same:
-        return min(same, key=lambda i: 0 if not ents[i]._.rad_benign else 1)
-    before = [i for i in affirmed if ents[i].end <= rec.start and not ents[i]._.rad_benign]
-    for preferred in (
-        [i for i in before if organs and ents[i]._.rad_organ in organs],
-        [i for i in before if ents[i]._.rad_incidental],
-        before,
-    ):
-        if preferred:
-            return preferred[-1]
+        return min(same, key=lambda item: item[1])[0]  # the first non-benign one, else the first
+    in_organ = [index.organs[o].last_before(rec.start) for o in organs or () if o in index.organs]
+    found = [i for i in in_organ if i is not None]
+    if found:
+        return max(found)
+    for run in (index.incidental, index.unbenign):
+        last = run.last_before(rec.start)
+        if last is not None:
+            return last
     return None

@@ -13,6 +13,7 @@ from radfollow.nlp.assertion import AssertionResolver
 from radfollow.nlp.classifier.component import RecommendationClassifier
 from radfollow.nlp.extensions import register_extensions
 from radfollow.nlp.finding_typer import FindingTyper
+from radfollow.nlp.hard_wrap import WrapThresholds
 from radfollow.nlp.incidental import IncidentalClassifier
 from radfollow.nlp.measurements import AnatomyLinker
 from radfollow.nlp.medspacy_wrappers import RadContext, RadTargetMatcher
@@ -24,7 +25,9 @@ from radfollow.nlp.sentences import RadSentenceSplitter
 register_extensions()
 
 SECTIONIZER = "radfollow_sectionizer_v1"
-SENTENCES = "radfollow_sentences_v1"
+SENTENCES = "radfollow_sentences_v2"
+#: Earlier factories kept for saved pipelines; not in a new pipeline.
+SENTENCES_V1 = "radfollow_sentences_v1"
 TARGETS = "radfollow_targets_v1"
 CONTEXT = "radfollow_context_v1"
 FINDING_TYPER = "radfollow_finding_typer_v1"
@@ -55,9 +58,53 @@ def make_sectionizer(nlp: Language, name: str, rules: str | None) -> RadSectioni
     return RadSectionizer(nlp, name, rules=rules)
 
 
-@Language.factory(SENTENCES)
-def make_sentences(nlp: Language, name: str) -> RadSentenceSplitter:
-    return RadSentenceSplitter(nlp, name)
+_WRAP = WrapThresholds()
+
+
+@Language.factory(
+    SENTENCES,
+    default_config={
+        "spaced_periods": True,
+        "max_sentence_chars": 1000,
+        "wrap_min_width": _WRAP.min_width,
+        "wrap_max_width": _WRAP.max_width,
+        "wrap_min_soft_breaks": _WRAP.min_soft_breaks,
+        "wrap_min_full_ratio": _WRAP.min_full_ratio,
+        "wrap_min_lowercase_starts": _WRAP.min_lowercase_starts,
+    },
+)
+def make_sentences(
+    nlp: Language,
+    name: str,
+    spaced_periods: bool,
+    max_sentence_chars: int | None,
+    wrap_min_width: int,
+    wrap_max_width: int,
+    wrap_min_soft_breaks: int,
+    wrap_min_full_ratio: float,
+    wrap_min_lowercase_starts: int,
+) -> RadSentenceSplitter:
+    """v2: soft wraps joined, lone " ." periods split, long sentences cut."""
+    wrap = WrapThresholds(
+        min_width=wrap_min_width,
+        max_width=wrap_max_width,
+        min_soft_breaks=wrap_min_soft_breaks,
+        min_full_ratio=wrap_min_full_ratio,
+        min_lowercase_starts=wrap_min_lowercase_starts,
+    )
+    return RadSentenceSplitter(
+        nlp,
+        name,
+        wrap=wrap,
+        spaced_periods=spaced_periods,
+        max_sentence_chars=max_sentence_chars,
+    )
+
+
+@Language.factory(SENTENCES_V1)
+def make_sentences_v1(nlp: Language, name: str) -> RadSentenceSplitter:
+    """v1: every line break is a boundary; no lone-period rule."""
+    return RadSentenceSplitter(nlp, name, wrap=None, spaced_periods=False)
 
 
 @Language.factory(TARGETS, default_config={"rules": None})

@@ -1,9 +1,32 @@
 """Fast rule-based sentence splitter for radiology reports.
 
 PyRuSH costs most of stock medspaCy's time. Radiology reports keep one
-statement per line or end sentences with a period, so boundaries are: every
-line break, a period/question/exclamation mark followed by whitespace and a
-capital letter, digit or bracket, and the end of each section header.
+statement per line or end sentences with a period, so boundaries are:
+
+- every line break, except the soft wraps of a hard-wrapped report
+  (:mod:`radfollow.nlp.hard_wrap`: a fixed-width feed breaks lines in the
+  middle of sentences; a soft wrap is read as a space, so the rules below
+  decide there);
+- a period, question or exclamation mark followed by whitespace and a capital
+  letter, digit or bracket, unless the period belongs to an abbreviation
+  ("Dr. Smith", :data:`ABBREVIATIONS`) or to a list number at a line start
+  ("1. Nodule");
+- a lone period between spaces followed by a lowercase word: lowercased,
+  tokenized exports ("no acute process . heart size is normal .", how some
+  public datasets ship). A period of an abbreviation, a decimal ("4.5") or
+  "e.g." is attached to its word, so it is never lone;
+- the start and end of each section header;
+- the first whitespace after every ``max_sentence_chars`` characters of a
+  longer sentence. The longest sentence in the bundled and shared corpora has
+  698 characters; a report of thousands of characters without a stop (a
+  hostile or broken sender) would otherwise be one sentence, and ConText
+  compares every pair of cues within a sentence (quadratic: 10 KB of "no
+  nodule or mass, " took 16 s).
+
+Every step is linear in the text: the look-behind for the word before a
+period reads at most :data:`LOOK_BEHIND` characters (no scan back to the line
+start), so a 1 MB report on one line is split in well under a second
+(``benchmarks/sentences.py``).
 """
 
 from __future__ import annotations
@@ -18,9 +41,20 @@ from spacy.tokens import Doc
 from thinc.types import Ints2d
 
 from radfollow.nlp.extensions import doc_text
+from radfollow.nlp.hard_wrap import WrapThresholds, join_soft_wraps, soft_wraps
 
-_BOUNDARY = re.compile(r"\n[ \t\r\n]*|(?P<stop>[.!?])[\"')\]]?[ \t]+(?=[A-Z0-9(\[\"])")
-_WORD_BEFORE = re.compile(r"(?:^|(?<=\s))(?P<word>[A-Za-z.]+|\d{1,2})$")
+_LINE_BREAK = r"\n[ \t\r\n]*"
+_STOP = r"(?P<stop>[.!?])[\"')\]]?[ \t]+(?=[A-Z0-9(\[\"])"
+_SPACED_STOP = r"(?<=[ \t])(?P<spaced>\.)[ \t]+(?=[a-z])"
+_BOUNDARY = re.compile(f"{_LINE_BREAK}|{_STOP}")
+_BOUNDARY_SPACED = re.compile(f"{_LINE_BREAK}|{_STOP}|{_SPACED_STOP}")
+#: The word before a period: a list number at a line start, or a word (an abbreviation?).
+_WORD_BEFORE = re.compile(
+    r"(?:^[ \t]{0,16}(?P<number>\d{1,2})|(?:^|(?<=\s))(?P<word>[A-Za-z.]{1,16}))\Z", re.MULTILINE
+)
+_SPACE = re.compile(r"\s+")
+#: Characters read back from a period to find the word before it (bounds the work per period).
+LOOK_BEHIND = 24
 #: Words whose period does not end a sentence.
 ABBREVIATIONS = frozenset(
     {"dr", "mr", "mrs", "ms", "st", "vs", "approx", "e.g", "i.e", "etc", "fig", "cf", "no", "pt"}
@@ -28,17 +62,44 @@ ABBREVIATIONS = frozenset(
 
 
 class RadSentenceSplitter:
-    def __init__(self, nlp: Language, name: str) -> None:
+    """Sets ``Token.is_sent_start`` on every token (needs ``doc._.rad_sections``).
+
+    ``wrap``: when a report counts as hard-wrapped; None keeps every line
+    break a boundary (``radfollow_sentences_v1``). ``spaced_periods``: split
+    at lone lowercase-export periods. ``max_sentence_chars``: the longest
+    sentence (None: no limit). Raises ValueError for a limit under 1.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        wrap: WrapThresholds | None = None,
+        spaced_periods: bool = True,
+        max_sentence_chars: int | None = None,
+    ) -> None:
+        if max_sentence_chars is not None and max_sentence_chars < 1:
+            raise ValueError("max_sentence_chars must be at least 1")
         self.name = name
+        self.wrap = wrap
+        self.max_sentence_chars = max_sentence_chars
+        self._boundary = _BOUNDARY_SPACED if spaced_periods else _BOUNDARY
 
     def boundaries(self, doc: Doc) -> set[int]:
+        """Character offsets where a sentence starts (a superset: ``sentence_starts`` maps them)."""
         text = doc_text(doc)
-        starts = {m.end() for m in _BOUNDARY.finditer(text) if not _keeps_period(text, m)}
-        for section in doc._.rad_sections or []:
-            if section.header_end > section.header_start:
-                starts.add(section.header_start)
-                starts.add(section.header_end)
-        return starts
+        headers = {s for s in doc._.rad_sections or [] if s.header_end > s.header_start}
+        if self.wrap is not None:
+            spans = {s.header_start: s.header_end for s in headers}
+            text = join_soft_wraps(text, soft_wraps(text, spans, self.wrap))
+        result = {m.end() for m in self._boundary.finditer(text) if not _keeps_period(text, m)}
+        for section in headers:
+            result.add(section.header_start)
+            result.add(section.header_end)
+        if self.max_sentence_chars is not None:
+            result |= _cuts(text, result, self.max_sentence_chars)
+        return result
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc):
@@ -69,15 +130,33 @@ def sentence_starts(doc: Doc, starts: set[int]) -> Ints2d:
     return cast(Ints2d, result.astype(np.uint64).reshape(-1, 1))
 
 
+def _cuts(text: str, starts: set[int], limit: int) -> set[int]:
+    """Offsets of the first whitespace after every ``limit`` characters of a longer sentence."""
+    cuts: set[int] = set()
+    bounds = sorted(c for c in starts if 0 < c < len(text))
+    for start, end in zip([0, *bounds], [*bounds, len(text)], strict=True):
+        position = start + limit
+        while position < end:
+            space = _SPACE.search(text, position, end)
+            if space is None:
+                break
+            cuts.add(space.start())
+            position = space.end() + limit
+    return cuts
+
+
 def _keeps_period(text: str, match: re.Match[str]) -> bool:
-    """True for "Dr. Smith" and for list numbers such as "1. Nodule" at a line start."""
+    """True for "Dr. Smith" and for list numbers such as "1. Nodule" at a line start.
+
+    Reads at most ``LOOK_BEHIND`` characters before the period: a longer word
+    is no abbreviation, and a list number is indented by at most 16 spaces.
+    """
     if match.group("stop") != ".":
         return False
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    before = _WORD_BEFORE.search(text, line_start, match.start())
+    end = match.start()
+    before = _WORD_BEFORE.search(text, max(0, end - LOOK_BEHIND), end)
     if before is None:
         return False
-    word = before.group("word")
-    if word.isdigit():
-        return not text[line_start : before.start()].strip()
-    return word.lower().rstrip(".") in ABBREVIATIONS
+    if before.group("number") is not None:
+        return True
+    return before.group("word").lower().rstrip(".") in ABBREVIATIONS

@@ -62,15 +62,16 @@ def test_benign(run, text: str, benign: bool) -> None:  # type: ignore[no-untype
 def test_context_runs_only_when_there_are_findings(
     extractor, monkeypatch, text, runs_context
 ) -> None:  # type: ignore[no-untyped-def]
-    component = extractor.nlp.get_pipe("radfollow_context_v1")
+    from radfollow.nlp import medspacy_wrappers
+
     calls: list[int] = []
-    inner = component._context
+    inner = medspacy_wrappers.grouped_context
 
-    def counting(doc):  # type: ignore[no-untyped-def]
+    def counting(context, doc):  # type: ignore[no-untyped-def]
         calls.append(len(doc.ents))
-        return inner(doc)
+        return inner(context, doc)
 
-    monkeypatch.setattr(component, "_context", counting)
+    monkeypatch.setattr(medspacy_wrappers, "grouped_context", counting)
     doc = extractor.nlp(text)
     assert bool(calls) is runs_context
     assert all(e._.rad_assertion is not None for e in doc.ents)

@@ -11,7 +11,7 @@ from radfollow.nlp.extract import Extractor, ReportText
 
 SNAPSHOT = (
     "radfollow_sectionizer_v1",
-    "radfollow_sentences_v1",
+    "radfollow_sentences_v2",
     "radfollow_targets_v1",
     "radfollow_finding_typer_v1",
     "radfollow_context_v1",

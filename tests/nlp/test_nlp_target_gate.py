@@ -45,10 +45,10 @@ def test_gated_matches_equal_medspacy(extractor, target_rules, text: str) -> Non
     gated = GatedTargetMatcher(nlp, target_rules)
     assert gated.enabled
     doc = nlp.make_doc(text)
-    for name in ("radfollow_sectionizer_v1", "radfollow_sentences_v1"):
+    for name in ("radfollow_sectionizer_v1", "radfollow_sentences_v2"):
         doc = nlp.get_pipe(name)(doc)
     found = _summary(nlp.get_pipe("radfollow_targets_v1")(doc))
-    with nlp.select_pipes(enable=["radfollow_sectionizer_v1", "radfollow_sentences_v1"]):
+    with nlp.select_pipes(enable=["radfollow_sectionizer_v1", "radfollow_sentences_v2"]):
         assert found == _reference(nlp, target_rules, text)
 
 

@@ -60,7 +60,7 @@ def test_report_over_the_size_limit_is_one_error_line(
     (error,) = _lines(out / "errors.ndjson")
     assert error["code"] == "RF202" and error["control_id"] == "MSG2"
     assert str(error["source"]).endswith("2.hl7") and error["position"] == 1
-    assert "2,000,000-character limit" in str(error["reason"])
+    assert f"{MAX_REPORT_CHARS:,}-character limit" in str(error["reason"])
     assert _count(db_url, "studies") == 2
 
 

@@ -37,6 +37,7 @@ from radfollow.nlp.classifier.onnx_export import Backend, Precision, load_encode
 from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.recommendations import (
     RULES_COMPONENT,
+    FindingIndex,
     RecommendationRulesComponent,
     sentence_text,
 )
@@ -225,13 +226,15 @@ class RecommendationClassifier:
     def _annotate(self, doc: Doc, scored: list[Scored]) -> None:
         existing = {span.sent.start: span for span in doc.spans.get(CANDIDATES, [])}
         spans = list(doc.spans.get(CANDIDATES, []))
+        findings: FindingIndex | None = None
         for item in scored:
             span = existing.get(item.sentence.start)
             if span is None:
                 if item.recommendation < self.add_threshold:
                     continue
                 described = self.rules.describe(sentence_text(item.sentence))
-                span = self.rules.make_span(doc, item.sentence, described, item.section)
+                findings = findings or FindingIndex.of(doc)
+                span = self.rules.make_span(doc, item.sentence, described, item.section, findings)
                 span._.rad_rule = "classifier"
                 spans.append(span)
             span._.rad_score = self.fuse(item.recommendation, span._.rad_rule_score)

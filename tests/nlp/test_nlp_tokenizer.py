@@ -43,3 +43,25 @@ def test_identity_whitespace_special_cases_are_dropped(extractor) -> None:  # ty
     rules = extractor.nlp.tokenizer.rules
     assert "\n" not in rules and "\t" not in rules and " " not in rules
     assert "\u00a0" in rules  # not an identity: it sets a norm
+
+
+LONG_RUNS = [
+    # (text, the long run kept whole?)
+    ("Findings: " + "&" * 5000 + " end.", True),
+    ("Findings: " + "=" * 64 + " end.", True),
+    ("Findings: " + "a&" * 40 + ". end", True),
+    ("Findings: " + "=" * 63 + " end.", False),
+    ("Findings: " + "&" * 10 + " end.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "whole"), LONG_RUNS)
+def test_long_runs_are_one_token(extractor, text: str, whole: bool) -> None:  # type: ignore[no-untyped-def]
+    """A run of MAX_TOKEN_CHARS or more non-space characters is one token (spaCy's
+    affix search is quadratic in it); shorter runs split as stock spaCy does."""
+    run = text.split()[1]
+    tokens = [t.text for t in extractor.nlp.make_doc(text)]
+    stock = [t.text for t in spacy.blank("en").make_doc(text[:200])]
+    assert (run in tokens) is whole
+    if not whole:
+        assert tokens == stock

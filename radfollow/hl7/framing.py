@@ -1,12 +1,15 @@
 """Files and directories to single raw messages.
 
-Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file), FHS/BHS
-batch files, several messages concatenated in one file, and CR, LF or CR LF
-segment endings. Each message comes back as bytes with its segments joined by
-CR; nothing is decoded here. File and batch header/trailer segments (FHS, BHS,
-BTS, FTS) are dropped. A file (or MLLP block) without any MSH comes back whole
-as one message, and segments found before the first MSH come back as one
-message of their own, so the caller can reject them with a reason.
+Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file, framed
+and unframed messages mixed in one file), FHS/BHS batch files, several
+messages concatenated in one file, and CR, LF or CR LF segment endings. A 0x0B
+starts a block only at the start of the data or of a line, or right after an
+end byte: a stray 0x0B inside report text splits nothing. Each message comes
+back as bytes with its segments joined by CR; nothing is decoded here. File
+and batch header/trailer segments (FHS, BHS, BTS, FTS) are dropped. A file (or
+MLLP block) without any MSH comes back whole as one message, and segments
+found before the first MSH come back as one message of their own, so the
+caller can reject them with a reason.
 """
 
 from __future__ import annotations
@@ -102,17 +105,38 @@ def iter_raw_messages(paths: Iterable[Path]) -> Iterator[RawMessage]:
         yield from split_messages(path.read_bytes(), str(path))
 
 
+#: An MLLP start byte at a block start: at the start of the data or of a line,
+#: or right after an end byte (spaces and tabs allowed before it). Anywhere else
+#: it is a stray byte of the message's text and splits nothing.
+_FRAME_START = re.compile(rb"(?:\A|(?<=[\r\n\x1c]))[ \t]*\x0b")
+#: Where an open block ends: its end byte, or the start of the next block.
+_FRAME_END = re.compile(rb"\x1c|(?<=[\r\n])[ \t]*\x0b")
+#: An end byte with no open block, at the end of a line: dropped.
+_LONE_END = re.compile(rb"\x1c(?=[\r\n]|\Z)")
+
+
 def _blocks(data: bytes) -> list[bytes]:
-    """MLLP blocks when the data is MLLP-framed, else the whole data."""
+    """The data as MLLP blocks and the unframed stretches between them, in order.
+
+    A file may mix framed and unframed messages: text outside every block is
+    kept (it used to be dropped). A block runs from a start byte (0x0B at a
+    block start, see ``_FRAME_START``) to its end byte 0x1C, to the next block
+    start, or to the end of the data. Stretches of whitespace only are left out.
+    """
     data = data.removeprefix(_BOM)
-    if MLLP_START not in data:
-        return [data]
-    blocks = []
-    for piece in data.split(MLLP_START)[1:]:
-        block = piece.split(MLLP_END, 1)[0]
-        if block.strip():
-            blocks.append(block.removeprefix(_BOM))
-    return blocks
+    pieces: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        start = _FRAME_START.search(data, pos)
+        if start is None:
+            pieces.append(_LONE_END.sub(b"", data[pos:]))
+            break
+        pieces.append(_LONE_END.sub(b"", data[pos : start.start()]))
+        end = _FRAME_END.search(data, start.end())
+        stop = end.start() if end else len(data)
+        pieces.append(data[start.end() : stop].removeprefix(_BOM))
+        pos = end.end() if end and end.group() == MLLP_END else stop
+    return [piece for piece in pieces if piece.strip()]
 
 
 def _has_content(data: bytes) -> bool:

@@ -15,11 +15,13 @@ caller can reject them with a reason.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from radfollow.hl7.header import MSH_BYTES
+from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, read_input
 
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c"
@@ -42,11 +44,13 @@ def iter_files(paths: Iterable[Path], *, onerror: OnError | None = None) -> Iter
     """Files in the order given; directories recursively, sorted by name.
 
     Hidden entries (name starting with '.') inside directories are skipped, and
-    symlinked directories are not followed. A path that is not a directory is
-    yielded as given (reading it may then raise OSError). A folder that cannot
-    be listed, or an entry that cannot be examined, raises OSError; with
-    ``onerror`` it is passed there instead (as ``os.walk`` does) and the walk
-    goes on with the rest.
+    symlinked directories are not followed. Every other entry of a directory is
+    yielded, including what cannot be read as a file (a dangling symbolic link,
+    a FIFO, a socket, a device) so that reading it reports why, and a path that
+    is not a directory is yielded as given. A folder that cannot be listed, or
+    an entry that cannot be examined (one removed after the listing), raises
+    OSError; with ``onerror`` it is passed there instead (as ``os.walk`` does)
+    and the walk goes on with the rest.
     """
     for path in paths:
         if _is_dir(path, onerror):
@@ -77,17 +81,23 @@ def _walk(directory: Path, onerror: OnError | None) -> Iterator[Path]:
         if child.name.startswith("."):
             continue
         try:
-            is_dir, is_link, is_file = child.is_dir(), child.is_symlink(), child.is_file()
+            mode = child.lstat().st_mode  # raises when the entry is gone since the listing
         except OSError as error:
             if onerror is None:
                 raise
             onerror(child, error)
             continue
-        if is_dir:
-            if not is_link:
-                yield from _walk(child, onerror)
-        elif is_file:
+        if stat.S_ISDIR(mode):
+            yield from _walk(child, onerror)
+        elif not (stat.S_ISLNK(mode) and _points_to_dir(child)):
             yield child
+
+
+def _points_to_dir(link: Path) -> bool:
+    try:
+        return link.is_dir()
+    except OSError:  # a loop of links: reading it reports the error
+        return False
 
 
 def split_messages(data: bytes, source: str) -> Iterator[RawMessage]:
@@ -99,10 +109,25 @@ def split_messages(data: bytes, source: str) -> Iterator[RawMessage]:
         yield RawMessage(source=source, position=position, data=chunk)
 
 
-def iter_raw_messages(paths: Iterable[Path]) -> Iterator[RawMessage]:
-    """Every message of every file under ``paths``."""
+def iter_raw_messages(
+    paths: Iterable[Path], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[RawMessage]:
+    """Every message of every file under ``paths``.
+
+    Raises OSError or InputFileError (not a regular file, over ``max_file_bytes``)
+    for the first file that cannot be read; see :func:`radfollow.io.inputs.read_input`.
+    """
     for path in iter_files(paths):
-        yield from split_messages(path.read_bytes(), str(path))
+        yield from split_messages(read_input(path, max_bytes=max_file_bytes), str(path))
+
+
+def no_message_reason(data: bytes) -> str:
+    """Why a file's ``data`` gave no message from :func:`split_messages` (a one-line reason)."""
+    if not data:
+        return "empty file (0 bytes): no HL7 message"
+    if not data.removeprefix(_BOM).strip(b" \t\r\n\x0b\x1c\x0c"):
+        return "no HL7 message: only whitespace or MLLP framing bytes"
+    return "no HL7 message: only batch header and trailer segments (FHS, BHS, BTS, FTS)"
 
 
 #: An MLLP start byte at a block start: at the start of the data or of a line,

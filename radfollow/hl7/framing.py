@@ -130,12 +130,11 @@ def no_message_reason(data: bytes) -> str:
     return "no HL7 message: only batch header and trailer segments (FHS, BHS, BTS, FTS)"
 
 
-#: An MLLP start byte at a block start: at the start of the data or of a line,
-#: or right after an end byte (spaces and tabs allowed before it). Anywhere else
-#: it is a stray byte of the message's text and splits nothing.
-_FRAME_START = re.compile(rb"(?:\A|(?<=[\r\n\x1c]))[ \t]*\x0b")
-#: Where an open block ends: its end byte, or the start of the next block.
-_FRAME_END = re.compile(rb"\x1c|(?<=[\r\n])[ \t]*\x0b")
+#: What may follow a start byte anywhere on a line for it to start a block: an
+#: MSH, FHS or BHS segment (after an optional byte order mark and line breaks).
+_BLOCK_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*(?:MSH|FHS|BHS)[!-/:-@\[-`{-~]")
+_BLANKS = frozenset(b" \t")
+_LINE_ENDS = frozenset(b"\r\n\x1c")
 #: An end byte with no open block, at the end of a line: dropped.
 _LONE_END = re.compile(rb"\x1c(?=[\r\n]|\Z)")
 
@@ -144,24 +143,57 @@ def _blocks(data: bytes) -> list[bytes]:
     """The data as MLLP blocks and the unframed stretches between them, in order.
 
     A file may mix framed and unframed messages: text outside every block is
-    kept (it used to be dropped). A block runs from a start byte (0x0B at a
-    block start, see ``_FRAME_START``) to its end byte 0x1C, to the next block
-    start, or to the end of the data. Stretches of whitespace only are left out.
+    kept (it used to be dropped). A block runs from a start byte (0x0B, see
+    :func:`_starts_block`) to its end byte 0x1C, to the next block start, or to
+    the end of the data. Stretches of whitespace only are left out.
     """
     data = data.removeprefix(_BOM)
     pieces: list[bytes] = []
     pos = 0
     while pos < len(data):
-        start = _FRAME_START.search(data, pos)
-        if start is None:
+        start = _next_start(data, pos)
+        if start == -1:
             pieces.append(_LONE_END.sub(b"", data[pos:]))
             break
-        pieces.append(_LONE_END.sub(b"", data[pos : start.start()]))
-        end = _FRAME_END.search(data, start.end())
-        stop = end.start() if end else len(data)
-        pieces.append(data[start.end() : stop].removeprefix(_BOM))
-        pos = end.end() if end and end.group() == MLLP_END else stop
+        pieces.append(_LONE_END.sub(b"", data[pos:start]))
+        body = start + 1
+        stop, pos = _block_end(data, body)
+        pieces.append(data[body:stop].removeprefix(_BOM))
     return [piece for piece in pieces if piece.strip()]
+
+
+def _next_start(data: bytes, pos: int) -> int:
+    """Offset of the next start byte at or after ``pos`` that starts a block, or -1."""
+    start = data.find(MLLP_START, pos)
+    while start != -1 and not _starts_block(data, start):
+        start = data.find(MLLP_START, start + 1)
+    return start
+
+
+def _block_end(data: bytes, body: int) -> tuple[int, int]:
+    """Where the block whose text starts at ``body`` stops, and where reading goes on:
+    after its end byte, or at the next block's start byte (a block without an end)."""
+    end = data.find(MLLP_END, body)
+    limit = len(data) if end == -1 else end
+    start = data.find(MLLP_START, body, limit)
+    while start != -1 and not _starts_block(data, start):
+        start = data.find(MLLP_START, start + 1, limit)
+    if start != -1:
+        return start, start
+    return (end, end + 1) if end != -1 else (len(data), len(data))
+
+
+def _starts_block(data: bytes, offset: int) -> bool:
+    """Whether the start byte at ``offset`` starts a block: it is at the start of the
+    data or of a line, or after an end byte (spaces and tabs allowed in between),
+    or an MSH, FHS or BHS segment follows it. Anywhere else it is a stray byte of
+    the message's text and splits nothing."""
+    i = offset - 1
+    while i >= 0 and data[i] in _BLANKS:
+        i -= 1
+    if i < 0 or data[i] in _LINE_ENDS:
+        return True
+    return _BLOCK_HEAD.match(data, offset + 1) is not None
 
 
 def _has_content(data: bytes) -> bool:

@@ -84,6 +84,21 @@ def _message(msh: bytes, eol: bytes = b"\r") -> bytes:
             id="stray-0b-in-mllp-block",
         ),
         pytest.param(_message(MSH_A) + b"\x1c\r", ["A1"], id="end-byte-without-start"),
+        pytest.param(
+            _message(MSH_A).rstrip(b"\r") + b"\x0b" + _message(MSH_B) + b"\x1c\r",
+            ["A1", "B2"],
+            id="plain-without-final-cr-then-mllp",
+        ),
+        pytest.param(
+            b"\x0b"
+            + _message(MSH_A)
+            + b"\x1c\r"
+            + b"\x0b"
+            + _message(MSH_B).replace(b"Normal.", b"See\x0bMSH report")
+            + b"\x1c\r",
+            ["A1", "B2"],
+            id="stray-0b-before-msh-word-without-separator",
+        ),
     ],
 )
 def test_split_messages_finds_each_message(data: bytes, expected_controls: list[str]) -> None:

@@ -66,7 +66,8 @@ def process(
 
     Regular files only, each at most --max-file-size; any other input is an error line.
     """
-    missing = [str(p) for p in paths if not p.exists()]
+    # A dangling symbolic link exists as an entry: it gets an error line, not a usage error.
+    missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
     if bundle_type not in ("collection", "transaction"):

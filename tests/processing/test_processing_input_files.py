@@ -160,3 +160,17 @@ def test_cli_max_file_size(tmp_path: Path, value: str, ok: bool | None) -> None:
     assert result.exit_code == (0 if ok else 1), result.output
     errors = (tmp_path / "out" / "errors.ndjson").read_text()
     assert ("over the 1,024-byte limit" in errors) is (not ok)
+
+
+def test_dangling_symlink_given_by_name_is_an_error_line(tmp_path: Path) -> None:
+    """Given on the command line, a dangling link was a usage error that stopped the run."""
+    good = write_messages(tmp_path / "in", {"a.hl7": oru(1)}) / "a.hl7"
+    link = tmp_path / "link.hl7"
+    link.symlink_to(tmp_path / "gone.hl7")
+    args = ["process", str(link), str(good), "--out", str(tmp_path / "out"), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--no-classifier"])
+    assert result.exit_code == 1, result.output
+    (error,) = _lines(tmp_path / "out" / "errors.ndjson")
+    assert (error["source"], error["code"]) == (str(link), "RF201")
+    assert error["reason"] == "cannot read file: dangling symbolic link (its target does not exist)"
+    assert len(_lines(tmp_path / "out" / "records.jsonl")) == 1

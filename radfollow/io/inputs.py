@@ -98,6 +98,13 @@ class _Bounded(io.RawIOBase):
             )
         return count
 
+    def readall(self) -> bytes:
+        """The rest of the file, read in 1 MiB steps (RawIOBase reads 8 KiB at a time)."""
+        data = bytearray()
+        while chunk := self.read(1 << 20):
+            data += chunk
+        return bytes(data)
+
     def close(self) -> None:
         self._raw.close()
         super().close()

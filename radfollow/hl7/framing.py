@@ -3,8 +3,9 @@
 Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file, framed
 and unframed messages mixed in one file), FHS/BHS batch files, several
 messages concatenated in one file, and CR, LF or CR LF segment endings. A 0x0B
-starts a block only at the start of the data or of a line, or right after an
-end byte: a stray 0x0B inside report text splits nothing. Each message comes
+starts a block only at the start of the data or of a line, right after an end
+byte, or right before an MSH, FHS or BHS segment: a stray 0x0B inside report
+text splits nothing. Each message comes
 back as bytes with its segments joined by CR; nothing is decoded here. File
 and batch header/trailer segments (FHS, BHS, BTS, FTS) are dropped. A file (or
 MLLP block) without any MSH comes back whole as one message, and segments

@@ -56,6 +56,14 @@ class ReportTooLargeError(RadfollowError):
     code = "RF202"
 
 
+class InputFileError(RadfollowError):
+    """An input file is unusable as a whole: not a regular file (a FIFO, a socket, a
+    device), over the size limit, or holding no message (empty, whitespace or batch
+    header and trailer segments only)."""
+
+    code = "RF203"
+
+
 class HL7Error(RadfollowError):
     """Base of HL7 input errors."""
 

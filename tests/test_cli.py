@@ -92,7 +92,7 @@ def test_extract_keeps_order_extra_keys_and_bad_lines(tmp_path: Path) -> None:
     lines = [
         {"id": "r1", "text": "FINDINGS: 6 mm nodule in the right upper lobe.", "site": "A"},
         "{not json",
-        {"id": 7, "text": "IMPRESSION: Recommend MRI abdomen in 3 months.", "indication": "pain"},
+        {"id": "7", "text": "IMPRESSION: Recommend MRI abdomen in 3 months.", "indication": "pain"},
         {"id": "r3"},
     ]
     src = tmp_path / "in.jsonl"

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,17 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from radfollow.cli import app
-from radfollow.errors import InputFormatError
+from radfollow.errors import InputFileError, InputFormatError
 from radfollow.io.atomic import atomic_writer
-from radfollow.io.jsonl import MAX_DEPTH, iter_json_lines, load_jsonl, parse_line, read_jsonl
+from radfollow.io.inputs import read_input
+from radfollow.io.jsonl import (
+    MAX_DEPTH,
+    count_lines,
+    iter_json_lines,
+    load_jsonl,
+    parse_line,
+    read_jsonl,
+)
 from radfollow.nlp.extract import Extractor
 from radfollow.training.heads import training_examples
 
@@ -36,8 +47,19 @@ def test_atomic_writer_replaces_only_on_success(tmp_path: Path) -> None:
         ("{bad", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"text": "x"}', "missing 'id'"),
-        ('{"id": 1}', "missing 'text'"),
-        ('{"id": 1, "text": "x", "indication": 5}', "'indication' must be a string"),
+        ('{"id": null, "text": "x"}', "missing 'id'"),
+        ('{"id": "1"}', "missing 'text'"),
+        (
+            '{"id": "1", "text": "x", "indication": 5}',
+            "'indication' must be a string, not a number",
+        ),
+        # Regressions (issue 11): these ids were stored as Python reprs ("[1, 2]", "True").
+        ('{"id": 1, "text": "x"}', "'id' must be a string, not a number"),
+        ('{"id": 1.5, "text": "x"}', "'id' must be a string, not a number"),
+        ('{"id": [1, 2], "text": "x"}', "'id' must be a string, not an array"),
+        ('{"id": {"a": 1}, "text": "x"}', "'id' must be a string, not an object"),
+        ('{"id": true, "text": "x"}', "'id' must be a string, not a boolean"),
+        ('{"id": "1", "text": ["x"]}', "'text' must be a string, not an array"),
     ],
 )
 def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
@@ -140,40 +162,180 @@ def test_iter_json_lines_errors_are_located(
     assert next(v for n, v in items if n == line_no).where == f"{path}:{line_no}"
 
 
-def _old_read_jsonl(path: Path) -> list[tuple[int, object, str | None]]:
-    """What read_jsonl read before the shared reader: text mode, errors="replace"."""
+def _reference_read_jsonl(path: Path) -> list[tuple[int, object, str | None]]:
+    """What read_jsonl reads, written out plainly: a BOM at the start skipped; lines
+    end at LF, CR LF or a lone CR; a line that is not UTF-8 is an error."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     items: list[tuple[int, object, str | None]] = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            if raw.strip():
-                try:
-                    items.append((line_no, parse_line(raw, where="w"), None))
-                except InputFormatError as err:
-                    items.append((line_no, None, err.message))
+    for line_no, raw in enumerate(re.split(rb"\r\n|\r|\n", data), start=1):
+        if not raw.decode("utf-8", "surrogateescape").strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            items.append((line_no, None, "not valid UTF-8"))
+            continue
+        try:
+            items.append((line_no, parse_line(text, where="w"), None))
+        except InputFormatError as err:
+            items.append((line_no, None, err.message))
     return items
 
 
 _LINE = st.one_of(
     st.builds(
         lambda i, t: json.dumps({"id": i, "text": t}, ensure_ascii=False).encode(),
-        st.integers(),
+        st.one_of(st.integers(), st.text(max_size=5)),
         st.text(max_size=20),
     ),
     st.binary(max_size=30),
-    st.sampled_from([b"", b"  ", b"\r", b"{bad", b'{"id": 1, "text": "\xe2\x82"}']),
+    st.sampled_from([b"", b"  ", b"\r", b"{bad", b'{"id": "1", "text": "\xe2\x82"}']),
 )
 
 
-@given(st.lists(st.tuples(_LINE, st.sampled_from([b"\n", b"\r\n", b"\r"])), max_size=8))
+@given(
+    st.booleans(),
+    st.lists(st.tuples(_LINE, st.sampled_from([b"\n", b"\r\n", b"\r"])), max_size=8),
+)
 @settings(max_examples=200, deadline=None)
-def test_read_jsonl_decodes_exactly_as_before(lines: list[tuple[bytes, bytes]]) -> None:
+def test_read_jsonl_reads_as_the_reference(bom: bool, lines: list[tuple[bytes, bytes]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "in.jsonl"
-        path.write_bytes(b"".join(line + end for line, end in lines))
+        path.write_bytes(b"\xef\xbb\xbf" * bom + b"".join(line + end for line, end in lines))
         new = [
-            (i.line_no, i.record, i.error.message if i.error else None) for i in read_jsonl(path)
+            (i.line_no, i.record, i.error.message.split(" (")[0] if i.error else None)
+            for i in read_jsonl(path)
         ]
-        assert new == _old_read_jsonl(path)
+        assert new == [
+            (n, r, m.split(" (")[0] if m else None) for n, r, m in _reference_read_jsonl(path)
+        ]
+        assert count_lines(path) == len(new)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            b'\xef\xbb\xbf{"id": "a", "text": "x"}\n', [(1, "a", None)], id="bom-on-line-1"
+        ),
+        pytest.param(
+            b'{"id": "a", "text": "x"}\n\xef\xbb\xbf{"id": "b", "text": "y"}\n',
+            [(1, "a", None), (2, None, "not valid JSON (Unexpected UTF-8 BOM")],
+            id="bom-on-line-2",
+        ),
+        pytest.param(
+            b'{"id": "a", "text": "caf\xe9"}\n{"id": "b", "text": "y"}\n',
+            [(1, None, "not valid UTF-8 (byte 0xe9 at column 25)"), (2, "b", None)],
+            id="latin1-byte-is-that-lines-error",
+        ),
+        pytest.param(
+            b'{"id": "a", "text": "x"}\r{"id": "b", "text": "y"}\r\r{bad\r',
+            [(1, "a", None), (2, "b", None), (4, None, "not valid JSON")],
+            id="lone-cr-ends-a-line",
+        ),
+        pytest.param(
+            b'{"id": "a", "text": "x"}\r\n\r\n{bad\n{"id": "c", "text": "z"}',
+            [(1, "a", None), (3, None, "not valid JSON"), (4, "c", None)],
+            id="crlf-and-lf",
+        ),
+    ],
+)
+def test_read_jsonl_bom_utf8_and_line_ends(
+    tmp_path: Path, content: bytes, expected: list[tuple[int, str | None, str | None]]
+) -> None:
+    """Issue 11: a BOM made line 1 'not valid JSON'; bytes that are not UTF-8 were
+    replaced by U+FFFD silently; count_lines did not count a lone CR as a line end."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(content)
+    got = [(i.line_no, i.id, i.error.message if i.error else None) for i in read_jsonl(path)]
+    assert [(n, i) for n, i, _ in got] == [(n, i) for n, i, _ in expected]
+    for (_, _, message), (_, _, start) in zip(got, expected, strict=True):
+        assert (message is None) if start is None else str(message).startswith(start)
+    assert count_lines(path) == len(expected)
+
+
+def test_extract_error_records_for_bad_ids_and_bytes(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(
+        b"\n".join(
+            [
+                GOOD.encode(),
+                b'{"id": [1, 2], "text": "x"}',
+                b'{"id": "b", "text": "\xff"}',
+                LAST.encode(),
+            ]
+        )
+        + b"\n"
+    )
+    result = CliRunner().invoke(
+        app, ["extract", str(src), "--out", str(out), "--no-progress", "--no-classifier"]
+    )
+    assert result.exit_code == 1, result.output
+    records = [json.loads(text) for text in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["r1", None, None, "r3"]
+    assert [r.get("line") for r in records] == [None, 2, 3, None]
+    assert records[1]["error"] == {"code": "RF200", "reason": "'id' must be a string, not an array"}
+    assert records[2]["error"]["reason"] == "not valid UTF-8 (byte 0xff at column 22)"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        pytest.param(
+            lambda p: os.mkfifo(p), "not a regular file but a FIFO (named pipe)", id="fifo"
+        ),
+        pytest.param(lambda p: p.mkdir(), "not a regular file but a directory", id="dir"),
+        pytest.param(
+            lambda p: p.symlink_to("/dev/zero"),
+            "not a regular file but a character device",
+            id="zero",
+        ),
+        pytest.param(
+            lambda p: p.write_bytes(b"x" * 2048),
+            "file of 2,048 bytes is over the 1,024-byte limit (--max-file-size)",
+            id="too-large",
+        ),
+    ],
+)
+def test_extract_reads_regular_files_only_within_the_limit(
+    tmp_path: Path, make: Callable[[Path], None], reason: str
+) -> None:
+    """A FIFO used to be refused as 'no such file'; /dev/zero was read until memory ran out."""
+    src = tmp_path / "in.jsonl"
+    make(src)
+    args = ["extract", str(src), "--out", str(tmp_path / "out.jsonl"), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--no-classifier", "--max-file-size", "1KiB"])
+    assert result.exit_code == 1, result.output
+    assert f"{src}: {reason}" in " ".join(result.output.split())
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        pytest.param(lambda p: os.mkfifo(p), InputFileError, id="fifo-not-opened"),
+        pytest.param(lambda p: p.symlink_to(p.parent / "none"), FileNotFoundError, id="dangling"),
+        pytest.param(lambda p: p.write_bytes(b"x" * 11), InputFileError, id="over-limit"),
+        pytest.param(lambda p: p.write_bytes(b"x" * 10), None, id="at-limit"),
+    ],
+)
+def test_read_input(tmp_path: Path, make: Callable[[Path], None], error: type | None) -> None:
+    path = tmp_path / "f"
+    make(path)
+    if error is None:
+        assert read_input(path, max_bytes=10) == b"x" * 10
+        return
+    with pytest.raises(error):
+        read_input(path, max_bytes=10)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux /proc")
+def test_bounded_read_stops_a_file_larger_than_its_size_says() -> None:
+    """/proc files say 0 bytes and hold more: the read itself is bounded, not only stat."""
+    assert os.stat("/proc/self/status").st_size == 0
+    with pytest.raises(InputFileError, match="over the 16-byte limit"):
+        read_input("/proc/self/status", max_bytes=16)
+    assert read_input("/proc/self/status").startswith(b"Name:")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from radfollow.cli.options import (
     AccessionFields,
     Backend,
     Heads,
+    MaxFileSize,
     ModelDir,
     RulesDir,
     ShowProgress,
@@ -26,6 +27,7 @@ from radfollow.cli.options import (
     progress,
 )
 from radfollow.errors import RadfollowError
+from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from radfollow.processing.batch import JobSummary
@@ -58,9 +60,14 @@ def process(
     model: ModelDir = None,
     heads: Heads = None,
     backend: Backend = "auto",
+    max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
 ) -> None:
-    """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out."""
-    missing = [str(p) for p in paths if not p.exists()]
+    """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out.
+
+    Regular files only, each at most --max-file-size; any other input is an error line.
+    """
+    # A dangling symbolic link exists as an entry: it gets an error line, not a usage error.
+    missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
     if bundle_type not in ("collection", "transaction"):
@@ -84,7 +91,13 @@ def process(
     try:
         with progress("messages", None, show_progress) as tick:
             summary = run_process(
-                list(paths), out, options=options, workers=workers, tick=tick, db=db
+                list(paths),
+                out,
+                options=options,
+                workers=workers,
+                tick=tick,
+                db=db,
+                max_file_bytes=max_file_size,
             )
     except (RadfollowError, OSError) as error:
         fail(error)
@@ -108,18 +121,29 @@ def extract(
     model: ModelDir = None,
     heads: Heads = None,
     backend: Backend = "auto",
+    max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
 ) -> None:
-    """Extract findings and recommendations from plain-text JSONL reports."""
-    if not input_path.is_file():
+    """Extract findings and recommendations from plain-text JSONL reports.
+
+    The input must be a regular file of at most --max-file-size.
+    """
+    if not input_path.exists():
         raise typer.BadParameter(f"no such file: {input_path}")
     from radfollow.io.jsonl import count_lines
     from radfollow.processing.batch import run_extract
 
     config = pipeline_config(rules, threshold, classifier, model, heads, backend)
     try:
-        total = count_lines(input_path)
+        total = count_lines(input_path, max_bytes=max_file_size)
         with progress("reports", total, show_progress) as tick:
-            summary = run_extract(input_path, out, config=config, workers=workers, tick=tick)
+            summary = run_extract(
+                input_path,
+                out,
+                config=config,
+                workers=workers,
+                tick=tick,
+                max_file_bytes=max_file_size,
+            )
     except (RadfollowError, OSError) as error:
         fail(error)
     err_console.print(_summary_line(summary, "reports"), highlight=False)

@@ -9,6 +9,7 @@ that reads HL7 takes ``--timezone`` and ``--accession-fields``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,3 +173,31 @@ def progress(label: str, total: int | None, enabled: bool) -> Iterator[Callable[
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+_SIZE = re.compile(r"\s*(\d+)\s*(?:([kmgt])(i?))?b?\s*", re.IGNORECASE)
+
+
+def parse_size(value: str | int) -> int:
+    """A size in bytes from ``4096``, ``500MB`` (powers of 1000) or ``1GiB`` (of 1024).
+
+    Raises typer.BadParameter for anything else, or for 0.
+    """
+    match = _SIZE.fullmatch(str(value))
+    if match is None or int(match.group(1)) == 0:
+        raise typer.BadParameter(f"not a size: {value!r} (examples: 1GiB, 500MB, 4096)")
+    number, unit, binary = int(match.group(1)), (match.group(2) or "").lower(), match.group(3)
+    power = " kmgt".index(unit) if unit else 0
+    return number * (1024 if binary else 1000) ** power
+
+
+MaxFileSize = Annotated[
+    int,
+    typer.Option(
+        "--max-file-size",
+        parser=parse_size,
+        metavar="SIZE",
+        show_default=False,
+        help="Largest input file read (e.g. 1GiB, 500MB); larger ones are rejected. Default: 1GiB.",
+    ),
+]

@@ -1,22 +1,28 @@
 """Files and directories to single raw messages.
 
-Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file), FHS/BHS
-batch files, several messages concatenated in one file, and CR, LF or CR LF
-segment endings. Each message comes back as bytes with its segments joined by
-CR; nothing is decoded here. File and batch header/trailer segments (FHS, BHS,
-BTS, FTS) are dropped. A file (or MLLP block) without any MSH comes back whole
-as one message, and segments found before the first MSH come back as one
-message of their own, so the caller can reject them with a reason.
+Handles MLLP framing (``0x0B ... 0x1C 0x0D``, several blocks per file, framed
+and unframed messages mixed in one file), FHS/BHS batch files, several
+messages concatenated in one file, and CR, LF or CR LF segment endings. A 0x0B
+starts a block only at the start of the data or of a line, right after an end
+byte, or right before an MSH, FHS or BHS segment: a stray 0x0B inside report
+text splits nothing. Each message comes
+back as bytes with its segments joined by CR; nothing is decoded here. File
+and batch header/trailer segments (FHS, BHS, BTS, FTS) are dropped. A file (or
+MLLP block) without any MSH comes back whole as one message, and segments
+found before the first MSH come back as one message of their own, so the
+caller can reject them with a reason.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from radfollow.hl7.header import MSH_BYTES
+from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, read_input
 
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c"
@@ -39,11 +45,13 @@ def iter_files(paths: Iterable[Path], *, onerror: OnError | None = None) -> Iter
     """Files in the order given; directories recursively, sorted by name.
 
     Hidden entries (name starting with '.') inside directories are skipped, and
-    symlinked directories are not followed. A path that is not a directory is
-    yielded as given (reading it may then raise OSError). A folder that cannot
-    be listed, or an entry that cannot be examined, raises OSError; with
-    ``onerror`` it is passed there instead (as ``os.walk`` does) and the walk
-    goes on with the rest.
+    symlinked directories are not followed. Every other entry of a directory is
+    yielded, including what cannot be read as a file (a dangling symbolic link,
+    a FIFO, a socket, a device) so that reading it reports why, and a path that
+    is not a directory is yielded as given. A folder that cannot be listed, or
+    an entry that cannot be examined (one removed after the listing), raises
+    OSError; with ``onerror`` it is passed there instead (as ``os.walk`` does)
+    and the walk goes on with the rest.
     """
     for path in paths:
         if _is_dir(path, onerror):
@@ -74,17 +82,23 @@ def _walk(directory: Path, onerror: OnError | None) -> Iterator[Path]:
         if child.name.startswith("."):
             continue
         try:
-            is_dir, is_link, is_file = child.is_dir(), child.is_symlink(), child.is_file()
+            mode = child.lstat().st_mode  # raises when the entry is gone since the listing
         except OSError as error:
             if onerror is None:
                 raise
             onerror(child, error)
             continue
-        if is_dir:
-            if not is_link:
-                yield from _walk(child, onerror)
-        elif is_file:
+        if stat.S_ISDIR(mode):
+            yield from _walk(child, onerror)
+        elif not (stat.S_ISLNK(mode) and _points_to_dir(child)):
             yield child
+
+
+def _points_to_dir(link: Path) -> bool:
+    try:
+        return link.is_dir()
+    except OSError:  # a loop of links: reading it reports the error
+        return False
 
 
 def split_messages(data: bytes, source: str) -> Iterator[RawMessage]:
@@ -96,23 +110,91 @@ def split_messages(data: bytes, source: str) -> Iterator[RawMessage]:
         yield RawMessage(source=source, position=position, data=chunk)
 
 
-def iter_raw_messages(paths: Iterable[Path]) -> Iterator[RawMessage]:
-    """Every message of every file under ``paths``."""
+def iter_raw_messages(
+    paths: Iterable[Path], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[RawMessage]:
+    """Every message of every file under ``paths``.
+
+    Raises OSError or InputFileError (not a regular file, over ``max_file_bytes``)
+    for the first file that cannot be read; see :func:`radfollow.io.inputs.read_input`.
+    """
     for path in iter_files(paths):
-        yield from split_messages(path.read_bytes(), str(path))
+        yield from split_messages(read_input(path, max_bytes=max_file_bytes), str(path))
+
+
+def no_message_reason(data: bytes) -> str:
+    """Why a file's ``data`` gave no message from :func:`split_messages` (a one-line reason)."""
+    if not data:
+        return "empty file (0 bytes): no HL7 message"
+    if not data.removeprefix(_BOM).strip(b" \t\r\n\x0b\x1c\x0c"):
+        return "no HL7 message: only whitespace or MLLP framing bytes"
+    return "no HL7 message: only batch header and trailer segments (FHS, BHS, BTS, FTS)"
+
+
+#: What may follow a start byte anywhere on a line for it to start a block: an
+#: MSH, FHS or BHS segment (after an optional byte order mark and line breaks).
+_BLOCK_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*(?:MSH|FHS|BHS)[!-/:-@\[-`{-~]")
+_BLANKS = frozenset(b" \t")
+_LINE_ENDS = frozenset(b"\r\n\x1c")
+#: An end byte with no open block, at the end of a line: dropped.
+_LONE_END = re.compile(rb"\x1c(?=[\r\n]|\Z)")
 
 
 def _blocks(data: bytes) -> list[bytes]:
-    """MLLP blocks when the data is MLLP-framed, else the whole data."""
+    """The data as MLLP blocks and the unframed stretches between them, in order.
+
+    A file may mix framed and unframed messages: text outside every block is
+    kept (it used to be dropped). A block runs from a start byte (0x0B, see
+    :func:`_starts_block`) to its end byte 0x1C, to the next block start, or to
+    the end of the data. Stretches of whitespace only are left out.
+    """
     data = data.removeprefix(_BOM)
-    if MLLP_START not in data:
-        return [data]
-    blocks = []
-    for piece in data.split(MLLP_START)[1:]:
-        block = piece.split(MLLP_END, 1)[0]
-        if block.strip():
-            blocks.append(block.removeprefix(_BOM))
-    return blocks
+    pieces: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        start = _next_start(data, pos)
+        if start == -1:
+            pieces.append(_LONE_END.sub(b"", data[pos:]))
+            break
+        pieces.append(_LONE_END.sub(b"", data[pos:start]))
+        body = start + 1
+        stop, pos = _block_end(data, body)
+        pieces.append(data[body:stop].removeprefix(_BOM))
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _next_start(data: bytes, pos: int) -> int:
+    """Offset of the next start byte at or after ``pos`` that starts a block, or -1."""
+    start = data.find(MLLP_START, pos)
+    while start != -1 and not _starts_block(data, start):
+        start = data.find(MLLP_START, start + 1)
+    return start
+
+
+def _block_end(data: bytes, body: int) -> tuple[int, int]:
+    """Where the block whose text starts at ``body`` stops, and where reading goes on:
+    after its end byte, or at the next block's start byte (a block without an end)."""
+    end = data.find(MLLP_END, body)
+    limit = len(data) if end == -1 else end
+    start = data.find(MLLP_START, body, limit)
+    while start != -1 and not _starts_block(data, start):
+        start = data.find(MLLP_START, start + 1, limit)
+    if start != -1:
+        return start, start
+    return (end, end + 1) if end != -1 else (len(data), len(data))
+
+
+def _starts_block(data: bytes, offset: int) -> bool:
+    """Whether the start byte at ``offset`` starts a block: it is at the start of the
+    data or of a line, or after an end byte (spaces and tabs allowed in between),
+    or an MSH, FHS or BHS segment follows it. Anywhere else it is a stray byte of
+    the message's text and splits nothing."""
+    i = offset - 1
+    while i >= 0 and data[i] in _BLANKS:
+        i -= 1
+    if i < 0 or data[i] in _LINE_ENDS:
+        return True
+    return _BLOCK_HEAD.match(data, offset + 1) is not None
 
 
 def _has_content(data: bytes) -> bool:

@@ -3,10 +3,19 @@
 :func:`iter_json_lines` reads any JSONL file (``extract`` input, gold and
 prediction files, training sentences); :func:`read_jsonl` is the ``extract``
 input on it: ``{"id": ..., "text": ...[, "indication": ...]}`` per line.
+
+Lines and their numbers: a line ends at LF, CR LF or a lone CR, as text
+editors (VS Code, Notepad++, Sublime Text, JetBrains IDEs) show and number
+lines; JSON text itself never holds a raw CR or LF, so no value is cut. Line
+numbers are 1-based and count blank lines. A UTF-8 byte order mark at the start
+of the file is skipped (Windows editors write one); anywhere else it is that
+line's error. Files are opened as :mod:`radfollow.io.inputs` opens every input:
+regular files only, at most ``max_bytes`` bytes.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from radfollow.errors import InputFormatError
+from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, open_input
 
 Decoding = Literal["strict", "replace"]
 OnError = Literal["raise", "yield"]
@@ -44,8 +54,25 @@ class InputLine:
         return str(self.record["id"])
 
 
+def text_lines(path: str | Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Iterator[str]:
+    """The lines of a UTF-8 text file, ends included, in order (see the module's docstring).
+
+    Bytes that are not UTF-8 come back as lone surrogates ("surrogateescape"),
+    so the caller decides what a bad line is. Raises OSError when the file
+    cannot be opened or read, InputFileError (RF203) when it is not a regular
+    file or is over ``max_bytes``.
+    """
+    raw = open_input(path, max_bytes=max_bytes)
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape") as handle:
+        yield from handle
+
+
 def iter_json_lines(
-    path: str | Path, *, errors: Decoding = "strict", on_error: OnError = "raise"
+    path: str | Path,
+    *,
+    errors: Decoding = "strict",
+    on_error: OnError = "raise",
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[tuple[int, Any]]:
     """``(line_no, value)`` for every non-blank line of a UTF-8 JSONL file, in order.
 
@@ -55,21 +82,21 @@ def iter_json_lines(
     deeply to read) is an :class:`InputFormatError` whose ``where`` is
     ``path:line``: with ``on_error="raise"`` the first one is raised, with
     ``"yield"`` it comes back as ``(line_no, error)`` in place of the value and
-    reading goes on. Raises OSError when the file cannot be read.
+    reading goes on. Raises OSError when the file cannot be read, InputFileError
+    when it is not a regular file or is over ``max_bytes`` (see :func:`text_lines`).
     """
-    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                value = loads_line(_decoded(raw, errors, where), where=where)
-            except InputFormatError as err:
-                if on_error == "raise":
-                    raise
-                yield line_no, err
-                continue
-            yield line_no, value
+    for line_no, raw in enumerate(text_lines(path, max_bytes=max_bytes), start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{line_no}"
+        try:
+            value = loads_line(_decoded(raw, errors, where), where=where)
+        except InputFormatError as err:
+            if on_error == "raise":
+                raise
+            yield line_no, err
+            continue
+        yield line_no, value
 
 
 def load_jsonl(path: str | Path) -> list[Any]:
@@ -143,18 +170,41 @@ def _problem(value: Any, limit: int) -> str | None:
     return None
 
 
+#: The string fields of an ``extract`` input record: name, required.
+_STRING_FIELDS = (("id", True), ("text", True), ("indication", False))
+
+
 def check_record(value: Any, *, where: str) -> dict[str, Any]:
-    """``value`` if it is an ``extract`` input record; else raises InputFormatError."""
+    """``value`` if it is an ``extract`` input record; else raises InputFormatError.
+
+    ``id`` and ``text`` must be JSON strings, ``indication`` a string or null or
+    absent: a number, array, object or boolean there is the line's error (it used
+    to be stored as its Python text, ``[1, 2]`` or ``True``).
+    """
     if not isinstance(value, dict):
         raise InputFormatError("expected a JSON object", where=where)
-    if "id" not in value or value["id"] is None:
-        raise InputFormatError("missing 'id'", where=where)
-    if not isinstance(value.get("text"), str):
-        raise InputFormatError("missing 'text' or it is not a string", where=where)
-    indication = value.get("indication")
-    if indication is not None and not isinstance(indication, str):
-        raise InputFormatError("'indication' must be a string", where=where)
+    for name, required in _STRING_FIELDS:
+        field = value.get(name)
+        if field is None:
+            if required:
+                raise InputFormatError(f"missing {name!r}", where=where)
+            continue
+        if not isinstance(field, str):
+            raise InputFormatError(
+                f"{name!r} must be a string, not {_json_type(field)}", where=where
+            )
     return value
+
+
+def _json_type(value: Any) -> str:
+    """What JSON calls the type of a decoded value that is not a string."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def parse_line(raw: str, *, where: str) -> dict[str, Any]:
@@ -162,13 +212,16 @@ def parse_line(raw: str, *, where: str) -> dict[str, Any]:
     return check_record(loads_line(raw, where=where), where=where)
 
 
-def read_jsonl(path: str | Path) -> Iterator[InputLine]:
+def read_jsonl(path: str | Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Iterator[InputLine]:
     """The ``extract`` input: every non-blank line; a bad line yields its error instead of stopping.
 
-    Bytes that are not UTF-8 read as U+FFFD. Raises OSError when the file
-    cannot be read.
+    A line with bytes that are not UTF-8 is that line's error (they used to be
+    read as U+FFFD, changing the report silently). Raises OSError when the file
+    cannot be read, InputFileError when it is not a regular file or is over
+    ``max_bytes``.
     """
-    for line_no, value in iter_json_lines(path, errors="replace", on_error="yield"):
+    lines = iter_json_lines(path, errors="strict", on_error="yield", max_bytes=max_bytes)
+    for line_no, value in lines:
         if isinstance(value, InputFormatError):
             yield InputLine(line_no, None, value)
             continue
@@ -178,6 +231,6 @@ def read_jsonl(path: str | Path) -> Iterator[InputLine]:
             yield InputLine(line_no, None, err)
 
 
-def count_lines(path: str | Path) -> int:
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
+def count_lines(path: str | Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> int:
+    """Non-blank lines, counted as :func:`iter_json_lines` counts them (a lone CR ends a line)."""
+    return sum(1 for line in text_lines(path, max_bytes=max_bytes) if line.strip())

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radfollow.errors import (
+    InputFileError,
     InputFormatError,
     InputReadError,
     RadfollowError,
@@ -28,8 +29,9 @@ from radfollow.errors import (
     error_location,
 )
 from radfollow.hl7 import iter_files, peek_control_id, split_messages
-from radfollow.hl7.framing import RawMessage
+from radfollow.hl7.framing import RawMessage, no_message_reason
 from radfollow.io.atomic import atomic_writer
+from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, read_input
 from radfollow.io.jsonl import InputLine, read_jsonl
 from radfollow.models import OutputRecord, RadiologyReport, RejectedInput
 from radfollow.nlp.extract import ReportText
@@ -128,8 +130,13 @@ def run_extract(
     workers: int = 1,
     tick: Tick = _noop,
     pool: ExtractorPool | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> JobSummary:
     """One output record per input line, in order. A bad line gets a record with ``error``.
+
+    Raises InputFileError when the input is not a regular file or is over
+    ``max_file_bytes`` (a file that grows past it while read included), OSError
+    when it cannot be read: a run reads one input file, so it stops.
 
     ``pool``: pipelines already built (and kept open) by the caller; else one
     is made for ``config`` and ``workers`` and closed at the end.
@@ -140,7 +147,7 @@ def run_extract(
     pending: deque[InputLine | _Unusable] = deque()
 
     def texts() -> Iterator[ReportText]:
-        for line in read_jsonl(input_path):
+        for line in read_jsonl(input_path, max_bytes=max_file_bytes):
             record = line.record
             if record is None:
                 bad: RadfollowError = line.error or InputFormatError("unreadable line")
@@ -226,28 +233,48 @@ def _error_record(item: _Unusable) -> dict[str, object]:
 # ----------------------------------------------------------------- process
 
 
-def _messages(paths: list[Path], tick: Tick) -> Iterator[RawMessage | RejectedInput]:
+def _messages(
+    paths: list[Path], tick: Tick, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[RawMessage | RejectedInput]:
     """Every message of every file, or the error line of a file or folder that
-    cannot be read (the walk goes on)."""
+    cannot be read (RF201), that is not a regular file or is over
+    ``max_file_bytes`` (RF203), or that holds no message (RF203); the walk goes on."""
     problems: deque[tuple[Path, OSError]] = deque()
 
     def unreadable() -> Iterator[RejectedInput]:
         while problems:
             path, error = problems.popleft()
             tick(1)
-            reason = f"cannot read {_kind(path)}: {error.strerror or type(error).__name__}"
-            yield rejection(str(path), None, None, InputReadError(reason))
+            yield rejection(str(path), None, None, InputReadError(_read_reason(path, error)))
 
     for path in iter_files(paths, onerror=lambda path, error: problems.append((path, error))):
         yield from unreadable()
         try:
-            data = path.read_bytes()
+            data = read_input(path, max_bytes=max_file_bytes)
         except OSError as error:
             problems.append((path, error))
             yield from unreadable()
             continue
-        yield from split_messages(data, str(path))
+        except InputFileError as error:
+            tick(1)
+            yield rejection(str(path), None, None, error)
+            continue
+        found = False
+        for message in split_messages(data, str(path)):
+            found = True
+            yield message
+        if not found:
+            tick(1)
+            yield rejection(str(path), None, None, InputFileError(no_message_reason(data)))
     yield from unreadable()
+
+
+def _read_reason(path: Path, error: OSError) -> str:
+    """``cannot read file: <why>``; a dangling symbolic link is named as such."""
+    why = error.strerror or type(error).__name__
+    if isinstance(error, FileNotFoundError) and path.is_symlink():
+        why = "dangling symbolic link (its target does not exist)"
+    return f"cannot read {_kind(path)}: {why}"
 
 
 def _kind(path: Path) -> str:
@@ -290,8 +317,12 @@ def run_process(
     tick: Tick = _noop,
     db: str | None = None,
     pool: ExtractorPool | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> JobSummary:
     """HL7 in; bundles.ndjson, records.jsonl, errors.ndjson out; the tracker too with ``db``.
+
+    Only regular files of at most ``max_file_bytes`` bytes are read; any other
+    input (a FIFO, a device, a larger file) is one error line.
 
     One tracker transaction per report, committed before the report's outputs
     are written. Raises only for the run as a whole: the tracker database
@@ -305,7 +336,8 @@ def run_process(
     pending: deque[RadiologyReport | RejectedInput] = deque()
 
     def texts() -> Iterator[ReportText]:
-        for item in _reports(_messages(paths, tick), core, tracker is not None, tick):
+        units = _messages(paths, tick, max_file_bytes)
+        for item in _reports(units, core, tracker is not None, tick):
             pending.append(item)
             if isinstance(item, RadiologyReport):
                 yield report_text(item)

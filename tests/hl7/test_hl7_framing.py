@@ -48,6 +48,57 @@ def _message(msh: bytes, eol: bytes = b"\r") -> bytes:
             id="fhs-bhs-batch",
         ),
         pytest.param(b"\xef\xbb\xbf" + _message(MSH_A), ["A1"], id="utf8-bom"),
+        # Regressions (issue 11): the plain message used to be dropped, the stray
+        # 0x0B to split a message and lose its control id.
+        pytest.param(
+            _message(MSH_A) + b"\x0b" + _message(MSH_B) + b"\x1c\r",
+            ["A1", "B2"],
+            id="plain-then-mllp",
+        ),
+        pytest.param(
+            b"\x0b" + _message(MSH_A) + b"\x1c\r" + _message(MSH_B, b"\n"),
+            ["A1", "B2"],
+            id="mllp-then-plain",
+        ),
+        pytest.param(
+            _message(MSH_A, b"\r\n") + b"\r\n  \x0b" + _message(MSH_B) + b"\x1c\r\n",
+            ["A1", "B2"],
+            id="plain-crlf-then-indented-mllp",
+        ),
+        pytest.param(
+            b"\x0b" + _message(MSH_A) + b"\x1c" + b"\x0b" + _message(MSH_B) + b"\x1c",
+            ["A1", "B2"],
+            id="mllp-blocks-without-cr-after-end",
+        ),
+        pytest.param(
+            b"\x0b" + _message(MSH_A) + b"\x0b" + _message(MSH_B) + b"\x1c\r",
+            ["A1", "B2"],
+            id="mllp-block-without-end-byte",
+        ),
+        pytest.param(
+            _message(MSH_A).replace(b"Normal.", b"Nor\x0bmal."), ["A1"], id="stray-0b-in-plain"
+        ),
+        pytest.param(
+            b"\x0b" + _message(MSH_A).replace(b"Normal.", b"Nor\x0bmal.") + b"\x1c\r",
+            ["A1"],
+            id="stray-0b-in-mllp-block",
+        ),
+        pytest.param(_message(MSH_A) + b"\x1c\r", ["A1"], id="end-byte-without-start"),
+        pytest.param(
+            _message(MSH_A).rstrip(b"\r") + b"\x0b" + _message(MSH_B) + b"\x1c\r",
+            ["A1", "B2"],
+            id="plain-without-final-cr-then-mllp",
+        ),
+        pytest.param(
+            b"\x0b"
+            + _message(MSH_A)
+            + b"\x1c\r"
+            + b"\x0b"
+            + _message(MSH_B).replace(b"Normal.", b"See\x0bMSH report")
+            + b"\x1c\r",
+            ["A1", "B2"],
+            id="stray-0b-before-msh-word-without-separator",
+        ),
     ],
 )
 def test_split_messages_finds_each_message(data: bytes, expected_controls: list[str]) -> None:
@@ -68,6 +119,19 @@ def test_split_messages_finds_each_message(data: bytes, expected_controls: list[
 def test_raw_message_is_cr_joined_without_framing(data: bytes) -> None:
     (raw,) = split_messages(data, "in.hl7")
     assert raw.data == b"\r".join([MSH_A, PID, OBR, OBX])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(_message(MSH_A), id="plain"),
+        pytest.param(b"\x0b" + _message(MSH_A) + b"\x1c\r", id="mllp"),
+    ],
+)
+def test_stray_0b_stays_in_the_text(data: bytes) -> None:
+    """A 0x0B inside a field is data, not a block start: the segment is kept whole."""
+    (raw,) = split_messages(data.replace(b"Normal.", b"Nor\x0bmal."), "in.hl7")
+    assert raw.data.split(b"\r")[-1] == b"OBX|1|TX|||Nor\x0bmal.||"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from radfollow.cli import app
 from radfollow.models import MAX_REPORT_CHARS
+from radfollow.processing import batch
 from radfollow.processing.batch import JobSummary, run_process
 from radfollow.processing.core import ProcessingOptions, ReportProcessor, report_text
 from radfollow.tracker.db import Tracker
@@ -185,16 +186,16 @@ def test_unreadable_file_or_folder_is_one_error_line(
     if blocked is None:
         blocked = inputs / "b.hl7"
         blocked.write_bytes(oru(2))
-        method, real = "read_bytes", Path.read_bytes
+        owner, method, real = batch, "read_input", batch.read_input
     else:
-        method, real = "iterdir", Path.iterdir  # type: ignore[assignment]
+        owner, method, real = Path, "iterdir", Path.iterdir  # type: ignore[assignment]
 
     def refuse(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self == blocked:
             raise PermissionError(13, "Permission denied", str(self))
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, method, refuse)
+    monkeypatch.setattr(owner, method, refuse)
     out = tmp_path / "out"
     summary = run_process([inputs], out, options=rules_only, db=db_url)
     _check_outputs(out, summary, written=2, rejected=1)

@@ -8,7 +8,7 @@ import codecs
 import re
 from typing import ClassVar
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from radfollow.models import Modality
 from radfollow.rules.schema.base import STRICT, RuleFile
@@ -23,39 +23,82 @@ def normalise_charset_name(name: str) -> str:
 
 
 def codec_name(codec: str) -> str | None:
-    """Canonical Python codec name, or None when unknown or not ASCII-compatible."""
+    """Canonical name of a Python *text* codec that reads ASCII as ASCII, else None.
+
+    None for an unknown name, a name Python refuses (a NUL character), a
+    bytes-to-bytes or str-to-str codec (``base64``, ``hex``, ``zlib``,
+    ``rot13``: ``str.encode`` refuses them) and a codec that is not
+    ASCII-compatible (UTF-16, UTF-32: HL7 v2 framing and delimiters are ASCII
+    bytes). Only rule-file values reach this: MSH-18 is looked up in the
+    table, never passed to Python's codec registry.
+    """
     try:
         info = codecs.lookup(codec)
-    except LookupError:
+        compatible = _PROBE.encode(info.name) == _PROBE_BYTES
+        compatible = compatible and _PROBE_BYTES.decode(info.name) == _PROBE
+    except (LookupError, ValueError, TypeError):  # ValueError covers UnicodeError
         return None
-    try:
-        compatible = "MSH|".encode(info.name) == b"MSH|"
-    except UnicodeError:
-        compatible = False
     return info.name if compatible else None
 
 
+_PROBE = "MSH|^~\\&\r"
+_PROBE_BYTES = _PROBE.encode("ascii")
+
+
 class CharsetRules(RuleFile):
-    """Codec names are checked and made canonical; table keys are normalised."""
+    """MSH-18 (HL7 v2 table 0211) to Python codecs.
+
+    ``charsets``: table 0211 code -> codec (checked and made canonical: a text
+    codec that is ASCII-compatible). ``aliases``: another spelling -> a
+    ``charsets`` key. ``unsupported``: table 0211 code -> the reason it cannot
+    be read. Every key is normalised (:func:`normalise_charset_name`); a name
+    may appear in one of the three only.
+    """
 
     file_name: ClassVar[str] = "charsets.json"
     default: str
     fallback: str
     notes: str = ""
     charsets: dict[str, str]
+    aliases: dict[str, str] = Field(default_factory=dict)
+    unsupported: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("default", "fallback")
     @classmethod
     def _known_codec(cls, value: str) -> str:
         name = codec_name(value)
         if name is None:
-            raise ValueError(f"unknown or not ASCII-compatible codec {value!r}")
+            raise ValueError(f"unknown codec, not a text codec, or not ASCII-compatible: {value!r}")
         return name
 
     @field_validator("charsets")
     @classmethod
     def _normalise(cls, table: dict[str, str]) -> dict[str, str]:
         return {normalise_charset_name(k): cls._known_codec(v) for k, v in table.items()}
+
+    @field_validator("aliases")
+    @classmethod
+    def _normalise_aliases(cls, table: dict[str, str]) -> dict[str, str]:
+        return {normalise_charset_name(k): normalise_charset_name(v) for k, v in table.items()}
+
+    @field_validator("unsupported")
+    @classmethod
+    def _normalise_keys(cls, table: dict[str, str]) -> dict[str, str]:
+        return {normalise_charset_name(k): v for k, v in table.items()}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CharsetRules:
+        for alias, target in self.aliases.items():
+            if target not in self.charsets:
+                raise ValueError(f"alias {alias!r} names {target!r}, which is not in charsets")
+        for names, other in ((self.aliases, "aliases"), (self.unsupported, "unsupported")):
+            for name in names:
+                if name in self.charsets:
+                    raise ValueError(f"{name!r} is in both charsets and {other}")
+        for name in self.unsupported:
+            if name in self.aliases:
+                raise ValueError(f"{name!r} is in both aliases and unsupported")
+        return self
 
 
 def _words(text: str) -> str:

@@ -9,6 +9,7 @@ import typer
 
 from radfollow.cli.options import (
     DEFAULT_ACCESSION,
+    AcceptTestMessages,
     AccessionFields,
     Backend,
     Heads,
@@ -58,6 +59,7 @@ def process(
     model: ModelDir = None,
     heads: Heads = None,
     backend: Backend = "auto",
+    accept_test_messages: AcceptTestMessages = False,
 ) -> None:
     """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out."""
     missing = [str(p) for p in paths if not p.exists()]
@@ -80,6 +82,7 @@ def process(
         timezone=timezone,
         accession=accession,
         bundle_type=kind,
+        accept_test_messages=accept_test_messages,
     )
     try:
         with progress("messages", None, show_progress) as tick:

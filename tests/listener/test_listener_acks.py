@@ -177,8 +177,9 @@ def test_processing_reaches_the_tracker_and_bundles(listener, tmp_path: Path) ->
     client = Client(running.port)
     assert ack_code(client.send(oru(80))) == "AA"
     client.close()
-    assert wait_for(
-        lambda: _rows(db, "SELECT status FROM inbox WHERE control_id='C80'") == [("done",)]
+    assert wait_for(  # behind the 100 KiB one-line report (quadratic sentence splitting)
+        lambda: _rows(db, "SELECT status FROM inbox WHERE control_id='C80'") == [("done",)],
+        timeout=300,
     )
     assert _rows(db, "SELECT count(*) FROM messages WHERE control_id='C80'") == [(1,)]
     recs = _rows(

@@ -94,6 +94,14 @@ class HL7DecodeError(HL7Error):
     code = "RF304"
 
 
+class HL7TestMessageError(HL7Error):
+    """MSH-11 (processing id, HL7 table 0103) is not P (production): a test (T) or
+    debugging (D) message is kept out of the production tracker unless test
+    messages are accepted (``--accept-test-messages``)."""
+
+    code = "RF305"
+
+
 class FHIRMappingError(RadfollowError):
     """A report could not be mapped to a valid FHIR R4 Bundle."""
 

@@ -9,6 +9,7 @@ import typer
 
 from radfollow.cli.options import (
     DEFAULT_ACCESSION,
+    AcceptTestMessages,
     AccessionFields,
     Backend,
     Heads,
@@ -61,6 +62,7 @@ def process(
     heads: Heads = None,
     backend: Backend = "auto",
     max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
+    accept_test_messages: AcceptTestMessages = False,
 ) -> None:
     """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out.
 
@@ -87,6 +89,7 @@ def process(
         timezone=timezone,
         accession=accession,
         bundle_type=kind,
+        accept_test_messages=accept_test_messages,
     )
     try:
         with progress("messages", None, show_progress) as tick:

@@ -13,6 +13,7 @@ import typer
 
 from radfollow.cli.options import (
     DEFAULT_ACCESSION,
+    AcceptTestMessages,
     AccessionFields,
     Backend,
     Heads,
@@ -53,6 +54,19 @@ def listen(
     reject_other_types: Annotated[
         bool, typer.Option("--reject-other-types", help="AR (not AA) for non-ORU messages.")
     ] = False,
+    max_connections: Annotated[
+        int,
+        typer.Option("--max-connections", min=1, help="Connections open at once; more are closed."),
+    ] = 64,
+    max_buffered_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-buffered-bytes",
+            min=1024,
+            help="Bytes buffered by all connections together; over it, reading waits.",
+        ),
+    ] = 64 * 1024 * 1024,
+    accept_test_messages: AcceptTestMessages = False,
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key")] = None,
     tls_client_ca: Annotated[
@@ -88,6 +102,7 @@ def listen(
         backend=backend,
         timezone=timezone,
         accession=accession,
+        accept_test_messages=accept_test_messages,
     )
     config = ListenerConfig(
         host=host,
@@ -100,7 +115,14 @@ def listen(
         tls_client_ca=tls_client_ca,
         hl7=options.hl7,
         max_report_chars=options.max_report_chars,
+        max_connections=max_connections,
+        max_buffered_bytes=max_buffered_bytes,
+        accept_test_messages=accept_test_messages,
     )
+    try:
+        config.check()
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
     def ready(bound_host: str, bound_port: int) -> None:

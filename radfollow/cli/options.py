@@ -58,6 +58,13 @@ Heads = Annotated[
     Path | None, typer.Option("--heads", help="Classifier heads JSON written by 'radfollow train'.")
 ]
 Backend = Annotated[str, typer.Option("--backend", help="auto (ONNX), onnx or torch.")]
+AcceptTestMessages = Annotated[
+    bool,
+    typer.Option(
+        "--accept-test-messages",
+        help="Process messages whose MSH-11 is T (training) or D (debugging) too.",
+    ),
+]
 Timezone = Annotated[
     str, typer.Option("--timezone", help="Time zone of HL7 times sent without an offset.")
 ]
@@ -151,6 +158,7 @@ def processing_options(
     timezone: str,
     accession: str,
     bundle_type: BundleType = "collection",
+    accept_test_messages: bool = False,
 ) -> ProcessingOptions:
     """The processing settings of an HL7 command (process, listen, replay) from its
     pipeline and reading options; bad values are usage errors (exit 2)."""
@@ -160,6 +168,7 @@ def processing_options(
         pipeline=pipeline_config(rules, threshold, classifier, model, heads, backend),
         hl7=hl7_options(timezone, accession, rules),
         bundle_type=bundle_type,
+        accept_test_messages=accept_test_messages,
     )
 
 

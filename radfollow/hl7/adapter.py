@@ -155,7 +155,7 @@ def tokenise(
     if starts[0] != 0:
         raise HL7ParseError(f"segment {lines[0][:3]!r} before the MSH segment")
     if len(starts) > 1:
-        raise HL7ParseError("more than one MSH segment: split the input with split_messages")
+        raise HL7ParseError("more than one MSH segment in one message (one message per frame)")
     delimiters = Delimiters.from_msh(lines[0])
     return parse_segments(lines), Reader(delimiters, decoded.charset)
 

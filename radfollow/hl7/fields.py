@@ -86,17 +86,20 @@ def split_segments(text: str) -> list[str]:
     """
     lines = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
     separator = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
-    segments: list[str] = []
+    # Lines of one segment are gathered in a list and joined once: appending to
+    # the last string (``segments[-1] += ...``) copies it each time, quadratic in
+    # the number of line breaks inside a value.
+    segments: list[list[str]] = []
     for line in lines:
         segment = line.lstrip(" \t")
         if not segment.strip():
             continue
         starts = _SEGMENT_ID.match(segment) and segment[3:4] == separator
         if segments and not starts:
-            segments[-1] += "\n" + line
+            segments[-1].append(line)
         else:
-            segments.append(segment)
-    return segments
+            segments.append([segment])
+    return ["\n".join(parts) for parts in segments]
 
 
 def parse_segments(segments: Sequence[str]) -> list[Segment]:

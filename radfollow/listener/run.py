@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +31,25 @@ def _quiet_exceptions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) 
     if error is None:
         log.error("listener event loop: %s", context.get("message", "unknown error"))
         return
-        log.error("listener event loop: unexpected %s", type(error).__name__)
+    log.error("listener event loop: unexpected %s", type(error).__name__)
     log.info("listener event loop: %s at %s", type(error).__name__, error_location(error))
+
+
+def check_out_dir(out: Path) -> None:
+    """Create the Bundles folder ``out`` if needed and check that a file can be
+    created in it, so that a bad ``--out`` stops the listener at start instead of
+    failing every row after its AA. Raises OSError naming ``out`` and the reason."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder (--out names a folder)", str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".radfollow-check-"):
+            pass
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        raise OSError(
+            error.errno, f"cannot write Bundles in this folder ({why})", str(out)
+        ) from None
 
 
 def serve(
@@ -46,9 +65,12 @@ def serve(
 
     Rows left ``processing`` by an earlier run go back to pending first (one
     listener per database). ``ready(host, port)`` is called once it listens.
-    Raises TrackerError when the database cannot be opened, OSError when the
-    address cannot be bound.
+    Raises, before anything is received: OSError when ``out`` is not a folder
+    that can be written, TrackerError when the database cannot be opened,
+    OSError when the address cannot be bound.
     """
+    if out is not None:
+        check_out_dir(out)
     tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True)
     recovered = recover(tracker)
     if recovered:

@@ -9,6 +9,7 @@ is committed; many messages share one fsync.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from radfollow.tracker.schema import DeadLetter, InboxMessage
 log = logging.getLogger(__name__)
 
 _STATUS = {"store": "pending", "ignore": "ignored", "unusable": "unusable"}
+#: Verdicts kept as dead letters, not inbox rows.
+_DEAD = frozenset({"reject", "failed", "unreadable"})
 
 #: Characters the header columns of the inbox and dead letter tables hold; longer
 #: values are cut when stored (the header itself keeps them whole).
@@ -34,9 +37,11 @@ def _cut(value: str) -> str:
     return value[:COLUMN_CHARS]
 
 
-def inbox_key(header: MessageHeader) -> tuple[str, str]:
-    """(sending facility, control id) as stored: the key duplicates are found by."""
-    return _cut(header.sending_facility), _cut(header.control_id)
+def message_key(header: MessageHeader) -> str:
+    """The key duplicates are found by: SHA-256 (hex) of the whole sending facility
+    (MSH-4) and control id (MSH-10), so ids longer than the columns stay distinct."""
+    text = f"{header.sending_facility}\x1f{header.control_id}"
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -96,7 +101,7 @@ class InboxWriter:
         """One transaction for the batch: Core inserts, one duplicate lookup."""
         now = datetime.now(UTC)
         keys = {
-            inbox_key(i.verdict.header)
+            message_key(i.verdict.header)
             for i in batch
             if i.verdict is not None and i.verdict.header is not None
         }
@@ -116,22 +121,20 @@ class InboxWriter:
         return statuses
 
 
-def _existing(conn: Connection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def _existing(conn: Connection, keys: set[str]) -> set[str]:
     if not keys:
         return set()
-    query = select(InboxMessage.sending_facility, InboxMessage.control_id).where(
-        InboxMessage.control_id.in_({control for _, control in keys}),
+    query = select(InboxMessage.message_key).where(
+        InboxMessage.message_key.in_(keys),
         # A resend of a message answered AE, or one that failed, is a new attempt.
         InboxMessage.status.in_(("pending", "processing", "done", "ignored")),
     )
-    return {(facility, control) for facility, control in conn.execute(query)} & keys
+    return {key for (key,) in conn.execute(query)}
 
 
-def _row(
-    item: Incoming, now: datetime, seen: set[tuple[str, str]]
-) -> tuple[str, dict[str, object]]:
+def _row(item: Incoming, now: datetime, seen: set[str]) -> tuple[str, dict[str, object]]:
     verdict = item.verdict
-    if verdict is None or verdict.kind in ("reject", "unreadable") or verdict.header is None:
+    if verdict is None or verdict.kind in _DEAD or verdict.header is None:
         header = verdict.header if verdict else None
         return "dead", {
             "received_at": now,
@@ -141,7 +144,7 @@ def _row(
             "control_id": _cut(header.control_id) if header else None,
             "reason": item.reason or (verdict.reason if verdict else ""),
         }
-    key = inbox_key(verdict.header)
+    key = message_key(verdict.header)
     status = "duplicate" if key in seen else _STATUS[verdict.kind]
     seen.add(key)
     return status, inbox_fields(verdict, item.raw, item.peer, now, status)
@@ -152,16 +155,17 @@ def inbox_fields(
 ) -> dict[str, object]:
     """Column values of an inbox row for a message that passed inspection.
 
-    Header values are cut to the columns' :data:`COLUMN_CHARS` characters.
+    Header values are cut to the columns' :data:`COLUMN_CHARS` characters;
+    ``message_key`` is computed from the whole values.
     """
     header = verdict.header
     assert header is not None
-    facility, control_id = inbox_key(header)
     return {
         "received_at": received_at,
         "peer": peer,
-        "sending_facility": facility,
-        "control_id": control_id,
+        "sending_facility": _cut(header.sending_facility),
+        "control_id": _cut(header.control_id),
+        "message_key": message_key(header),
         "message_type": f"{_cut(header.message_type)}^{_cut(header.trigger)}".strip("^"),
         "raw": raw,
         "status": status or _STATUS[verdict.kind],

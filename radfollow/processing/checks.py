@@ -8,10 +8,21 @@ receiving process uses it.
 
 from __future__ import annotations
 
-from radfollow.errors import HL7MissingDataError, ReportTooLargeError
+from radfollow.errors import (
+    HL7MissingDataError,
+    HL7TestMessageError,
+    ReportTooLargeError,
+    quoted_code,
+)
 from radfollow.models import MAX_REPORT_CHARS, RadiologyReport
 
-__all__ = ["MAX_REPORT_CHARS", "check_report", "too_large"]
+__all__ = ["MAX_REPORT_CHARS", "check_processing_id", "check_report", "too_large"]
+
+#: MSH-11 processing ids (HL7 table 0103) processed by default; an empty MSH-11
+#: (required, but left out by some senders) is read as production.
+PRODUCTION_IDS = frozenset({"P", ""})
+#: Also processed with ``accept_test``: T (training) and D (debugging).
+TEST_IDS = frozenset({"T", "D"})
 
 
 def too_large(size: int, limit: int) -> str:
@@ -30,3 +41,18 @@ def check_report(report: RadiologyReport, *, max_chars: int, tracking: bool) -> 
         raise ReportTooLargeError(too_large(len(report.text), max_chars))
     if tracking and report.observation_time is None:
         raise HL7MissingDataError("OBR-7 observation time is empty; the tracker needs it")
+
+
+def check_processing_id(processing_id: str, *, accept_test: bool) -> None:
+    """Raise HL7TestMessageError (RF305) unless MSH-11 component 1 (``processing_id``,
+    HL7 table 0103) is P or empty, or, with ``accept_test``, T or D.
+
+    Source: HL7 v2.5.1 section 2.9.2 (the receiver checks that MSH-11 is
+    appropriate for the application) and table 0103. Values are compared
+    without case; any other value is refused too.
+    """
+    value = processing_id.strip().upper()
+    if value in PRODUCTION_IDS or (accept_test and value in TEST_IDS):
+        return
+    shown = quoted_code(processing_id.strip())
+    raise HL7TestMessageError(f"MSH-11 processing id {shown} is not production (P)")

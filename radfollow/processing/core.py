@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Literal
 
 from radfollow.fhir import bundle_json
 from radfollow.hl7.framing import RawMessage
+from radfollow.hl7.header import read_header
 from radfollow.hl7.options import HL7Options
 from radfollow.models import ExtractionResult, OutputRecord, RadiologyReport
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
-from radfollow.processing.checks import check_report
+from radfollow.processing.checks import check_processing_id, check_report
 from radfollow.rules.loader import load_rules
 from radfollow.rules.schema import Terminology
 
@@ -44,6 +45,9 @@ class ProcessingOptions:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     hl7: HL7Options = field(default_factory=HL7Options)
     bundle_type: BundleType = "collection"
+    #: Process messages whose MSH-11 is T (training) or D (debugging) too; by
+    #: default they are refused (RF305) and stay out of the production tracker.
+    accept_test_messages: bool = False
 
     def __post_init__(self) -> None:
         if self.hl7.rules_dir != self.pipeline.rules_dir:
@@ -100,7 +104,12 @@ class ReportProcessor:
         self.terminology = load_rules(Terminology, self.options.rules_dir)
 
     def read(self, raw: RawMessage) -> list[RadiologyReport]:
-        """The reports of one HL7 message; raises HL7Error (RF3xx)."""
+        """The reports of one HL7 message; raises HL7Error (RF3xx), among them
+        HL7TestMessageError (RF305) for a test or debugging message (MSH-11 not P)
+        unless ``accept_test_messages``."""
+        header = read_header(raw.data, charset_rules=self.options.hl7.charset_rules)
+        if header is not None:  # else parsing raises the reason
+            check_processing_id(header.processing_id, accept_test=self.options.accept_test_messages)
         return self.options.hl7.parse(raw)
 
     def check(self, report: RadiologyReport, *, tracking: bool) -> None:

@@ -204,12 +204,16 @@ class InboxMessage(Base):
     status: pending -> processing -> done; ignored (not ORU, by policy);
     unusable (parsed but no report, ACKed AE); duplicate (same sender and
     MSH-10 as an earlier message); failed (processing raised, see error).
+
+    ``sending_facility`` and ``control_id`` hold the first 64 characters (for
+    display); duplicates are found on ``message_key``, the SHA-256 of the
+    whole values (migration 0004).
     """
 
     __tablename__ = "inbox"
     __table_args__ = (
         Index("ix_inbox_status", "status", "id"),
-        Index("ix_inbox_sender_control", "sending_facility", "control_id"),
+        Index("ix_inbox_message_key", "message_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -217,6 +221,9 @@ class InboxMessage(Base):
     peer: Mapped[str] = mapped_column(String(64))
     sending_facility: Mapped[str] = mapped_column(String(64), default="")
     control_id: Mapped[str] = mapped_column(String(64))
+    #: sha256 hex of the whole sending facility and MSH-10 (see ``message_key``
+    #: in radfollow/listener/store.py); NULL only for rows stored before 0004.
+    message_key: Mapped[str | None] = mapped_column(String(64))
     message_type: Mapped[str] = mapped_column(String(16))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from radfollow.cli import app
 from radfollow.hl7 import RawMessage, parse_message
 from radfollow.listener.ack import Ack, build_ack
 from radfollow.listener.inspect import inspect, read_header
-from radfollow.listener.store import InboxWriter, Incoming, inbox_fields
+from radfollow.listener.store import inbox_fields
 from radfollow.listener.worker import WorkerPool, claim
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
@@ -144,24 +143,6 @@ def test_ack_writes_header_values_back_escaped_and_whole(
     msh, msa = build_ack(header, Ack("AA")).split(b"\r")[:2]
     assert msh.split(b"|")[5] == msh_6
     assert msa.split(b"|")[2] == msa_2
-
-
-def test_long_control_ids_alike_in_their_first_64_characters_are_duplicates(
-    tmp_path: Path,
-) -> None:
-    tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
-    first, second = (_with_msh(control=b"C" * 64 + end) for end in (b"first", b"second"))
-
-    async def store_both() -> list[str]:
-        writer = InboxWriter(tracker)
-        task = asyncio.create_task(writer.run())
-        try:
-            return [await writer.store(Incoming(m, "p", inspect(m))) for m in (first, second)]
-        finally:
-            task.cancel()
-
-    assert asyncio.run(store_both()) == ["pending", "duplicate"]
-    tracker.close()
 
 
 @pytest.mark.parametrize(

@@ -296,7 +296,8 @@ def test_a_bug_while_inspecting_a_message_rejects_that_message(
     monkeypatch.setattr(server, "inspect", broken)
     tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
     verdict = Server(tracker, ListenerConfig())._inspect(oru(1))
-    assert (verdict.kind, verdict.error_code) == ("reject", "207")
+    assert (verdict.kind, verdict.error_code) == ("failed", "207")
     assert verdict.reason == "internal error (ValueError) while reading the message"
+    assert Server._ack_for(verdict, "dead").code == "AR"  # our fault: resend later
     assert Server(tracker, ListenerConfig())._inspect(b"garbage").kind == "unreadable"
     tracker.close()

@@ -102,6 +102,13 @@ class HL7TestMessageError(HL7Error):
     code = "RF305"
 
 
+class HL7FieldLengthError(HL7Error):
+    """A value the tracker keys on (PID-3, its assigning authority, OBR-18/ACC,
+    MSH-4) is longer than the tracker's column for it."""
+
+    code = "RF306"
+
+
 class FHIRMappingError(RadfollowError):
     """A report could not be mapped to a valid FHIR R4 Bundle."""
 

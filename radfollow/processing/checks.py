@@ -9,12 +9,14 @@ receiving process uses it.
 from __future__ import annotations
 
 from radfollow.errors import (
+    HL7FieldLengthError,
     HL7MissingDataError,
     HL7TestMessageError,
     ReportTooLargeError,
     quoted_code,
 )
 from radfollow.models import MAX_REPORT_CHARS, RadiologyReport
+from radfollow.tracker.keys import KEY_CHARS
 
 __all__ = ["MAX_REPORT_CHARS", "check_processing_id", "check_report", "too_large"]
 
@@ -36,11 +38,33 @@ def check_report(report: RadiologyReport, *, max_chars: int, tracking: bool) -> 
     ReportTooLargeError (RF202): the text is over ``max_chars`` characters.
     HL7MissingDataError (RF303): ``tracking`` and no observation time (OBR-7),
     from which every due date is counted.
+    HL7FieldLengthError (RF306): ``tracking`` and a patient identifier,
+    assigning authority, accession or sending facility over 64 characters.
     """
     if len(report.text) > max_chars:
         raise ReportTooLargeError(too_large(len(report.text), max_chars))
     if tracking and report.observation_time is None:
         raise HL7MissingDataError("OBR-7 observation time is empty; the tracker needs it")
+    if tracking:
+        _check_key_lengths(report)
+
+
+def _check_key_lengths(report: RadiologyReport) -> None:
+    """HL7FieldLengthError (RF306) when a value the tracker finds a patient or a
+    study by is over its ``KEY_CHARS``-character column (MSH-10 is not: the
+    tracker keys a long control id on its hash, radfollow.tracker.keys)."""
+    keys = (
+        ("PID-3 patient identifier", report.patient.id),
+        ("PID-3 assigning authority", report.patient.assigning_authority),
+        ("accession number", report.accession),
+        ("MSH-4 sending facility", report.sending_facility),
+    )
+    for name, value in keys:
+        if value is not None and len(value) > KEY_CHARS:
+            raise HL7FieldLengthError(
+                f"{name} of {len(value):,} characters is over the tracker's "
+                f"{KEY_CHARS}-character limit"
+            )
 
 
 def check_processing_id(processing_id: str, *, accept_test: bool) -> None:

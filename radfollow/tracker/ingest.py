@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from radfollow.errors import TrackerError
 from radfollow.models import ExtractionResult, RadiologyReport
 from radfollow.models import Finding as FindingRecord
+from radfollow.tracker.keys import control_key, fit
 from radfollow.tracker.matching import (
     match_new_recommendations,
     match_new_study,
@@ -65,7 +66,8 @@ def ingest(
     facility = report.sending_facility or ""
     message = session.scalar(
         select(Message).where(
-            Message.sending_facility == facility, Message.control_id == report.control_id
+            Message.sending_facility == facility,
+            Message.control_id == control_key(report.control_id),
         )
     )
     # A message may hold several reports (one per OBR group, sharing MSH-10):
@@ -77,7 +79,7 @@ def ingest(
         session.add(
             Message(
                 sending_facility=facility,
-                control_id=report.control_id,
+                control_id=control_key(report.control_id),
                 outcome=outcome.status,
                 received_at=datetime.now(UTC),
             )
@@ -87,7 +89,7 @@ def ingest(
 
 def _report_seen(session: Session, report: RadiologyReport) -> bool:
     query = select(Study.id).where(
-        Study.control_id == report.control_id, Study.accession == report.accession
+        Study.control_id == control_key(report.control_id), Study.accession == report.accession
     )
     return session.scalar(query.limit(1)) is not None
 
@@ -174,14 +176,14 @@ def _study(
     study = Study(
         patient_id=patient.id,
         accession=report.accession,
-        control_id=report.control_id,
+        control_id=control_key(report.control_id),
         modality=report.modality,
-        procedure=report.procedure.text,
+        procedure=fit(report.procedure.text, 255),
         body_region=policy.study_region(report.procedure.text),
         observed_at=observed,
         result_status=report.result_status.value,
         report_text=report.text,
-        source=report.source,
+        source=fit(report.source, 512),
     )
     session.add(study)
     session.flush()

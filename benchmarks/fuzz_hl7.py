@@ -16,6 +16,7 @@ or ran over time. See docs/fuzzing.md.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import resource
 import signal
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -44,7 +45,7 @@ def _worker(settings: Settings, memory_mb: int, conn: Connection, current: Any) 
     """Build one harness, then run the ranges the parent sends until it sends None."""
     if memory_mb:
         limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     corpus = load_corpus(settings.corpus)
     with tempfile.TemporaryDirectory(prefix="radfollow-fuzz-") as folder:
         harness = Harness(settings, corpus, Path(folder))
@@ -215,13 +216,15 @@ def summary(tally: Tally, settings: Settings, elapsed: float, workers: int) -> s
                 f"(first: {first.seed}-{first.index} {first.mutator})"
             )
     if tally.over_time_inputs:
-        lines.append(
-            "over time (first 20): "
-            + ", ".join(
-                f"{s}-{i} {m}"
-                for s, i, m in sorted(tally.over_time_inputs, key=lambda t: t[1])[:20]
-            )
-        )
+        lines.append("over time per mutator (count, first input):")
+        firsts: dict[str, tuple[int, int]] = {}
+        counts: Counter[str] = Counter()
+        for seed, index, mutator in sorted(tally.over_time_inputs, key=lambda t: t[1]):
+            counts[mutator] += 1
+            firsts.setdefault(mutator, (seed, index))
+        for mutator, count in counts.most_common():
+            seed, index = firsts[mutator]
+            lines.append(f"  {mutator}: {count:,}  (first: {seed}-{index})")
     lines.append("slowest inputs (seconds  seed-index  mutator):")
     for seconds, seed, index, mutator in sorted(tally.slowest, reverse=True):
         lines.append(f"  {seconds:8.3f}  {seed}-{index}  {mutator}")
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-dir", type=Path, default=None)
     parser.add_argument("--memo-size", type=int, default=4096, help="NLP results kept (0: none)")
     parser.add_argument("--memory-limit", type=int, default=4096, help="MiB per worker (0: none)")
+    parser.add_argument("--json", type=Path, default=None, help="write the tally as JSON here")
     args = parser.parse_args(argv)
     settings = Settings(
         seed=args.seed,
@@ -256,7 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     tally = run.go()
     if run.stopped:
         print(f"interrupted: the summary covers {tally.inputs:,} of {args.n:,} inputs")
-    print(summary(tally, settings, time.monotonic() - began, max(1, args.workers)))
+    elapsed = time.monotonic() - began
+    print(summary(tally, settings, elapsed, max(1, args.workers)))
+    if args.json:
+        data = {**asdict(tally), "codes": dict(tally.codes), "elapsed_s": elapsed}
+        args.json.write_text(json.dumps(data, indent=1))
     return 1 if tally.crashed or tally.over_time else 0
 
 

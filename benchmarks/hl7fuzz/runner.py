@@ -197,8 +197,13 @@ class Harness:
     def _warm(self) -> None:
         """One unmutated corpus message through the whole path, not counted: the first
         input of a worker would otherwise pay the one-time costs (caches, imports)."""
-        for data in self.corpus[:1]:
-            self._outcome(FuzzInput(self.settings.seed, -1, "none", 0, data), Tally())
+        signal.setitimer(signal.ITIMER_REAL, self.settings.time_limit)
+        try:
+            self._outcome(FuzzInput(self.settings.seed, -1, "none", 0, self.corpus[0]), Tally())
+        except (OverTime, Exception):
+            pass  # a path that fails or hangs shows in the counted inputs
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         self.nlp_texts = 0
         self.memo.clear()
 

@@ -192,7 +192,9 @@ def summary(tally: Tally, settings: Settings, elapsed: float, workers: int) -> s
     lines = [
         f"inputs        {tally.inputs:,}   (seed {settings.seed}, {workers} worker(s), "
         f"classifier {'on' if settings.classifier else 'off'}, "
-        f"limit {settings.time_limit:g} s per input)",
+        f"limit {settings.time_limit:g} s per input, through the {settings.through}"
+        f"{'' if settings.through == 'adapter' else ', fresh tracker every '}"
+        f"{'' if settings.through == 'adapter' else format(settings.fresh_tracker_every, ',')})",
         f"processed     {tally.processed:,}",
         f"rejected      {tally.rejected:,}",
         f"empty         {tally.empty:,}   (no message found, no error line)",
@@ -244,6 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memo-size", type=int, default=4096, help="NLP results kept (0: none)")
     parser.add_argument("--memory-limit", type=int, default=4096, help="MiB per worker (0: none)")
     parser.add_argument("--json", type=Path, default=None, help="write the tally as JSON here")
+    parser.add_argument(
+        "--through",
+        choices=("core", "adapter"),
+        default="core",
+        help="core: the whole process path; adapter: framing, adapter and checks only",
+    )
+    parser.add_argument(
+        "--fresh-tracker-every",
+        type=int,
+        default=5000,
+        help="inputs per tracker database (0: one database for the whole run)",
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         seed=args.seed,
@@ -252,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         memo_size=args.memo_size,
         corpus=args.corpus,
         save_dir=args.save_dir,
+        through=args.through,
+        fresh_tracker_every=args.fresh_tracker_every,
     )
     began = time.monotonic()
     run = Run(settings, args.start + args.n, max(1, args.workers), args.memory_limit)

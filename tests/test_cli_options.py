@@ -10,7 +10,7 @@ import pytest
 import typer
 
 from radfollow.cli import app
-from radfollow.cli.options import HL7_OPTIONS, PIPELINE_OPTIONS
+from radfollow.cli.options import HL7_OPTIONS, PIPELINE_OPTIONS, utc_datetime
 
 ROOT = typer.main.get_command(app)  # a click-style command tree (Typer vendors click)
 
@@ -88,3 +88,27 @@ def test_unexpected_error_prints_one_line_without_values(
         assert "radfollow: error: internal error (RuntimeError)" in err
         assert "MRN-SECRET" not in err and "Traceback" not in err
         assert ("test_cli_options.py" in err) is bool(verbose)  # where it happened, with -v
+
+
+@pytest.mark.parametrize(
+    ("value", "end_of_day", "expected"),
+    [
+        ("2025-01-01T00:00+05:00", False, "2024-12-31T19:00:00+00:00"),  # converted, not replaced
+        ("2025-01-01T00:00", False, "2025-01-01T00:00:00+00:00"),  # no offset: UTC
+        ("2025-01-01", False, "2025-01-01T00:00:00+00:00"),
+        ("2025-01-01", True, "2025-01-01T23:59:59.999999+00:00"),
+        ("0001-01-01", False, "0001-01-01T00:00:00+00:00"),
+        ("9999-12-31", True, "9999-12-31T23:59:59.999999+00:00"),
+        ("9999-12-31T23:00-05:00", True, None),  # past 9999 in UTC
+        ("2025/01/01", True, None),
+    ],
+)
+def test_utc_datetime(value: str, end_of_day: bool, expected: str | None) -> None:
+    """One reading of dates for --as-of, --since, --until and replay --since."""
+
+    if expected is None:
+        with pytest.raises(typer.BadParameter):
+            utc_datetime(value, "--since", end_of_day=end_of_day)
+    else:
+        parsed = utc_datetime(value, "--since", end_of_day=end_of_day)
+        assert parsed is not None and parsed.isoformat() == expected

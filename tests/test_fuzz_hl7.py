@@ -116,3 +116,36 @@ def test_fuzz_counts_an_input_over_the_time_limit(
     assert tally.crashed == 0
     seed, index, _ = tally.over_time_inputs[0]
     assert (tmp_path / f"{seed}-{index}.hl7").is_file()
+
+
+def test_adapter_only_run_reads_without_nlp(fuzz: ModuleType, extractor: Extractor) -> None:
+    """``--through adapter``: framing, adapter and checks; no text reaches the NLP."""
+    tally = fuzz.runner.run_inline(_settings(fuzz, through="adapter"), 0, 200, extractor=extractor)
+    assert tally.inputs == 200 and tally.crashes == []
+    assert tally.processed > 50 and tally.rejected > 10
+    assert tally.nlp_texts == 0
+
+
+def test_fresh_tracker_every_k_inputs(
+    fuzz: ModuleType, extractor: Extractor, tmp_path: Path
+) -> None:
+    """The tracker database starts empty again every ``fresh_tracker_every`` inputs."""
+    from radfollow.tracker.schema import Study
+
+    corpus = fuzz.runner.load_corpus(CORPUS)
+
+    def studies_after_ten(every: int) -> int:
+        folder = tmp_path / str(every)
+        folder.mkdir()
+        settings = _settings(fuzz, fresh_tracker_every=every, memo_size=0)
+        harness = fuzz.runner.Harness(settings, corpus, folder, extractor)
+        try:
+            assert harness.run(0, 10).processed >= 6
+            with harness.tracker.session() as session:
+                return int(session.query(Study).count())
+        finally:
+            harness.close()
+
+    one_database, fresh_every_4 = studies_after_ten(0), studies_after_ten(4)
+    assert one_database >= 6  # the warm-up's study and every stored report
+    assert 1 <= fresh_every_4 < one_database  # inputs 8 and 9 only

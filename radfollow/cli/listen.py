@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from radfollow.cli.options import (
     UseClassifier,
     fail,
     processing_options,
+    utc_datetime,
 )
 from radfollow.errors import RadfollowError
 from radfollow.tracker.db import DEFAULT_URL, open_tracker
@@ -194,10 +194,7 @@ def replay(
     bad = [s for s in statuses if s not in ("failed", "done", "unusable", "ignored", "duplicate")]
     if bad:
         raise typer.BadParameter(f"cannot replay status {bad[0]!r}")
-    try:
-        when = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
-    except ValueError as error:
-        raise typer.BadParameter(f"--since: not a date: {since!r} (use YYYY-MM-DD)") from error
+    when = utc_datetime(since, "--since", end_of_day=False)
     options = processing_options(
         rules=rules,
         threshold=threshold,

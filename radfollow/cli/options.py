@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -210,3 +211,25 @@ MaxFileSize = Annotated[
         help="Largest input file read (e.g. 1GiB, 500MB); larger ones are rejected. Default: 1GiB.",
     ),
 ]
+
+
+def utc_datetime(value: str | None, option: str, *, end_of_day: bool = True) -> datetime | None:
+    """``YYYY-MM-DD`` (the day's end, or start with ``end_of_day=False``) or an ISO
+    date-time (no offset: UTC), as aware UTC. Not a date, or out of the range of
+    representable UTC times (0001-01-01 to 9999-12-31): a usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        try:
+            parsed = datetime.combine(
+                date.fromisoformat(value), time.max if end_of_day else time.min
+            )
+        except ValueError:
+            parsed = datetime.fromisoformat(value)
+        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+    except ValueError:
+        reason = f"not a date: {value!r} (use YYYY-MM-DD)"
+    except OverflowError:
+        reason = f"{value!r} is outside 0001-01-01 to 9999-12-31 in UTC"
+    raise typer.BadParameter(reason, param_hint=option)

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from radfollow.cli.options import RulesDir, fail
+from radfollow.cli.options import RulesDir, fail, utc_datetime
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.spreadsheet import to_csv
@@ -39,28 +39,6 @@ Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 #: A recommendation id: 1 up to the largest a table holds; others are usage errors.
 RecId = Annotated[int, typer.Argument(help="Recommendation id.", min=1, max=MAX_ID)]
-
-
-def _date(value: str | None, option: str, *, end_of_day: bool = True) -> datetime | None:
-    """``YYYY-MM-DD`` (the day's end, or start with ``end_of_day=False``) or an ISO
-    date-time (no offset: UTC), as aware UTC. Not a date, or out of the range of
-    representable UTC times (0001-01-01 to 9999-12-31): a usage error (exit 2)."""
-    if value is None:
-        return None
-    try:
-        try:
-            parsed = datetime.combine(
-                date.fromisoformat(value), time.max if end_of_day else time.min
-            )
-        except ValueError:
-            parsed = datetime.fromisoformat(value)
-        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        return aware.astimezone(UTC)
-    except ValueError:
-        reason = f"not a date: {value!r} (use YYYY-MM-DD)"
-    except OverflowError:
-        reason = f"{value!r} is outside 0001-01-01 to 9999-12-31 in UTC"
-    raise typer.BadParameter(reason, param_hint=option)
 
 
 def _open(db: str, rules: Path | None) -> Tracker:
@@ -137,13 +115,13 @@ def list_command(
     """Recommendations with their status, most urgent first."""
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
-    when = _date(as_of, "--as-of") or datetime.now(UTC)
+    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
     filters = Filters(
         status=status,
         modality=modality,
         finding_type=finding,
-        since=_date(since, "--since", end_of_day=False),
-        until=_date(until, "--until"),
+        since=utc_datetime(since, "--since", end_of_day=False),
+        until=utc_datetime(until, "--until"),
         patient=patient,
     )
     tracker = _open(db, rules)
@@ -174,7 +152,7 @@ def show(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """One recommendation: the report text around it, its finding, matching and audit trail."""
-    when = _date(as_of, "--as-of") or datetime.now(UTC)
+    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
     tracker = _open(db, rules)
     with _reading(tracker) as session:
         found = detail(session, rec_id, as_of=when, grace=tracker.policy.grace)
@@ -263,9 +241,9 @@ def stats_command(
 ) -> None:
     """Recommendations, completion rate, overdue count and median days to completion."""
     filters = Filters(
-        since=_date(since, "--since", end_of_day=False), until=_date(until, "--until")
+        since=utc_datetime(since, "--since", end_of_day=False), until=utc_datetime(until, "--until")
     )
-    when = _date(as_of, "--as-of") or datetime.now(UTC)
+    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
     tracker = _open(db, rules)
     with _reading(tracker) as session:
         rows = stats(session, filters, as_of=when, grace=tracker.policy.grace)

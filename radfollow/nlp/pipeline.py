@@ -13,7 +13,6 @@ placed before the selector.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -75,22 +74,22 @@ class PipelineConfig(BaseModel):
 def bound_token_length(nlp: Language, max_chars: int = MAX_TOKEN_CHARS) -> None:
     """Keep any run of ``max_chars`` or more non-space characters as one token.
 
-    Uses the tokenizer's ``token_match`` hook (spaCy 3 tokenizer algorithm:
-    a substring matching it is not split further), falling back to any
-    ``token_match`` already set. Shorter runs tokenize exactly as before
-    (tests/nlp/test_nlp_tokenizer.py), so the cost of a report is linear in
-    its length: each long run is matched once.
+    Uses the tokenizer's ``token_match`` hook (spaCy 3 tokenizer algorithm: a
+    substring it matches is not split further), joined to the pattern of any
+    ``token_match`` already set. It stays a compiled pattern's method, which is
+    what ``Tokenizer.to_bytes`` serialises (and restores as ``.match``: the
+    pattern is anchored at both ends so both read alike). Shorter runs tokenize
+    exactly as before (tests/nlp/test_nlp_tokenizer.py), so the cost of a report
+    is linear in its length: each long run is matched once.
     """
     tokenizer = nlp.tokenizer
     if not isinstance(tokenizer, Tokenizer):
         return
-    long_run = re.compile(rf"\S{{{max_chars},}}").fullmatch
-    previous: Callable[[str], object] | None = tokenizer.token_match
-
-    def token_match(text: str) -> object:
-        return long_run(text) or (previous(text) if previous is not None else None)
-
-    tokenizer.token_match = token_match
+    pattern = rf"\S{{{max_chars},}}\Z"
+    previous = tokenizer.token_match
+    if previous is not None:
+        pattern = f"(?:{previous.__self__.pattern})|(?:{pattern})"
+    tokenizer.token_match = re.compile(pattern).match
 
 
 #: Tokenizer special cases that map a whitespace string to itself.

@@ -38,8 +38,8 @@ def check_report(report: RadiologyReport, *, max_chars: int, tracking: bool) -> 
     ReportTooLargeError (RF202): the text is over ``max_chars`` characters.
     HL7MissingDataError (RF303): ``tracking`` and no observation time (OBR-7),
     from which every due date is counted.
-    HL7FieldLengthError (RF306): ``tracking`` and a patient identifier,
-    assigning authority, accession or sending facility over 64 characters.
+    HL7FieldLengthError (RF306): ``tracking`` and a patient identifier or
+    accession over 64 characters.
     """
     if len(report.text) > max_chars:
         raise ReportTooLargeError(too_large(len(report.text), max_chars))
@@ -51,13 +51,12 @@ def check_report(report: RadiologyReport, *, max_chars: int, tracking: bool) -> 
 
 def _check_key_lengths(report: RadiologyReport) -> None:
     """HL7FieldLengthError (RF306) when a value the tracker finds a patient or a
-    study by is over its ``KEY_CHARS``-character column (MSH-10 is not: the
-    tracker keys a long control id on its hash, radfollow.tracker.keys)."""
+    study by is over its ``KEY_CHARS``-character column. Values the tracker keys on
+    their hash when long (MSH-10, MSH-4, the assigning authority: HD values with
+    an OID can be long) are not refused: radfollow.tracker.keys."""
     keys = (
         ("PID-3 patient identifier", report.patient.id),
-        ("PID-3 assigning authority", report.patient.assigning_authority),
         ("accession number", report.accession),
-        ("MSH-4 sending facility", report.sending_facility),
     )
     for name, value in keys:
         if value is not None and len(value) > KEY_CHARS:

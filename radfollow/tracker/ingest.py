@@ -63,7 +63,7 @@ def ingest(
     Raises TrackerError when the report has no observation time.
     """
     patient = _lock_patient(session, report)
-    facility = report.sending_facility or ""
+    facility = control_key(report.sending_facility or "")
     message = session.scalar(
         select(Message).where(
             Message.sending_facility == facility,
@@ -145,7 +145,7 @@ def _lock_patient(session: Session, report: RadiologyReport) -> Patient:
     """
     key = {
         "identifier": report.patient.id,
-        "assigning_authority": report.patient.assigning_authority or "",
+        "assigning_authority": control_key(report.patient.assigning_authority or ""),
     }
     query = select(Patient).filter_by(**key)
     if session.get_bind().dialect.name == "postgresql":

@@ -1,12 +1,13 @@
 """Values the tracker keys on, fitted to their columns.
 
-Identifier columns hold :data:`KEY_CHARS` characters. A patient identifier,
-accession or sending facility over that is refused before processing
+Identifier columns hold :data:`KEY_CHARS` characters. A patient identifier
+or accession over that is refused before processing
 (radfollow.processing.checks, RF306). MSH-10 may be any length (HL7 v2.7
-widened it to 199, and senders exceed that): :func:`control_key` keeps a
-short id as sent and replaces a long one by a prefix and its SHA-256, so two
-distinct long ids never meet as one message (the listener's inbox keys on the
-hash the same way, migration 0004). Display columns (procedure, source path)
+widened it to 199, and senders exceed that), and MSH-4 and the PID-3
+assigning authority are HD values whose OIDs can be long: :func:`control_key`
+keeps a short value as sent and replaces a long one by a prefix and its
+SHA-256, so two distinct long values never meet as one (the listener's inbox
+keys on the hash the same way, migration 0004). Display columns (procedure, source path)
 are cut to their width by :func:`fit`.
 """
 

@@ -16,7 +16,8 @@ UNUSABLE = (
 ADT = b"MSH|^~\\&|ADT|HOSP|RF|HOSP|20250110||ADT^A01|D1|P|2.5.1\rPID|1||P9^^^H^MR\r"
 BAD_DATE = oru(50).replace(b"20250110100000+0000", b"2025X110100000")
 LATIN1 = oru(51).replace(b"DOE^JANE", "M\u00fcller^J\u00fcrgen".encode("latin-1"))
-LARGE = oru(52) + b"OBX|3|TX|RPT||" + b"Lungs are clear. " * 6000 + b"\r"  # ~100 KiB
+# ~85 KiB: over 64 KiB, under 100,000 characters
+LARGE = oru(52) + b"OBX|3|TX|RPT||" + b"Lungs are clear. " * 5000 + b"\r"
 
 
 @pytest.fixture(scope="module")

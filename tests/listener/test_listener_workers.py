@@ -16,6 +16,7 @@ from db_helpers import count, refuse_accession, stop_refusing
 from mllp_client import Client, Listener, ack_code, oru, wait_for
 
 from radfollow.listener.worker import WorkerPool, process_pending, recover, worker_id
+from radfollow.models import MAX_REPORT_CHARS
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.core import ProcessingOptions
 from radfollow.tracker.db import Tracker
@@ -250,14 +251,14 @@ def test_reports_that_can_never_succeed_are_unusable_at_receive(
 
 def test_never_succeeding_reports_are_answered_ae_not_aa(tmp_path: Path, db_url: str) -> None:
     """They were ACKed AA, then failed in the worker: the sender never learnt."""
-    huge = oru(94) + b"OBX|3|TX|RPT||" + b"Lungs are clear. " * 120_000 + b"\r"  # > 2,000,000
+    huge = oru(94) + b"OBX|3|TX|RPT||" + b"Lungs are clear. " * 7_000 + b"\r"  # > MAX_REPORT_CHARS
     listener = Listener(db_url, tmp_path / "out", "--max-message-bytes", "3000000", workers=0)
     try:
         client = Client(listener.port, timeout=60)
         for message in (NO_OBR7, huge):
             ack = client.send(message)
             assert ack_code(ack) == "AE"
-        assert b"2,000,000-character limit" in ack
+        assert f"{MAX_REPORT_CHARS:,}-character limit".encode() in ack
         assert ack_code(client.send(oru(95))) == "AA"
         client.close()
         assert listener.terminate() == 0

@@ -1,7 +1,7 @@
-"""Values longer than the tracker's columns (issue 11): a long MSH-10 is keyed on
-its hash (both databases; PostgreSQL used to refuse it after the listener's AA),
-identifiers over 64 characters are refused before processing (RF306), display
-columns are cut."""
+"""Values longer than the tracker's columns (issue 11): a long MSH-10, MSH-4 or
+assigning authority is keyed on its hash (both databases; PostgreSQL used to
+refuse it after the listener's AA), a patient identifier or accession over 64
+characters is refused before processing (RF306), display columns are cut."""
 
 from __future__ import annotations
 
@@ -43,9 +43,13 @@ def _ingest(tracker, extractor, report: RadiologyReport) -> str:  # type: ignore
 
 def test_long_control_ids_are_distinct_and_resends_are_duplicates(tracker, extractor) -> None:  # type: ignore[no-untyped-def]
     first, second = "X" * 70 + "1", "X" * 70 + "2"
-    assert _ingest(tracker, extractor, _report(first, "ACC1")) == "stored"
-    assert _ingest(tracker, extractor, _report(second, "ACC2")) == "stored"
-    assert _ingest(tracker, extractor, _report(first, "ACC1")) == "duplicate"
+    long_ids = {
+        "sending_facility": "F" * 100,
+        "patient": Patient(id="MRN1", assigning_authority="A" * 100),
+    }
+    assert _ingest(tracker, extractor, _report(first, "ACC1", **long_ids)) == "stored"
+    assert _ingest(tracker, extractor, _report(second, "ACC2", **long_ids)) == "stored"
+    assert _ingest(tracker, extractor, _report(first, "ACC1", **long_ids)) == "duplicate"
     with tracker.session() as session:
         keys = sorted(m.control_id for m in session.query(Message))
         studies = session.query(Study).count()
@@ -70,11 +74,11 @@ LONG = "9" * (KEY_CHARS + 1)
     ("changes", "refused"),
     [
         ({"accession": LONG}, True),
-        ({"sending_facility": LONG}, True),
         ({"patient": Patient(id=LONG, assigning_authority="HOSP")}, True),
-        ({"patient": Patient(id="MRN1", assigning_authority=LONG)}, True),
         ({"accession": "9" * KEY_CHARS}, False),
         ({"control_id": LONG}, False),
+        ({"sending_facility": LONG}, False),
+        ({"patient": Patient(id="MRN1", assigning_authority=LONG)}, False),
     ],
 )
 def test_identifiers_over_the_column_are_refused(changes: dict[str, object], refused: bool) -> None:

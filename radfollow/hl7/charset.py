@@ -16,6 +16,11 @@ Policy (the table is ``radfollow/rules/charsets.json``, :class:`CharsetRules`; a
 * Bytes that are UTF-16 or UTF-32 (a byte order mark, or ``MSH`` with NUL
   bytes between the letters) raise :class:`HL7DecodeError` saying so: HL7 v2
   over files and MLLP needs an ASCII-compatible charset.
+
+NUL characters are dropped from the decoded text: no HL7 value may hold one,
+and PostgreSQL text columns refuse them (the tracker and the listener's inbox
+would fail on every retry). Other control characters are left to the text
+layers (radfollow.hl7.escapes, radfollow.hl7.text).
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ def decode_message(data: bytes, rules: CharsetRules | None = None) -> DecodedMes
     candidates = _candidates(declared, rules)
     for codec in candidates:
         try:
-            return DecodedMessage(data.decode(codec), codec, declared)
+            text = data.decode(codec).replace("\x00", "")  # see the module docstring
+            return DecodedMessage(text, codec, declared)
         except UnicodeDecodeError as exc:
             error = exc
     shown = quoted_code(declared).strip("'") if declared else candidates[0]

@@ -150,6 +150,7 @@ def _blocks(data: bytes) -> list[bytes]:
     """
     data = data.removeprefix(_BOM)
     pieces: list[bytes] = []
+    ends = _EndFinder(data)
     pos = 0
     while pos < len(data):
         start = _next_start(data, pos)
@@ -158,9 +159,23 @@ def _blocks(data: bytes) -> list[bytes]:
             break
         pieces.append(_LONE_END.sub(b"", data[pos:start]))
         body = start + 1
-        stop, pos = _block_end(data, body)
+        stop, pos = _block_end(data, body, ends)
         pieces.append(data[body:stop].removeprefix(_BOM))
     return [piece for piece in pieces if piece.strip()]
+
+
+class _EndFinder:
+    """The first end byte at or after a position, for positions that only grow:
+    each byte of the data is searched at most once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.found = -2  # not searched yet
+
+    def next_end(self, pos: int) -> int:
+        if self.found == -2 or (self.found != -1 and self.found < pos):
+            self.found = self.data.find(MLLP_END, pos)
+        return self.found
 
 
 def _next_start(data: bytes, pos: int) -> int:
@@ -171,10 +186,12 @@ def _next_start(data: bytes, pos: int) -> int:
     return start
 
 
-def _block_end(data: bytes, body: int) -> tuple[int, int]:
+def _block_end(data: bytes, body: int, ends: _EndFinder | None = None) -> tuple[int, int]:
     """Where the block whose text starts at ``body`` stops, and where reading goes on:
-    after its end byte, or at the next block's start byte (a block without an end)."""
-    end = data.find(MLLP_END, body)
+    after its end byte, or at the next block's start byte (a block without an end).
+    ``ends`` remembers the next end byte across calls, so a file of blocks without
+    end bytes is read in linear time."""
+    end = (ends or _EndFinder(data)).next_end(body)
     limit = len(data) if end == -1 else end
     start = data.find(MLLP_START, body, limit)
     while start != -1 and not _starts_block(data, start):

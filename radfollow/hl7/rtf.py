@@ -158,12 +158,20 @@ class _Reader:
         self.emit(text[self.skip_fallback(len(text)) :])
 
 
+#: ``\ansicpgN`` values read (Windows and DOS code pages Python decodes); any
+#: other N keeps the current code page. A fixed set: looking up a sender's
+#: arbitrary ``cpN`` would add an entry to Python's codec cache per new name.
+CODE_PAGES = frozenset(
+    {437, 737, 775, 850, 852, 855, 857, 858, 860, 861, 862, 863, 864, 865, 866, 869, 874}
+    | {932, 936, 949, 950, 1250, 1251, 1252, 1253, 1254, 1255, 1256, 1257, 1258, 65001}
+)
+
+
 def _codepage(arg: str, current: str) -> str:
-    name = f"cp{arg.lstrip('-')}"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
+    digits = arg.lstrip("-")
+    if not digits.isdigit() or len(digits) > 5 or int(digits) not in CODE_PAGES:
         return current
+    return codecs.lookup(f"cp{digits}").name
 
 
 def rtf_to_text(rtf: str) -> str:

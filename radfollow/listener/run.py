@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radfollow.errors import error_location
+from radfollow.io.private import make_private_dirs
 from radfollow.listener.server import Counters, Listener, ListenerConfig
 from radfollow.listener.worker import WorkerPool, recover
 from radfollow.tracker.db import open_tracker
@@ -42,7 +43,7 @@ def check_out_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "not a folder (--out names a folder)", str(out))
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(out)
         with tempfile.TemporaryFile(dir=out, prefix=".radfollow-check-"):
             pass
     except OSError as error:

@@ -88,6 +88,11 @@ class ListenerConfig:
                 "--max-buffered-bytes must be at least --max-message-bytes + 128 KiB "
                 "(one message of the largest size must fit)"
             )
+        if self.max_buffered_bytes < self.max_connections * CHUNK + self.max_message_bytes + CHUNK:
+            raise ValueError(
+                "--max-buffered-bytes must be at least --max-connections x 64 KiB + "
+                "--max-message-bytes + 64 KiB (each open connection reserves 64 KiB to read)"
+            )
 
 
 #: Messages under this size are inspected in their own thread pool, so that they
@@ -300,7 +305,10 @@ class Listener:
             await self.writer.store(Incoming(raw, peer, verdict, reason=reason))
 
     async def _send(self, writer: asyncio.StreamWriter, header: MessageHeader, ack: Ack) -> None:
+        """Write the ACK; a sender that does not read it within ``idle_timeout``
+        seconds loses the connection (TimeoutError), so that it cannot hold a
+        connection slot and buffer budget for ever."""
         writer.write(START + build_ack(header, ack) + END)
-        await writer.drain()
+        await asyncio.wait_for(writer.drain(), timeout=self.config.idle_timeout)
         self.counters.count(ack.code)
         log.debug("ack %s control_id=%s", ack.code, header.control_id)

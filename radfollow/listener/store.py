@@ -31,10 +31,14 @@ _DEAD = frozenset({"reject", "failed", "unreadable"})
 #: Characters the header columns of the inbox and dead letter tables hold; longer
 #: values are cut when stored (the header itself keeps them whole).
 COLUMN_CHARS = 64
+#: Width of ``inbox.message_type`` (MSH-9 type^trigger).
+TYPE_CHARS = 16
 
 
-def _cut(value: str) -> str:
-    return value[:COLUMN_CHARS]
+def _cut(value: str, width: int = COLUMN_CHARS) -> str:
+    """``value`` for a display column: NUL characters dropped (PostgreSQL text
+    cannot hold them), cut to ``width`` characters."""
+    return value.replace("\x00", "")[:width]
 
 
 def message_key(header: MessageHeader) -> str:
@@ -166,7 +170,7 @@ def inbox_fields(
         "sending_facility": _cut(header.sending_facility),
         "control_id": _cut(header.control_id),
         "message_key": message_key(header),
-        "message_type": f"{_cut(header.message_type)}^{_cut(header.trigger)}".strip("^"),
+        "message_type": _cut(f"{header.message_type}^{header.trigger}".strip("^"), TYPE_CHARS),
         "raw": raw,
         "status": status or _STATUS[verdict.kind],
         "attempts": 0,

@@ -186,3 +186,15 @@ def test_listener_inspection_rejects_a_bad_charset(data: bytes, kind: str, reaso
     verdict = inspect(msg)
     assert verdict.kind == kind
     assert reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"MSH|^~\\&|A|B\rOBX|1|TX|||a\x00b\r", "MSH|^~\\&|A|B\rOBX|1|TX|||ab\r"),
+        (b"MSH|^~\\&|A|B\rOBX|1|TX|||ab\r", "MSH|^~\\&|A|B\rOBX|1|TX|||ab\r"),
+    ],
+)
+def test_nul_characters_are_dropped(data: bytes, text: str) -> None:
+    """PostgreSQL text cannot hold NUL: a raw NUL failed every retry of the write."""
+    assert decode_message(data).text == text

@@ -218,3 +218,20 @@ def test_iter_raw_messages_numbers_messages_per_file(tmp_path: Path) -> None:
     got = [(Path(r.source).name, r.position) for r in raws]
     assert got == [("one.hl7", 1), ("one.hl7", 2), ("two.hl7", 1)]
     assert raws[0].source == str(tmp_path / "one.hl7")
+
+
+def test_blocks_without_end_bytes_each_give_a_message() -> None:
+    """Start bytes and no end bytes: each block runs to the next start (the end byte
+    is searched for once, not once per block: it was quadratic in the file size)."""
+    block = b"\x0bMSH|^~\\&|RIS|HOSP|||20250101||ORU^R01|C%d|P|2.5.1\r"
+    data = b"".join(block % n for n in range(2000))
+    messages = list(split_messages(data, "f"))
+    assert len(messages) == 2000
+    assert [m.data.split(b"|")[9] for m in messages[:2]] == [b"C0", b"C1"]
+
+
+def test_end_finder_reads_forward_once() -> None:
+    from radfollow.hl7.framing import _EndFinder
+
+    finder = _EndFinder(b"ab\x1ccd\x1c")
+    assert [finder.next_end(p) for p in (0, 1, 2, 3, 6)] == [2, 2, 2, 5, -1]

@@ -195,3 +195,21 @@ def test_plain_text_never_raises_nor_keeps_controls(text: str) -> None:
     if converted != text:
         assert not any(ord(c) < 0x20 and c not in "\t\n" for c in converted)
         assert not any(0x7F <= ord(c) < 0xA0 for c in converted)
+
+
+@pytest.mark.parametrize(
+    ("codepage", "expected"),
+    [("1251", "Ж"), ("1252", "Æ"), ("866", "Ж"), ("12345", "Æ"), ("99999999", "Æ"), ("abc", "Æ")],
+)
+def test_rtf_code_pages_are_a_fixed_set(codepage: str, expected: str) -> None:
+    """``\\ansicpgN`` switches only to a known code page; a sender's arbitrary N keeps
+    the current one without a codec lookup (each new name grew Python's codec cache)."""
+    import encodings
+
+    byte = "c6" if codepage != "866" else "86"
+    before = len(encodings._cache)  # type: ignore[attr-defined]
+    names = [rf"\ansicpg{n}" for n in range(70_000, 70_200)]
+    text = rtf_to_text(rf"{{\rtf1\ansi\ansicpg{codepage} \'{byte}}}")
+    rtf_to_text("{\\rtf1 " + " ".join(names) + " x}")
+    assert text == expected
+    assert len(encodings._cache) - before <= 1  # type: ignore[attr-defined]

@@ -388,3 +388,44 @@ def test_listen_with_a_bad_database_fails_before_listening(tmp_path: Path) -> No
     )
     assert result.returncode == 1 and "listening on" not in result.stdout
     assert result.stderr.startswith("radfollow: error: ")
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({}, None),
+        ({"max_connections": 0}, "--max-connections"),
+        ({"max_buffered_bytes": 1024 * 1024}, "--max-message-bytes \\+ 128 KiB"),
+        ({"max_connections": 2000}, "--max-connections x 64 KiB"),
+        ({"max_connections": 2000, "max_buffered_bytes": 200 * 1024 * 1024}, None),
+    ],
+)
+def test_limits_that_cannot_work_together(changes: dict[str, int], error: str | None) -> None:
+    """Each open connection reserves 64 KiB to read: a budget under the connections'
+    reservations would let idle connections starve every message."""
+    config = ListenerConfig(**changes)  # type: ignore[arg-type]
+    if error is None:
+        config.check()
+    else:
+        with pytest.raises(ValueError, match=error):
+            config.check()
+
+
+def test_inbox_columns_hold_what_postgresql_accepts() -> None:
+    """A NUL in MSH-4/MSH-10 and an MSH-9 over the 16-character column failed the
+    inbox insert on PostgreSQL, answered AR ("resend later") for ever."""
+    from datetime import UTC, datetime
+
+    from radfollow.listener.inspect import read_header
+    from radfollow.listener.store import inbox_fields
+
+    message = (
+        oru(7).replace(b"|ORU^R01|", b"|ADTXXXXXXXXXXXXXXXX^A01|").replace(b"|C7|", b"|C\x007|")
+    )
+    header = read_header(message)
+    assert header is not None
+    fields = inbox_fields(
+        Verdict("ignore", header, "not processed"), message, "p", datetime.now(UTC)
+    )
+    assert len(str(fields["message_type"])) <= 16
+    assert "\x00" not in str(fields["control_id"]) + str(fields["sending_facility"])

@@ -98,3 +98,42 @@ def test_display_columns_are_cut(tracker, extractor) -> None:  # type: ignore[no
         study = session.query(Study).one()
     assert study.procedure == fit(report.procedure.text, 255)
     assert study.source is not None and len(study.source) == 512
+
+
+def test_migration_0005_rewrites_long_values_to_their_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite kept over-long values whole before 0005; they become their keys, so
+    the patient's row is found again (PostgreSQL refused them: nothing to do)."""
+    import sqlalchemy as sa
+
+    from radfollow.tracker.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0004")
+    authority, facility, control = "A" * 90, "F" * 80, "C" * 70
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO patients (identifier, assigning_authority) VALUES ('P1', :a)"),
+            {"a": authority},
+        )
+        conn.execute(
+            sa.text("INSERT INTO patients (identifier, assigning_authority) VALUES ('P2', 'HOSP')")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO messages (sending_facility, control_id, outcome, received_at)"
+                " VALUES (:f, :c, 'stored', '2025-01-01 00:00:00')"
+            ),
+            {"f": facility, "c": control},
+        )
+    migrate(engine, "head")
+    with engine.connect() as conn:
+        authorities = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT assigning_authority FROM patients ORDER BY identifier")
+            )
+        ]
+        message = conn.execute(sa.text("SELECT sending_facility, control_id FROM messages")).one()
+    engine.dispose()
+    assert authorities == [control_key(authority), "HOSP"]
+    assert tuple(message) == (control_key(facility), control_key(control))

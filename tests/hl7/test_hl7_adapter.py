@@ -350,3 +350,19 @@ def test_rejections(build: HL7Builder, parts: dict, error: type[HL7Error], reaso
 )
 def test_peek_control_id(data: bytes, expected: str | None) -> None:
     assert peek_control_id(data) == expected
+
+
+@pytest.mark.parametrize(("runs", "refused"), [(1000, False), (60_000, True)])
+def test_separator_count_is_bounded(runs: int, refused: bool) -> None:
+    """A run of repetition separators made python-hl7 build an object per
+    separator (900 KB of "~": 31 s); over MAX_SEPARATORS the message is refused."""
+    from radfollow.errors import HL7ParseError
+    from radfollow.hl7.adapter import check_separator_count
+    from radfollow.hl7.delimiters import Delimiters
+
+    text = "MSH|^~\\&|A\rOBX|1|TX|||" + "~" * runs + "\r"
+    if refused:
+        with pytest.raises(HL7ParseError, match="separators; the limit is 50,000"):
+            check_separator_count(text, Delimiters())
+    else:
+        check_separator_count(text, Delimiters())

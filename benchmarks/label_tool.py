@@ -169,9 +169,12 @@ def _locate(text: str, quote: str, after: int, occurrence: int | None) -> tuple[
 def _interval(value: Any) -> list[float] | None:
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, int | float) for v in value
-    ) and value[0] <= value[1]):
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) for v in value)
+        and value[0] <= value[1]
+    ):
         raise ValueError(f"interval_months must be null or [min, max]: {value!r}")
     return [float(v) for v in value]
 
@@ -228,8 +231,11 @@ def resolve(work: Path, reader: str, out: Path) -> int:
         )
     rows.sort(key=lambda r: _sort_key(r["id"]))
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    print(f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations,"
-          f" {errors} errors -> {out}", file=sys.stderr)
+    print(
+        f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations,"
+        f" {errors} errors -> {out}",
+        file=sys.stderr,
+    )
     return 1 if errors else 0
 
 

@@ -99,3 +99,39 @@ def test_fine_tune_writes_a_model_folder_outside_the_package(corpora: Path, tmp_
     assert (model / "model.safetensors").is_file() and (model / "tokenizer.json").is_file()
     _, meta = load_heads(model / "radfollow_heads.json")
     assert meta["encoder"] == str(model)
+
+
+def test_train_adds_a_sites_reports_and_sentences(corpora: Path, tmp_path: Path) -> None:
+    site_reports = tmp_path / "site_reports.jsonl"
+    site_reports.write_text(json.dumps(_gold(*REPORTS[0], 99)) + "\n")
+    site_sentences = tmp_path / "site_sentences.jsonl"
+    site_sentences.write_text(
+        json.dumps(
+            {
+                "text": "Oblique views may better show the fracture line.",
+                "is_recommendation": True,
+                "conditional": True,
+            }
+        )
+        + "\n"
+    )
+    out = tmp_path / "heads.json"
+    args = ["train", "--corpora", str(corpora), "--out", str(out)]
+    result = runner.invoke(
+        app, [*args, "--reports", str(site_reports), "--sentences", str(site_sentences)]
+    )
+    assert result.exit_code == 0, result.output
+    _, meta = load_heads(out)
+    extra = meta["extra_training_files"]
+    assert [(x["kind"], x["file"], x["sentences"]) for x in extra] == [
+        ("reports", "site_reports.jsonl", 1),
+        ("sentences", "site_sentences.jsonl", 1),
+    ]
+    assert meta["training_sentences"] == len(SENTENCES) + 4 + 2
+
+
+def test_train_refuses_a_missing_extra_file(corpora: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+    result = runner.invoke(app, ["train", "--corpora", str(corpora), "--sentences", str(missing)])
+    assert result.exit_code == 2
+    assert "not a file" in result.output

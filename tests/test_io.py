@@ -389,4 +389,4 @@ def test_training_sentence_with_a_unicode_line_break_is_read_whole(
     text = f"Recommend MRI.{separator}Consider PET/CT."
     row = {"text": text, "is_recommendation": True}
     corpora = _corpora(tmp_path, json.dumps(row, ensure_ascii=False) + "\n")
-    assert training_examples(corpora, extractor)[-1].text == text
+    assert training_examples(corpora, extractor)[0][-1].text == text

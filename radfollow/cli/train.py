@@ -26,12 +26,33 @@ def train(
     ] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Fine-tuning seed.")] = 13,
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reports",
+            help="A site's labelled reports (JSONL: id, text, recommendations with"
+            " start/end/conditional) to train on as well; repeatable.",
+        ),
+    ] = None,
+    sentences: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--sentences",
+            help="A site's training sentences (JSONL: text, is_recommendation,"
+            " conditional) to train on as well; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the recommendation classifier from corpora/ and print its evaluation."""
     from radfollow.training import train_classifier
+    from radfollow.training.heads import ExtraFiles
 
     if not (corpora / "gold" / "dev.jsonl").is_file():
         raise typer.BadParameter(f"{corpora} has no gold/dev.jsonl")
+    for path in [*(reports or []), *(sentences or [])]:
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file")
+    extra = ExtraFiles(tuple(reports or ()), tuple(sentences or ()))
 
     def fine_tuned(folder: Path) -> None:
         err_console.print(f"fine-tuned encoder written to {folder}", highlight=False)
@@ -45,6 +66,7 @@ def train(
             epochs=epochs,
             seed=seed,
             on_fine_tuned=fine_tuned,
+            extra=extra,
         )
     except (RadfollowError, OSError) as error:
         fail(error)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from radfollow.training.heads import TrainReport
+    from radfollow.training.heads import ExtraFiles, TrainReport
 
 #: Heads fitted for a site's encoder are written beside it, never over the packaged ones.
 SITE_HEADS_FILE = "radfollow_heads.json"
@@ -30,10 +30,12 @@ def train_classifier(
     epochs: int = 2,
     seed: int = 13,
     on_fine_tuned: Callable[[Path], None] | None = None,
+    extra: ExtraFiles | None = None,
 ) -> TrainReport:
     """Fine-tune the encoder into ``fine_tune`` (when given), then fit the heads.
 
-    Heads go to ``out``; else beside a site encoder (``site_heads_path``); else
+    ``extra``: a site's labelled reports and sentences, added to the training
+    set (radfollow.training.heads). Heads go to ``out``; else beside a site encoder (``site_heads_path``); else
     over the packaged heads. Raises ModelError (RF600) when the encoder cannot be
     loaded, OSError when a file cannot be written.
     """
@@ -45,8 +47,12 @@ def train_classifier(
         from radfollow.training.finetune import fine_tune as run_fine_tune
 
         str_model = str(model) if model else None
-        encoder = Path(run_fine_tune(corpora, fine_tune, model=str_model, epochs=epochs, seed=seed))
+        encoder = Path(
+            run_fine_tune(
+                corpora, fine_tune, model=str_model, epochs=epochs, seed=seed, extra=extra
+            )
+        )
         if on_fine_tuned is not None:
             on_fine_tuned(fine_tune)
     target = out or (default_heads_path() if encoder is None else site_heads_path(encoder))
-    return fit_heads(corpora, target, model=str(encoder) if encoder else None)
+    return fit_heads(corpora, target, model=str(encoder) if encoder else None, extra=extra)

@@ -16,7 +16,7 @@ from radfollow.errors import ModelError
 from radfollow.nlp.classifier.encoder import Tokenized, resolve_model
 from radfollow.nlp.extract import Extractor
 from radfollow.nlp.pipeline import PipelineConfig
-from radfollow.training.heads import training_examples
+from radfollow.training.heads import ExtraFiles, training_examples
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -37,6 +37,7 @@ def fine_tune(
     seed: int = 13,
     lr: float = 2e-5,
     batch_size: int = 16,
+    extra: ExtraFiles | None = None,
 ) -> Path:
     if out.resolve().is_relative_to(PACKAGE_ROOT):
         raise ModelError("write fine-tuned models outside the package", where=str(out))
@@ -47,7 +48,9 @@ def fine_tune(
     hf_logging.disable_progress_bar()
     torch.manual_seed(seed)
     folder = resolve_model(model)
-    examples = training_examples(corpora, Extractor(config=PipelineConfig(classifier=False)))
+    examples, _ = training_examples(
+        corpora, Extractor(config=PipelineConfig(classifier=False)), extra
+    )
     encoder = AutoModel.from_pretrained(str(folder.path), local_files_only=True)
     head = torch.nn.Linear(encoder.config.hidden_size, 2)
     optimiser = torch.optim.AdamW([*encoder.parameters(), *head.parameters()], lr=lr)

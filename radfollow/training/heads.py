@@ -1,9 +1,14 @@
 """``radfollow train``: fit the classifier heads from ``corpora/`` (written by this project).
 
 Training sentences: every gated sentence of the gold *dev* split (labelled by
-overlap with a gold recommendation) and ``corpora/sentences/train.jsonl``. The
-gold *test* split is only scored, never trained on. ../shared is never read.
-Everything is deterministic: the same corpora and encoder give the same heads.
+overlap with a gold recommendation) and ``corpora/sentences/train.jsonl``, plus a
+site's own files: labelled reports (``--reports``, the gold shape: ``id``,
+``text``, optional ``indication``, ``recommendations`` with character
+``start``/``end`` and ``conditional``) and sentences (``--sentences``, the
+shape of ``corpora/sentences/train.jsonl``: ``text``, ``is_recommendation``,
+``conditional``). The gold *test* split is only scored, never trained on.
+Everything is deterministic: the same files and encoder give the same heads;
+the heads record each extra file's name, sha256 and sentence count.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import hashlib
 
 import numpy as np
 
@@ -72,13 +79,44 @@ def sentence_examples(rows: Iterable[dict[str, Any]]) -> list[Example]:
     ]
 
 
-def training_examples(corpora: Path, extractor: Extractor) -> list[Example]:
-    """Gold dev sentences plus corpora/sentences/train.jsonl, in a fixed order."""
+@dataclass(frozen=True)
+class ExtraFiles:
+    """A site's own training files, read after the project's corpora (in this order)."""
+
+    reports: tuple[Path, ...] = ()
+    sentences: tuple[Path, ...] = ()
+
+
+def training_examples(
+    corpora: Path, extractor: Extractor, extra: ExtraFiles | None = None
+) -> tuple[list[Example], list[dict[str, Any]]]:
+    """Gold dev sentences, corpora/sentences/train.jsonl, then the extra files.
+
+    Returns the examples in a fixed order and one provenance record per extra
+    file (name, sha256, sentences, recommendations). Raises InputFormatError
+    (located as path:line) for a malformed file.
+    """
     examples = gold_examples(_read_jsonl(corpora / "gold" / "dev.jsonl"), extractor)
     sentences = corpora / "sentences" / "train.jsonl"
     if sentences.is_file():
         examples += sentence_examples(_read_jsonl(sentences))
-    return examples
+    provenance = []
+    extra = extra or ExtraFiles()
+    for kind, paths in (("reports", extra.reports), ("sentences", extra.sentences)):
+        for path in paths:
+            rows = _read_jsonl(path)
+            added = gold_examples(rows, extractor) if kind == "reports" else sentence_examples(rows)
+            examples += added
+            provenance.append(
+                {
+                    "kind": kind,
+                    "file": path.name,
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "sentences": len(added),
+                    "recommendations": sum(e.recommendation for e in added),
+                }
+            )
+    return examples, provenance
 
 
 def fit_heads(
@@ -136,10 +174,11 @@ def train(
     backend: Backend = "torch",
     precision: Precision = "fp32",
     l2: float = 1.0,
+    extra: ExtraFiles | None = None,
 ) -> TrainReport:
     """Fit both heads, write them to ``out``, and score three systems on the test split."""
     rules_only = Extractor(config=PipelineConfig(classifier=False))
-    examples = training_examples(corpora, rules_only)
+    examples, provenance = training_examples(corpora, rules_only, extra)
     encoder = load_encoder(model, backend=backend, precision=precision)
     embeddings = encoder.encode([e.text for e in examples])
     rules = rules_only.nlp.get_pipe(RULES_COMPONENT)
@@ -156,6 +195,8 @@ def train(
         "positives": sum(e.recommendation for e in examples),
         "l2": l2,
     }
+    if provenance:
+        meta["extra_training_files"] = provenance
     out.parent.mkdir(parents=True, exist_ok=True)
     save_heads(out, heads, meta)
     test = _read_jsonl(corpora / "gold" / "test.jsonl")

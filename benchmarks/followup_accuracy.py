@@ -1,0 +1,158 @@
+"""Follow-up recommendation accuracy on the blind-labelled real reports (labels/README.md).
+
+    python benchmarks/followup_accuracy.py --half tuning [--errors] [--json OUT]
+    python benchmarks/followup_accuracy.py --half test            # once, at the end
+
+Runs rules only, classifier only and combined over one half of the labelled
+set and prints, per corpus and overall, report-level and span-level P/R/F1
+and the modality / interval / conditional accuracy on matched spans, each
+with its 95% bootstrap interval (``followup_labels``), and the calibration of
+``score`` (Brier score and reliability bins over every sentence the
+classifier scored). ``--errors`` prints each miss with its sentence, for
+study on the tuning half only: it is refused on the test half, and nothing it
+prints may be copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from _shared import load
+from followup_labels import FINAL, ReportScore, bootstrap, by_id, figures, read_jsonl, sample
+from followup_labels import score_report as compare
+
+from radfollow.nlp.classifier.component import RecommendationClassifier
+from radfollow.nlp.extensions import CANDIDATES
+from radfollow.nlp.extract import Extractor, ReportText, doc_to_result
+from radfollow.nlp.pipeline import PipelineConfig
+
+SYSTEMS = {
+    "rules-only": PipelineConfig(classifier=False),
+    "classifier-only": PipelineConfig(head="classifier"),
+    "combined": PipelineConfig(head="combined"),
+}
+SHOWN = ("rep_p", "rep_r", "rep_f1", "span_p", "span_r", "span_f1",
+         "modality_acc", "interval_acc", "conditional_acc")  # fmt: skip
+BINS = 10
+
+
+def _predicted(result: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "start": r.start,
+            "end": r.end,
+            "modality": r.modality.value if r.modality else None,
+            "interval_months": list(r.interval_months) if r.interval_months else None,
+            "conditional": r.conditional,
+        }
+        for r in result.recommendations
+    ]
+
+
+def _calibration(
+    nlp: Any, docs: list[Any], gold: list[list[dict[str, Any]]]
+) -> list[tuple[float, bool]]:
+    """(score, is a gold recommendation) for every sentence the classifier scored."""
+    component = next((p for _, p in nlp.pipeline if isinstance(p, RecommendationClassifier)), None)
+    if component is None:
+        return []
+    pairs = []
+    for item in component.predict(docs):
+        doc = docs[item.doc_index]
+        span = next(
+            (s for s in doc.spans.get(CANDIDATES, []) if s.sent.start == item.sentence.start), None
+        )
+        rule_score = span._.rad_rule_score if span is not None else None
+        score = component.fuse(item.recommendation, rule_score)
+        start, end = item.sentence.start_char, item.sentence.end_char
+        label = any(min(end, g["end"]) > max(start, g["start"]) for g in gold[item.doc_index])
+        pairs.append((score, label))
+    return pairs
+
+
+def _reliability(pairs: list[tuple[float, bool]]) -> tuple[float, list[tuple[float, float, int]]]:
+    brier = sum((s - y) ** 2 for s, y in pairs) / len(pairs)
+    bins: list[list[tuple[float, bool]]] = [[] for _ in range(BINS)]
+    for s, y in pairs:
+        bins[min(int(s * BINS), BINS - 1)].append((s, y))
+    rows = [
+        (sum(s for s, _ in b) / len(b), sum(y for _, y in b) / len(b), len(b)) for b in bins if b
+    ]
+    return brier, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=("tuning", "test"), required=True)
+    parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+    if args.errors and args.half != "tuning":
+        sys.exit("--errors is for the tuning half only")
+    chosen = [i for i, row in sample().items() if row["half"] == args.half]
+    labels = by_id(read_jsonl(FINAL))
+    texts = {
+        r["id"]: r
+        for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl")
+        for r in load(name, include_sealed=False)
+    }
+    rows = [texts[i] for i in chosen]
+    gold = [labels[i]["recommendations"] for i in chosen]
+    print(
+        f"{args.half} half: {len(chosen)} reports, {sum(bool(g) for g in gold)} with a "
+        f"recommendation, {sum(map(len, gold))} recommendations"
+    )
+    out: dict[str, Any] = {}
+    for name in args.systems.split(","):
+        extractor = Extractor(config=SYSTEMS[name])
+        docs = list(
+            extractor.nlp.pipe(
+                (extractor.make_doc(ReportText(r["text"], r.get("indication"))) for r in rows),
+                batch_size=64,
+            )
+        )
+        results = [doc_to_result(d) for d in docs]
+        scores: list[ReportScore] = [
+            compare(g, _predicted(res)) for g, res in zip(gold, results, strict=True)
+        ]
+        print(f"\n== {name}")
+        print(f"{'corpus':<10} " + " ".join(f"{k:>20}" for k in SHOWN))
+        out[name] = {}
+        for corpus in ("mtsamples", "openi", "all"):
+            picked = [
+                s
+                for i, s in zip(chosen, scores, strict=True)
+                if corpus == "all" or i.startswith(corpus)
+            ]
+            f, ci = figures(picked), bootstrap(picked)
+            out[name][corpus] = {k: [f[k], *ci[k]] for k in SHOWN}
+            print(
+                f"{corpus:<10} "
+                + " ".join(f"{f[k]:.3f} [{ci[k][0]:.2f},{ci[k][1]:.2f}]".rjust(20) for k in SHOWN)
+            )
+        pairs = _calibration(extractor.nlp, docs, gold)
+        if pairs:
+            brier, rel = _reliability(pairs)
+            out[name]["calibration"] = {"brier": brier, "bins": rel, "sentences": len(pairs)}
+            print(f"calibration over {len(pairs)} scored sentences: Brier {brier:.4f}")
+            for mean, rate, n in rel:
+                print(f"  mean score {mean:.2f}  gold rate {rate:.2f}  n={n}")
+        if args.errors:
+            for i, s, row in zip(chosen, scores, rows, strict=True):
+                for kind, g, p in s.misses:
+                    text = row["text"][g["start"] : g["end"]].replace("\n", " ")
+                    detail = ""
+                    if p is not None:
+                        detail = f" gold={ {k: g.get(k) for k in ('modality', 'interval_months', 'conditional')} } pred={ {k: p.get(k) for k in ('modality', 'interval_months', 'conditional')} }"
+                    print(f"  [{kind}] {i}: {text[:220]!r}{detail}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

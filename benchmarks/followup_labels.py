@@ -1,0 +1,159 @@
+"""Hand labels of follow-up recommendations (labels/README.md) and how they are scored.
+
+Shapes: a label row is ``{"id", "reader", "has_followup_recommendation",
+"recommendations": [{"start", "end", "modality", "modality_options",
+"body_region", "interval_months", "conditional"}]}`` with character offsets
+into the report text of ../shared/corpora (no text is stored).
+
+Scoring (ANNOTATION.md section 1): report level = has a recommendation; span
+level = one-to-one pairs of overlapping spans, largest overlap first
+(``radfollow.evaluation.metrics.match_spans``); attributes are compared on
+matched pairs only. A modality is right when it is one of the gold
+``modality_options`` (or equals the gold ``modality``; null matches null),
+an interval when both ends agree within 0.05 months (null matches null).
+95% intervals: percentile bootstrap over reports (2,000 resamples, seeded).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from radfollow.evaluation.metrics import match_spans
+
+LABELS = Path(__file__).parent / "labels"
+SAMPLE = LABELS / "followup_sample.jsonl"
+FINAL = LABELS / "followup_spans.jsonl"
+READER_A = LABELS / "followup_spans.reader_a.jsonl"
+READER_B = LABELS / "followup_spans.reader_b.jsonl"
+COUNTS = ("rep_tp", "rep_fp", "rep_fn", "span_tp", "span_fp", "span_fn")
+ATTRIBUTES = ("modality", "interval", "conditional")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def by_id(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in rows}
+
+
+def sample() -> dict[str, dict[str, Any]]:
+    """The labelled set: id -> {stratum, half, batch, second_reading}."""
+    return by_id(read_jsonl(SAMPLE))
+
+
+def modality_ok(gold: dict[str, Any], predicted: str | None) -> bool:
+    options = gold.get("modality_options") or []
+    return predicted == gold.get("modality") or predicted in options
+
+
+def interval_ok(gold: list[float] | None, predicted: Sequence[float] | None) -> bool:
+    if gold is None or predicted is None:
+        return gold is None and predicted is None
+    return abs(gold[0] - predicted[0]) <= 0.05 and abs(gold[1] - predicted[1]) <= 0.05
+
+
+@dataclass
+class ReportScore:
+    """Counts of one report; summed over a (bootstrap) sample of reports."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ATTRIBUTES, 0))
+    pairs: int = 0
+    misses: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=list)
+
+
+def score_report(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]) -> ReportScore:
+    """Compare one report's gold and predicted recommendations (same dict shape)."""
+    result = ReportScore()
+    c = result.counts
+    has_gold, has_pred = bool(gold), bool(predicted)
+    c["rep_tp"] = int(has_gold and has_pred)
+    c["rep_fp"] = int(has_pred and not has_gold)
+    c["rep_fn"] = int(has_gold and not has_pred)
+    pairs = match_spans(
+        gold, predicted, lambda g: (g["start"], g["end"]), lambda p: (p["start"], p["end"])
+    )
+    c["span_tp"] = len(pairs)
+    c["span_fp"] = len(predicted) - len(pairs)
+    c["span_fn"] = len(gold) - len(pairs)
+    matched_gold = {i for i, _ in pairs}
+    matched_pred = {j for _, j in pairs}
+    for i, g in enumerate(gold):
+        if i not in matched_gold:
+            result.misses.append(("missed", g, None))
+    for j, p in enumerate(predicted):
+        if j not in matched_pred:
+            result.misses.append(("false positive", p, None))
+    for i, j in pairs:
+        g, p = gold[i], predicted[j]
+        result.pairs += 1
+        checks = {
+            "modality": modality_ok(g, p.get("modality")),
+            "interval": interval_ok(g.get("interval_months"), p.get("interval_months")),
+            "conditional": bool(g["conditional"]) == bool(p.get("conditional")),
+        }
+        for name, ok in checks.items():
+            result.right[name] += ok
+            if not ok:
+                result.misses.append((f"wrong {name}", g, p))
+    return result
+
+
+def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
+    """P/R/F1 at report and span level and attribute accuracies of summed counts."""
+    total = dict.fromkeys(COUNTS, 0)
+    right = dict.fromkeys(ATTRIBUTES, 0)
+    pairs = 0
+    for s in scores:
+        for k in COUNTS:
+            total[k] += s.counts[k]
+        for k in ATTRIBUTES:
+            right[k] += s.right[k]
+        pairs += s.pairs
+    out: dict[str, float] = {}
+    for level in ("rep", "span"):
+        tp, fp, fn = total[f"{level}_tp"], total[f"{level}_fp"], total[f"{level}_fn"]
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        out[f"{level}_p"], out[f"{level}_r"] = p, r
+        out[f"{level}_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+    for k in ATTRIBUTES:
+        out[f"{k}_acc"] = right[k] / pairs if pairs else 0.0
+    return out
+
+
+def bootstrap(
+    scores: Sequence[ReportScore],
+    statistic: Callable[[Sequence[ReportScore]], dict[str, float]] = figures,
+    *,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """95% percentile intervals of each figure, resampling reports with replacement."""
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {}
+    n = len(scores)
+    for _ in range(resamples):
+        resampled = [scores[rng.randrange(n)] for _ in range(n)]
+        for key, value in statistic(resampled).items():
+            draws.setdefault(key, []).append(value)
+    intervals = {}
+    for key, values in draws.items():
+        values.sort()
+        intervals[key] = (values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1])
+    return intervals
+
+
+def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
+    """Cohen's kappa of two readers' yes/no labels on the same items."""
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0

@@ -1,0 +1,47 @@
+"""Write the tuning half's MTSamples reports with their labels, for ``radfollow train --reports``.
+
+    python benchmarks/followup_training.py --out /tmp/mtsamples_tuning.jsonl
+    radfollow train --reports /tmp/mtsamples_tuning.jsonl
+
+Only MTSamples (CC0) reports of the tuning half: Open-i text is for
+evaluation only (its licence forbids derivatives) and the test half is never
+trained on. The output holds report text: write it outside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from _shared import ROOT, load
+from followup_labels import FINAL, by_id, read_jsonl, sample
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    if args.out.resolve().is_relative_to(ROOT):
+        sys.exit("write the training reports outside the repository (they hold report text)")
+    halves = sample()
+    labels = by_id(read_jsonl(FINAL))
+    rows = [
+        {
+            "id": r["id"],
+            "text": r["text"],
+            "recommendations": labels[r["id"]]["recommendations"],
+        }
+        for r in load("mtsamples_radiology.jsonl", include_sealed=False)
+        if r["id"] in halves and halves[r["id"]]["half"] == "tuning"
+    ]
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    tmp.replace(args.out)
+    print(f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations"
+          f" -> {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -135,3 +135,24 @@ def test_train_refuses_a_missing_extra_file(corpora: Path, tmp_path: Path) -> No
     result = runner.invoke(app, ["train", "--corpora", str(corpora), "--sentences", str(missing)])
     assert result.exit_code == 2
     assert "not a file" in result.output
+
+
+def test_calibrate_on_stores_platt_scaling_and_thresholds(corpora: Path, tmp_path: Path) -> None:
+    labelled = tmp_path / "calibration.jsonl"
+    labelled.write_text(
+        "".join(json.dumps(_gold(t, p, i)) + "\n" for i, (t, p) in enumerate(REPORTS))
+    )
+    out = tmp_path / "heads.json"
+    result = runner.invoke(
+        app,
+        ["train", "--corpora", str(corpora), "--out", str(out), "--calibrate-on", str(labelled)],
+    )
+    assert result.exit_code == 0, result.output
+    heads, meta = load_heads(out)
+    assert meta["calibrated_on"][0]["file"] == "calibration.jsonl"
+    for name, head in heads.items():
+        calibration, thresholds = head.meta["calibration"], head.meta["thresholds"]
+        assert calibration["method"] == "platt" and calibration["sentences"] == 4
+        assert calibration["brier_after"] <= calibration["brier_before"] + 1e-9
+        assert 0 < thresholds["veto"] < 1 and 0 < thresholds["add"] < 1
+        assert f"{name} head calibrated on 4 sentences" in result.output

@@ -42,6 +42,14 @@ def train(
             " conditional) to train on as well; repeatable.",
         ),
     ] = None,
+    calibrate_on: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calibrate-on",
+            help="Labelled reports (the --reports shape) to calibrate the score and choose"
+            " the thresholds on; repeatable. Keep them apart from the reports you score.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the recommendation classifier from corpora/ and print its evaluation."""
     from radfollow.training import train_classifier
@@ -49,10 +57,10 @@ def train(
 
     if not (corpora / "gold" / "dev.jsonl").is_file():
         raise typer.BadParameter(f"{corpora} has no gold/dev.jsonl")
-    for path in [*(reports or []), *(sentences or [])]:
+    for path in [*(reports or []), *(sentences or []), *(calibrate_on or [])]:
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file")
-    extra = ExtraFiles(tuple(reports or ()), tuple(sentences or ()))
+    extra = ExtraFiles(tuple(reports or ()), tuple(sentences or ()), tuple(calibrate_on or ()))
 
     def fine_tuned(folder: Path) -> None:
         err_console.print(f"fine-tuned encoder written to {folder}", highlight=False)

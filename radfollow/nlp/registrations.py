@@ -171,8 +171,8 @@ def make_recommendation_rules(
         "precision": "fp32",
         "max_length": 128,
         "batch_size": 64,
-        "add_threshold": 0.5,
-        "veto_threshold": 0.2,
+        "add_threshold": None,
+        "veto_threshold": None,
         "conditional_threshold": 0.5,
     },
 )
@@ -186,8 +186,8 @@ def make_classifier(
     precision: str,
     max_length: int,
     batch_size: int,
-    add_threshold: float,
-    veto_threshold: float,
+    add_threshold: float | None,
+    veto_threshold: float | None,
     conditional_threshold: float,
 ) -> RecommendationClassifier:
     return RecommendationClassifier(

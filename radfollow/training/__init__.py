@@ -35,8 +35,9 @@ def train_classifier(
     """Fine-tune the encoder into ``fine_tune`` (when given), then fit the heads.
 
     ``extra``: a site's labelled reports and sentences, added to the training
-    set (radfollow.training.heads). Heads go to ``out``; else beside a site encoder (``site_heads_path``); else
-    over the packaged heads. Raises ModelError (RF600) when the encoder cannot be
+    set, and reports to calibrate on (radfollow.training.heads). Heads go to
+    ``out``; else beside a site encoder (``site_heads_path``); else over the
+    packaged heads. Raises ModelError (RF600) when the encoder cannot be
     loaded, OSError when a file cannot be written.
     """
     from radfollow.nlp.classifier.component import default_heads_path

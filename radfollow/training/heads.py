@@ -13,12 +13,11 @@ the heads record each extra file's name, sha256 and sentence count.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import hashlib
 
 import numpy as np
 
@@ -37,6 +36,7 @@ from radfollow.nlp.recommendations import (
     sentence_text,
 )
 from radfollow.nlp.sectionizer import section_at
+from radfollow.training.calibration import calibrate, scored_sentences
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ class ExtraFiles:
 
     reports: tuple[Path, ...] = ()
     sentences: tuple[Path, ...] = ()
+    #: labelled reports (the ``reports`` shape) to calibrate the scores and
+    #: choose the thresholds on (radfollow.training.calibration); not trained on.
+    calibrate_on: tuple[Path, ...] = ()
 
 
 def training_examples(
@@ -119,6 +122,10 @@ def training_examples(
     return examples, provenance
 
 
+def _file_record(path: Path) -> dict[str, str]:
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
 def fit_heads(
     embeddings: np.ndarray, rule_features: np.ndarray, examples: list[Example], *, l2: float
 ) -> dict[str, Head]:
@@ -147,6 +154,7 @@ class TrainReport:
     positives: int
     heads_path: Path
     evaluation: dict[str, Scores]
+    calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [
@@ -162,6 +170,13 @@ class TrainReport:
                 f"  {name:<16} {r['precision']:>8.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}"
                 f"   {sp['precision']:>6.3f} {sp['recall']:>6.3f} {sp['f1']:>6.3f}"
                 f"   conditional acc {s.conditional_accuracy:.3f}"
+            )
+        for name, meta in self.calibration.items():
+            c, t = meta["calibration"], meta["thresholds"]
+            lines.append(
+                f"  {name} head calibrated on {c['sentences']} sentences: Platt a={c['a']:.3f}"
+                f" b={c['b']:.3f}, Brier {c['brier_before']:.4f} -> {c['brier_after']:.4f};"
+                f" veto {t['veto']}, add {t['add']} (sentence F1 {t['sentence_f1']:.3f})"
             )
         return "\n".join(lines)
 
@@ -199,9 +214,24 @@ def train(
         meta["extra_training_files"] = provenance
     out.parent.mkdir(parents=True, exist_ok=True)
     save_heads(out, heads, meta)
+    if extra and extra.calibrate_on:
+        meta["calibrated_on"] = [_file_record(path) for path in extra.calibrate_on]
+        rows = [row for path in extra.calibrate_on for row in _read_jsonl(path)]
+        for name, head in heads.items():
+            config = PipelineConfig(head=name, heads=out, model=Path(model) if model else None)  # type: ignore[arg-type]
+            sentences = scored_sentences(Extractor(config=config), rows)
+            head.meta.update(calibrate(sentences, combined=name == "combined"))
+        save_heads(out, heads, meta)
     test = _read_jsonl(corpora / "gold" / "test.jsonl")
     evaluation = evaluate_systems(test, model=model, heads=out)
-    return TrainReport(len(examples), sum(e.recommendation for e in examples), out, evaluation)
+    calibration = {
+        name: {k: head.meta[k] for k in ("calibration", "thresholds")}
+        for name, head in heads.items()
+        if "calibration" in head.meta
+    }
+    return TrainReport(
+        len(examples), sum(e.recommendation for e in examples), out, evaluation, calibration
+    )
 
 
 def evaluate_systems(

@@ -17,6 +17,7 @@ sentence; ``classifier`` reads the embedding alone.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +54,15 @@ RULE_FEATURES = (
     "rule_trigger",
     "rule_hedge",
 )
+
+
+#: Used when neither the pipeline config nor the heads' meta sets a threshold.
+DEFAULT_ADD_THRESHOLD = 0.5
+DEFAULT_VETO_THRESHOLD = 0.2
+
+
+def _first(*values: float | None) -> float:
+    return float(next(v for v in values if v is not None))
 
 
 def default_heads_path() -> Path:
@@ -92,8 +102,8 @@ class RecommendationClassifier:
         precision: Precision,
         max_length: int,
         batch_size: int,
-        add_threshold: float,
-        veto_threshold: float,
+        add_threshold: float | None,
+        veto_threshold: float | None,
         conditional_threshold: float,
     ) -> None:
         self.name = name
@@ -105,9 +115,8 @@ class RecommendationClassifier:
         self.precision: Precision = precision
         self.max_length = max_length
         self.batch_size = batch_size
-        self.add_threshold = add_threshold
-        self.veto_threshold = veto_threshold
         self.conditional_threshold = conditional_threshold
+        self._config_thresholds = (add_threshold, veto_threshold)
         self._load_heads()
         self._encoder: Encoder | None = None
         # int8 embeddings depend on their batch-mates: a cache would make a
@@ -121,6 +130,16 @@ class RecommendationClassifier:
                 f"no head {self.head_name!r} (have {sorted(heads)})", where=str(self.heads_path)
             )
         self.head: Head = heads[self.head_name]
+        # Thresholds: the pipeline config's, else those chosen when the heads
+        # were calibrated (radfollow.training.calibration), else the defaults.
+        chosen = self.head.meta.get("thresholds", {})
+        add, veto = self._config_thresholds
+        self.add_threshold = _first(add, chosen.get("add"), DEFAULT_ADD_THRESHOLD)
+        self.veto_threshold = _first(veto, chosen.get("veto"), DEFAULT_VETO_THRESHOLD)
+        platt = self.head.meta.get("calibration")
+        self.calibration: tuple[float, float] | None = (
+            (float(platt["a"]), float(platt["b"])) if platt else None
+        )
 
     @property
     def encoder(self) -> Encoder:
@@ -250,9 +269,20 @@ class RecommendationClassifier:
         (probability below ``veto_threshold``); a sentence the rules missed
         scores the classifier's probability.
         """
-        if self.head_name != "combined" or not rule_score:
-            return probability
-        return probability if probability < self.veto_threshold else max(probability, rule_score)
+        if self.head_name != "combined" or not rule_score or probability < self.veto_threshold:
+            raw = probability
+        else:
+            raw = max(probability, rule_score)
+        return self.calibrated(raw)
+
+    def calibrated(self, raw: float) -> float:
+        """Platt scaling stored with the heads (docs/classifier.md); identity without it."""
+        if self.calibration is None:
+            return raw
+        a, b = self.calibration
+        clipped = min(max(raw, 1e-6), 1 - 1e-6)
+        z = a * math.log(clipped / (1 - clipped)) + b
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     # ------------------------------------------------------------ spaCy API
 

@@ -8,6 +8,14 @@ Two entry points, both returning the validated (frozen) model:
   a site's rules folder (``--rules DIR``) when the folder has one, else the
   packaged file. This is how a site replaces any packaged rule file.
 
+A site that only wants to add wording keeps the packaged file and writes
+``<name>.additions.json`` beside its rules (``recommendations.additions.json``):
+its lists are appended to the base file's lists, its objects merged key by key
+(recursively), other values replace the base's; the merged rules are then
+validated as a whole. The base is the site's replacement file when there is
+one, else the packaged file, so additions survive upgrades of the packaged
+rules.
+
 Every failure is a :class:`~radfollow.errors.RuleFileError` whose ``where`` is
 the file (or folder) and whose message says what is wrong: a missing file,
 JSON that does not parse, or the first schema error with its location.
@@ -23,7 +31,7 @@ import json
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -47,8 +55,19 @@ def packaged_rule_file(model_or_name: type[RuleFile] | str) -> Path:
     return _packaged(_file_name(model_or_name))
 
 
+ADDITIONS_SUFFIX = ".additions.json"
+
+
+def additions_name(model_or_name: type[RuleFile] | str) -> str:
+    """``recommendations.json`` -> ``recommendations.additions.json``."""
+    return _file_name(model_or_name).removesuffix(".json") + ADDITIONS_SUFFIX
+
+
 def site_rule_file(model_or_name: type[RuleFile] | str, rules_dir: str | Path | None) -> str | None:
-    """Path of the site's file replacing the packaged one, or None when there is none.
+    """Path of the site's file for a rule file, or None when there is none.
+
+    The site's additions file when it has one (``load_rule_file`` merges it
+    onto the base), else its replacement file.
 
     ``rules_dir`` None or empty: None. Raises RuleFileError when ``rules_dir``
     is given but is not a folder (a mistyped ``--rules`` must not silently
@@ -59,8 +78,11 @@ def site_rule_file(model_or_name: type[RuleFile] | str, rules_dir: str | Path | 
     folder = Path(rules_dir)
     if not folder.is_dir():
         raise RuleFileError("rules folder not found (or not a folder)", where=str(folder))
-    candidate = folder / _file_name(model_or_name)
-    return str(candidate) if candidate.is_file() else None
+    for name in (additions_name(model_or_name), _file_name(model_or_name)):
+        candidate = folder / name
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
 
 def load_rule_file(model: type[RuleT], path: str | Path | None = None) -> RuleT:
@@ -91,8 +113,7 @@ def check_rules(rules_dir: str | Path | None) -> None:
         load_rules(model, rules_dir)
 
 
-@lru_cache(maxsize=64)
-def _load_cached(model: type[RuleFile], path: str) -> RuleFile:
+def _read_json(path: str) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as err:
@@ -100,9 +121,34 @@ def _load_cached(model: type[RuleFile], path: str) -> RuleFile:
     except (OSError, UnicodeDecodeError) as err:
         raise RuleFileError(f"cannot read rule file: {err}", where=path) from err
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise RuleFileError(f"not valid JSON: {err}", where=path) from err
+
+
+def merge_additions(base: Any, additions: Any) -> Any:
+    """Lists appended, objects merged key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(additions, dict):
+        merged = dict(base)
+        for key, value in additions.items():
+            merged[key] = merge_additions(base[key], value) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(additions, list):
+        return [*base, *additions]
+    return additions
+
+
+@lru_cache(maxsize=64)
+def _load_cached(model: type[RuleFile], path: str) -> RuleFile:
+    if path.endswith(ADDITIONS_SUFFIX):
+        additions = _read_json(path)
+        if not isinstance(additions, dict):
+            raise RuleFileError("an additions file must hold a JSON object", where=path)
+        replacement = Path(path).with_name(model.file_name)
+        base_path = str(replacement) if replacement.is_file() else str(packaged_rule_file(model))
+        data = merge_additions(_read_json(base_path), additions)
+    else:
+        data = _read_json(path)
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -17,6 +17,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -43,7 +44,11 @@ _READ_KEY = "radfollow.recommendation_sentences"
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the rules read in one sentence."""
+    """What the rules read in one sentence.
+
+    ``modality_options``: the acceptable modalities in sentence order ("CT or
+    MRI" -> (CT, MR)); the first is ``modality``; empty when it is None.
+    """
 
     rule: str
     modality: Modality | None
@@ -51,6 +56,16 @@ class Candidate:
     interval: tuple[float, float] | None
     conditional: bool
     score: float
+    modality_options: tuple[Modality, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One action word of a sentence: its character span and its modality (None: generic)."""
+
+    start: int
+    end: int
+    modality: Modality | None
 
 
 class RecommendationRulesComponent(RuleFileComponent):
@@ -70,7 +85,19 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._hedge = Caseless("|".join(f"(?:{h})" for h in rules.hedges))
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
         self._actions = [(a.modality, re.compile(a.pattern, flags)) for a in rules.actions]
-        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions))
+        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions if a.gate))
+        weak = [f"(?:{a.pattern})" for a in rules.actions if not a.gate]
+        self._any_weak = Caseless("|".join(weak)) if weak else None
+        alternatives = rules.modality_alternatives
+        self._alternatives = (
+            (
+                re.compile(alternatives.connector, flags),
+                re.compile(alternatives.listed, flags),
+                alternatives.max_gap,
+            )
+            if alternatives
+            else None
+        )
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
@@ -121,8 +148,13 @@ class RecommendationRulesComponent(RuleFileComponent):
         lowered: str | None = None,
         action: bool | None = None,
     ) -> Candidate | None:
-        """Apply the rules to one sentence; ``None`` when it is no candidate."""
-        if not (self._any_action.test(text, lowered) if action is None else action):
+        """Apply the rules to one sentence; ``None`` when it is no candidate.
+
+        ``action``: whether a gate-opening action word occurs (known to ``__call__``).
+        """
+        if not (self._any_action.test(text, lowered) if action is None else action) and not (
+            self._any_weak is not None and self._any_weak.test(text, lowered)
+        ):
             return None
         trigger = self._first_trigger(text)
         interval = self._intervals.parse(text)
@@ -130,13 +162,13 @@ class RecommendationRulesComponent(RuleFileComponent):
             return None
         if self.exclusion(text) is not None:
             return None
-        modality, _, has_action = self._modality(text)
+        mentions = self.mentions(text)
         lab = bool(trigger and trigger[0] == "correlate_lab")
-        if not has_action and not lab:
+        if not mentions and not lab:
             return None
-        if trigger is None and modality is None:
+        if trigger is None and not any(m.modality for m in mentions):
             return None  # an interval alone needs a named exam ("CT chest in 3 months")
-        described = self.describe(text, trigger)
+        described = self.describe(text, trigger, mentions=mentions)
         thresholds = self.rules.thresholds
         if trigger is None:
             name, score = "action_with_interval", thresholds.action_only_with_interval
@@ -144,19 +176,37 @@ class RecommendationRulesComponent(RuleFileComponent):
             name = trigger[0]
             score = thresholds.hedged if described.conditional else thresholds.direct
         return Candidate(
-            name, described.modality, described.body_region, interval, described.conditional, score
+            name,
+            described.modality,
+            described.body_region,
+            interval,
+            described.conditional,
+            score,
+            described.modality_options,
         )
 
-    def describe(self, text: str, trigger: tuple[str, bool] | None = None) -> Candidate:
-        """Attributes of any sentence read as a recommendation (used for classifier hits)."""
+    def describe(
+        self,
+        text: str,
+        trigger: tuple[str, bool] | None = None,
+        *,
+        mentions: list[Mention] | None = None,
+    ) -> Candidate:
+        """Attributes of any sentence read as a recommendation (used for classifier hits).
+
+        ``mentions``: ``self.mentions(text)`` when the caller has them.
+        """
         trigger = trigger or self._first_trigger(text)
-        modality, position, _ = self._modality(text)
+        options, position = self._modality(
+            text, self.mentions(text) if mentions is None else mentions
+        )
         if trigger and trigger[0] == "correlate_lab":
-            modality = Modality.LAB
+            options = (Modality.LAB,)
         conditional = bool((trigger and trigger[1]) or self._hedge.test(text))
         region = self._region(text, position)
         interval = self._intervals.parse(text)
-        return Candidate("describe", modality, region, interval, conditional, 0.0)
+        modality = options[0] if options else None
+        return Candidate("describe", modality, region, interval, conditional, 0.0, options)
 
     def gate(self, text: str) -> bool:
         """Cheap, high-recall test: could this sentence be a recommendation at all?"""
@@ -186,19 +236,39 @@ class RecommendationRulesComponent(RuleFileComponent):
                 return name, conditional
         return None
 
-    def _modality(self, text: str) -> tuple[Modality | None, int, bool]:
-        best: tuple[int, Modality] | None = None
-        has_action = False
-        for modality, regex in self._actions:
-            match = regex.search(text)
-            if match is None:
+    def mentions(self, text: str) -> list[Mention]:
+        """The action words of ``text`` in order, none inside another.
+
+        Where two overlap, the one that starts first wins, then the longer, then
+        the earlier rule ("surgery consultation" is a consultation, "PET/CT" one
+        PET, "fine needle aspiration" a biopsy).
+        """
+        found = sorted(
+            (m.start(), -m.end(), k, modality)
+            for k, (modality, regex) in enumerate(self._actions)
+            for m in regex.finditer(text)
+            if m.end() > m.start()
+        )
+        kept: list[Mention] = []
+        for start, neg_end, _, modality in found:
+            if kept and start < kept[-1].end:
                 continue
-            has_action = True
-            if modality is not None and (best is None or match.start() < best[0]):
-                best = (match.start(), modality)
-        if best is None:
-            return None, 0, has_action
-        return best[1], best[0], has_action
+            kept.append(Mention(start, -neg_end, modality))
+        return kept
+
+    def _modality(self, text: str, mentions: list[Mention]) -> tuple[tuple[Modality, ...], int]:
+        """The recommended modality and its acceptable alternatives, and where the first starts.
+
+        The first named modality, then each later one that the text between it
+        and the previous option links as an alternative (``modality_alternatives``
+        in recommendations.json); the chain stops at the first that is not.
+        """
+        named = [m for m in mentions if m.modality is not None]
+        if not named:
+            return (), 0
+        options = _chain(text, named, self._alternatives) if self._alternatives else named[:1]
+        unique = tuple(dict.fromkeys(m.modality for m in options if m.modality is not None))
+        return unique, named[0].start
 
     def _region(self, text: str, after: int) -> str | None:
         first: tuple[int, str] | None = None
@@ -229,6 +299,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         span = doc.char_span(start_char, end_char, alignment_mode="expand") or sent
         span = Span(doc, span.start, span.end, label="RECOMMENDATION")
         span._.rad_modality = cand.modality
+        span._.rad_modality_options = list(cand.modality_options)
         span._.rad_body_region = cand.body_region
         span._.rad_interval = cand.interval
         span._.rad_conditional = cand.conditional
@@ -251,6 +322,28 @@ def sentence_text(sent: Span) -> str:
 def _rank(position: int, after: int) -> tuple[int, int]:
     """Regions after the modality word first, then by position."""
     return (0 if position >= after else 1, position)
+
+
+def _chain(
+    text: str, named: list[Mention], alternatives: tuple[re.Pattern[str], re.Pattern[str], int]
+) -> list[Mention]:
+    """``named[0]`` and the later mentions linked to it as alternatives, in order."""
+    connector, listed, max_gap = alternatives
+    chain = [named[0]]
+    pending: list[Mention] = []
+    for previous, mention in pairwise(named):
+        gap = text[previous.end : mention.start]
+        if len(gap) > max_gap:
+            break
+        if connector.search(gap):
+            chain.extend(pending)
+            chain.append(mention)
+            pending = []
+        elif listed.search(gap):
+            pending.append(mention)
+        else:
+            break
+    return chain
 
 
 @dataclass(frozen=True)

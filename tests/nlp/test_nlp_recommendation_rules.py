@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from pydantic import ValidationError
 
-from radfollow.models import Modality
+from radfollow.models import Modality, Recommendation
 from radfollow.nlp.recommendations import RecommendationRulesComponent
 from radfollow.rules.loader import load_rules
 from radfollow.rules.schema import ActionRule, RecommendationRules
@@ -279,3 +281,37 @@ def test_every_region_has_organs_or_is_known_unlinked(region: str) -> None:
     unlinked = {"head", "scrotum", "extremity", "heart", "prostate"}
     organs = {o for r in RULES.body_regions if r.region == region for o in r.organs}
     assert bool(organs) != (region in unlinked)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "options"),
+    [
+        ("Recommend adrenal CT or MRI.", ["CT", "MR"]),
+        ("Recommend adrenal MRI, compared with the prior CT.", ["MR"]),
+        ("Recommend follow-up imaging in 6 months.", []),
+    ],
+)
+def test_record_carries_modality_options(run, sentence: str, options: list[str]) -> None:  # type: ignore[no-untyped-def]
+    (rec,) = run(f"FINDINGS: Adrenal nodule.\nIMPRESSION: {sentence}").recommendations
+    assert [m.value for m in rec.modality_options] == options
+    assert (rec.modality.value if rec.modality else None) == (options[0] if options else None)
+    assert json.loads(rec.model_dump_json())["modality_options"] == options
+
+
+@pytest.mark.parametrize(
+    ("fields", "options", "modality"),
+    [
+        ({"modality": "CT"}, ["CT"], "CT"),  # options filled from the modality
+        ({"modality_options": ["MR", "CT"]}, ["MR", "CT"], "MR"),  # modality from options
+        ({}, [], None),
+    ],
+)
+def test_record_options_start_with_modality(fields, options, modality) -> None:  # type: ignore[no-untyped-def]
+    rec = Recommendation(id="r1", text="x", start=0, end=1, **fields)
+    assert [m.value for m in rec.modality_options] == options
+    assert (rec.modality.value if rec.modality else None) == modality
+
+
+def test_record_options_must_start_with_modality() -> None:
+    with pytest.raises(ValidationError, match="must start with modality"):
+        Recommendation(id="r1", text="x", start=0, end=1, modality="CT", modality_options=["MR"])

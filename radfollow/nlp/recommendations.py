@@ -17,7 +17,6 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -27,6 +26,7 @@ from radfollow.nlp.caseless import Caseless
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.intervals import IntervalParser
+from radfollow.nlp.modalities import Mention, ModalityReader
 from radfollow.nlp.sectionizer import section_at
 from radfollow.rules.schema import RecommendationRules
 
@@ -59,15 +59,6 @@ class Candidate:
     modality_options: tuple[Modality, ...] = ()
 
 
-@dataclass(frozen=True)
-class Mention:
-    """One action word of a sentence: its character span and its modality (None: generic)."""
-
-    start: int
-    end: int
-    modality: Modality | None
-
-
 class RecommendationRulesComponent(RuleFileComponent):
     rules_model = RecommendationRules
 
@@ -84,20 +75,10 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._any_trigger = Caseless("|".join(f"(?:{t.pattern})" for t in rules.triggers))
         self._hedge = Caseless("|".join(f"(?:{h})" for h in rules.hedges))
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
-        self._actions = [(a.modality, re.compile(a.pattern, flags)) for a in rules.actions]
+        self._modalities = ModalityReader(rules.actions, rules.modality_choice)
         self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions if a.gate))
         weak = [f"(?:{a.pattern})" for a in rules.actions if not a.gate]
         self._any_weak = Caseless("|".join(weak)) if weak else None
-        alternatives = rules.modality_alternatives
-        self._alternatives = (
-            (
-                re.compile(alternatives.connector, flags),
-                re.compile(alternatives.listed, flags),
-                alternatives.max_gap,
-            )
-            if alternatives
-            else None
-        )
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
@@ -197,7 +178,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         ``mentions``: ``self.mentions(text)`` when the caller has them.
         """
         trigger = trigger or self._first_trigger(text)
-        options, position = self._modality(
+        options, position = self._modalities.choose(
             text, self.mentions(text) if mentions is None else mentions
         )
         if trigger and trigger[0] == "correlate_lab":
@@ -237,38 +218,8 @@ class RecommendationRulesComponent(RuleFileComponent):
         return None
 
     def mentions(self, text: str) -> list[Mention]:
-        """The action words of ``text`` in order, none inside another.
-
-        Where two overlap, the one that starts first wins, then the longer, then
-        the earlier rule ("surgery consultation" is a consultation, "PET/CT" one
-        PET, "fine needle aspiration" a biopsy).
-        """
-        found = sorted(
-            (m.start(), -m.end(), k, modality)
-            for k, (modality, regex) in enumerate(self._actions)
-            for m in regex.finditer(text)
-            if m.end() > m.start()
-        )
-        kept: list[Mention] = []
-        for start, neg_end, _, modality in found:
-            if kept and start < kept[-1].end:
-                continue
-            kept.append(Mention(start, -neg_end, modality))
-        return kept
-
-    def _modality(self, text: str, mentions: list[Mention]) -> tuple[tuple[Modality, ...], int]:
-        """The recommended modality and its acceptable alternatives, and where the first starts.
-
-        The first named modality, then each later one that the text between it
-        and the previous option links as an alternative (``modality_alternatives``
-        in recommendations.json); the chain stops at the first that is not.
-        """
-        named = [m for m in mentions if m.modality is not None]
-        if not named:
-            return (), 0
-        options = _chain(text, named, self._alternatives) if self._alternatives else named[:1]
-        unique = tuple(dict.fromkeys(m.modality for m in options if m.modality is not None))
-        return unique, named[0].start
+        """The action words of ``text`` in order (:meth:`ModalityReader.mentions`)."""
+        return self._modalities.mentions(text)
 
     def _region(self, text: str, after: int) -> str | None:
         first: tuple[int, str] | None = None
@@ -322,28 +273,6 @@ def sentence_text(sent: Span) -> str:
 def _rank(position: int, after: int) -> tuple[int, int]:
     """Regions after the modality word first, then by position."""
     return (0 if position >= after else 1, position)
-
-
-def _chain(
-    text: str, named: list[Mention], alternatives: tuple[re.Pattern[str], re.Pattern[str], int]
-) -> list[Mention]:
-    """``named[0]`` and the later mentions linked to it as alternatives, in order."""
-    connector, listed, max_gap = alternatives
-    chain = [named[0]]
-    pending: list[Mention] = []
-    for previous, mention in pairwise(named):
-        gap = text[previous.end : mention.start]
-        if len(gap) > max_gap:
-            break
-        if connector.search(gap):
-            chain.extend(pending)
-            chain.append(mention)
-            pending = []
-        elif listed.search(gap):
-            pending.append(mention)
-        else:
-            break
-    return chain
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,12 @@ MODALITY_NEAR_MISSES = [
     ("Recommend diagnostic workup of the left breast.", None, "MG"),
     ("Recommend follow-up with Dr. XXXX.", None, "CONSULT"),
     ("Please see the radiologist's addendum.", "CONSULT", None),
+    # a modality named as an earlier or the current exam is not the recommended one
+    ("Compared with the prior CT, MRI is recommended.", "CT", "MR"),
+    ("Given the findings on ultrasound, recommend CT.", "US", "CT"),
+    ("This CT shows a nodule; recommend PET/CT.", "CT", "PET"),
+    ("Recommend follow-up of this lesion with CT or MRI.", "MR", "CT"),
+    ("Recommend comparison with prior CT.", None, "CT"),  # the only one named: kept
 ]
 
 # Technique and findings sentences with common exam words: no gate, no candidate.
@@ -236,6 +242,8 @@ OPTIONS = [
     ("Recommend CT and MRI.", ["CT"]),
     ("Recommend CT in 3 months or sooner if symptoms develop, and ultrasound.", ["CT"]),
     ("Recommend CT, compared with the prior MRI.", ["CT"]),
+    ("Recommend MRI or the prior CT.", ["MR"]),
+    ("Compared with the prior CT, MRI or ultrasound is recommended.", ["MR", "US"]),
     ("Recommend further evaluation.", []),
 ]
 
@@ -264,6 +272,7 @@ EXAM_WORD_REGIONS = [
     ("Recommend repeat x-ray after treatment.", None),
     ("Recommend follow-up radiographs.", None),
     ("Recommend CT or MRI.", None),
+    ("Compared with the prior chest CT, MRI of the abdomen is recommended.", "abdomen"),
 ]
 
 

@@ -154,21 +154,25 @@ class ActionRule(BaseModel):
     _check = field_validator("pattern")(check_regex)
 
 
-class ModalityAlternatives(BaseModel):
-    """When a later modality of a sentence is an acceptable alternative of the first.
+class ModalityChoice(BaseModel):
+    """Which modality words of a sentence are the recommended one and its alternatives.
 
-    ``connector`` and ``listed`` are matched against the whole text between two
-    modality words (at most ``max_gap`` characters): ``connector`` links an
+    ``not_after``: a modality word right after these words names an earlier or
+    the current exam ("compared with the prior CT", "seen on ultrasound"), not
+    the recommended one, unless no other modality is named. ``connector`` and
+    ``listed`` are matched against the whole text between two modality words
+    (at most ``max_gap`` characters): ``connector`` links an acceptable
     alternative ("CT or MRI", "MRI or, if contraindicated, CT"); ``listed``
     links a listed one whose list an alternative ends ("CT, MRI or US").
     """
 
     model_config = STRICT
     description: str = ""
+    not_after: str = "$^"
     connector: str
     listed: str = "$^"
     max_gap: int = Field(default=80, ge=1, le=400)
-    _check = field_validator("connector", "listed")(check_regex)
+    _check = field_validator("not_after", "connector", "listed")(check_regex)
 
 
 class RegionRule(BaseModel):
@@ -220,7 +224,7 @@ class RecommendationRules(RuleFile):
     exclusions: list[Exclusion]
     skip_sections: list[str]
     actions: list[ActionRule]
-    modality_alternatives: ModalityAlternatives | None = None
+    modality_choice: ModalityChoice | None = None
     body_regions: list[RegionRule]
     intervals: IntervalRules
     thresholds: RecommendationThresholds

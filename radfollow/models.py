@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: The largest report text radfollow processes, in characters (docs/processing.md,
 #: "Maximum report size"): 15 times the longest report of the shared corpora, a few
@@ -115,6 +115,28 @@ class Recommendation(BaseModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0)
     finding_id: str | None = Field(default=None, description="Id of the finding it refers to.")
     section: str | None = None
+    modality_options: list[Modality] = Field(
+        default_factory=list,
+        description=(
+            "The acceptable modalities in sentence order ('CT or MRI' -> [CT, MR]);"
+            " the first is 'modality'; [] when there is none."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _options_start_with_modality(self) -> Recommendation:
+        """Fill ``modality_options`` from ``modality`` (or the reverse) when only one is given.
+
+        Raises ValueError when both are given and the first option is not ``modality``.
+        """
+        if not self.modality_options:
+            if self.modality is not None:
+                self.modality_options = [self.modality]
+        elif self.modality is None:
+            self.modality = self.modality_options[0]
+        elif self.modality_options[0] != self.modality:
+            raise ValueError("modality_options must start with modality")
+        return self
 
 
 class Patient(BaseModel):

@@ -40,8 +40,11 @@ def build_service_request(
         "status": request_status(ctx.status),
         "intent": "proposal",
         "code": action_code(ctx, rec),
-        "subject": reference(ctx.patient_url),
     }
+    alternatives = order_details(ctx, rec)
+    if alternatives:
+        resource["orderDetail"] = alternatives
+    resource["subject"] = reference(ctx.patient_url)
     period = _occurrence(ctx, rec)
     if period is not None:
         resource["occurrencePeriod"] = period
@@ -74,6 +77,28 @@ def action_code(ctx: MappingContext, rec: Recommendation) -> dict[str, Any]:
         code["coding"] = [c.to_fhir() for c in concept.codings]
     code["text"] = action_text(concept.label, concept.follow_up, rec.body_region)
     return code
+
+
+def order_details(ctx: MappingContext, rec: Recommendation) -> list[dict[str, Any]]:
+    """The acceptable modalities of "CT or MRI", one CodeableConcept each, in report order.
+
+    ``code`` names the first (``modality``). A CodeableConcept's codings must all
+    mean the same thing, so alternatives cannot be codings of ``code``;
+    ``orderDetail`` ("additional details about how the service is to be
+    delivered") carries them. Empty (the element omitted) when there is one
+    option or none.
+    """
+    if len(rec.modality_options) < 2:
+        return []
+    details = []
+    for modality in rec.modality_options:
+        concept = ctx.terminology.modalities[modality]
+        detail: dict[str, Any] = {}
+        if concept.codings:
+            detail["coding"] = [c.to_fhir() for c in concept.codings]
+        detail["text"] = f"Acceptable modality: {concept.label}"
+        details.append(detail)
+    return details
 
 
 def _occurrence(ctx: MappingContext, rec: Recommendation) -> dict[str, str] | None:

@@ -32,6 +32,7 @@ SPAN_EXTENSIONS: dict[str, Any] = {
     "rad_location": None,
     # recommendation spans
     "rad_modality": None,
+    "rad_modality_options": None,  # list[Modality]: acceptable alternatives, first = rad_modality
     "rad_body_region": None,
     "rad_interval": None,
     "rad_conditional": False,

@@ -97,4 +97,5 @@ def _recommendation(index: int, span: Span) -> Recommendation:
         score=round(score, 4) if score is not None else None,
         finding_id=f"f{linked + 1}" if linked is not None else None,
         section=span._.rad_section,
+        modality_options=span._.rad_modality_options or [],
     )

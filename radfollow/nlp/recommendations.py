@@ -26,6 +26,7 @@ from radfollow.nlp.caseless import Caseless
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES
 from radfollow.nlp.intervals import IntervalParser
+from radfollow.nlp.modalities import Mention, ModalityReader
 from radfollow.nlp.sectionizer import section_at
 from radfollow.rules.schema import RecommendationRules
 
@@ -43,7 +44,11 @@ _READ_KEY = "radfollow.recommendation_sentences"
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the rules read in one sentence."""
+    """What the rules read in one sentence.
+
+    ``modality_options``: the acceptable modalities in sentence order ("CT or
+    MRI" -> (CT, MR)); the first is ``modality``; empty when it is None.
+    """
 
     rule: str
     modality: Modality | None
@@ -51,6 +56,7 @@ class Candidate:
     interval: tuple[float, float] | None
     conditional: bool
     score: float
+    modality_options: tuple[Modality, ...] = ()
 
 
 class RecommendationRulesComponent(RuleFileComponent):
@@ -69,8 +75,10 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._any_trigger = Caseless("|".join(f"(?:{t.pattern})" for t in rules.triggers))
         self._hedge = Caseless("|".join(f"(?:{h})" for h in rules.hedges))
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
-        self._actions = [(a.modality, re.compile(a.pattern, flags)) for a in rules.actions]
-        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions))
+        self._modalities = ModalityReader(rules.actions, rules.modality_choice)
+        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions if a.gate))
+        weak = [f"(?:{a.pattern})" for a in rules.actions if not a.gate]
+        self._any_weak = Caseless("|".join(weak)) if weak else None
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
@@ -121,8 +129,13 @@ class RecommendationRulesComponent(RuleFileComponent):
         lowered: str | None = None,
         action: bool | None = None,
     ) -> Candidate | None:
-        """Apply the rules to one sentence; ``None`` when it is no candidate."""
-        if not (self._any_action.test(text, lowered) if action is None else action):
+        """Apply the rules to one sentence; ``None`` when it is no candidate.
+
+        ``action``: whether a gate-opening action word occurs (known to ``__call__``).
+        """
+        if not (self._any_action.test(text, lowered) if action is None else action) and not (
+            self._any_weak is not None and self._any_weak.test(text, lowered)
+        ):
             return None
         trigger = self._first_trigger(text)
         interval = self._intervals.parse(text)
@@ -130,13 +143,13 @@ class RecommendationRulesComponent(RuleFileComponent):
             return None
         if self.exclusion(text) is not None:
             return None
-        modality, _, has_action = self._modality(text)
+        mentions = self.mentions(text)
         lab = bool(trigger and trigger[0] == "correlate_lab")
-        if not has_action and not lab:
+        if not mentions and not lab:
             return None
-        if trigger is None and modality is None:
+        if trigger is None and not any(m.modality for m in mentions):
             return None  # an interval alone needs a named exam ("CT chest in 3 months")
-        described = self.describe(text, trigger)
+        described = self.describe(text, trigger, mentions=mentions)
         thresholds = self.rules.thresholds
         if trigger is None:
             name, score = "action_with_interval", thresholds.action_only_with_interval
@@ -144,19 +157,37 @@ class RecommendationRulesComponent(RuleFileComponent):
             name = trigger[0]
             score = thresholds.hedged if described.conditional else thresholds.direct
         return Candidate(
-            name, described.modality, described.body_region, interval, described.conditional, score
+            name,
+            described.modality,
+            described.body_region,
+            interval,
+            described.conditional,
+            score,
+            described.modality_options,
         )
 
-    def describe(self, text: str, trigger: tuple[str, bool] | None = None) -> Candidate:
-        """Attributes of any sentence read as a recommendation (used for classifier hits)."""
+    def describe(
+        self,
+        text: str,
+        trigger: tuple[str, bool] | None = None,
+        *,
+        mentions: list[Mention] | None = None,
+    ) -> Candidate:
+        """Attributes of any sentence read as a recommendation (used for classifier hits).
+
+        ``mentions``: ``self.mentions(text)`` when the caller has them.
+        """
         trigger = trigger or self._first_trigger(text)
-        modality, position, _ = self._modality(text)
+        options, position = self._modalities.choose(
+            text, self.mentions(text) if mentions is None else mentions
+        )
         if trigger and trigger[0] == "correlate_lab":
-            modality = Modality.LAB
+            options = (Modality.LAB,)
         conditional = bool((trigger and trigger[1]) or self._hedge.test(text))
         region = self._region(text, position)
         interval = self._intervals.parse(text)
-        return Candidate("describe", modality, region, interval, conditional, 0.0)
+        modality = options[0] if options else None
+        return Candidate("describe", modality, region, interval, conditional, 0.0, options)
 
     def gate(self, text: str) -> bool:
         """Cheap, high-recall test: could this sentence be a recommendation at all?"""
@@ -186,19 +217,9 @@ class RecommendationRulesComponent(RuleFileComponent):
                 return name, conditional
         return None
 
-    def _modality(self, text: str) -> tuple[Modality | None, int, bool]:
-        best: tuple[int, Modality] | None = None
-        has_action = False
-        for modality, regex in self._actions:
-            match = regex.search(text)
-            if match is None:
-                continue
-            has_action = True
-            if modality is not None and (best is None or match.start() < best[0]):
-                best = (match.start(), modality)
-        if best is None:
-            return None, 0, has_action
-        return best[1], best[0], has_action
+    def mentions(self, text: str) -> list[Mention]:
+        """The action words of ``text`` in order (:meth:`ModalityReader.mentions`)."""
+        return self._modalities.mentions(text)
 
     def _region(self, text: str, after: int) -> str | None:
         first: tuple[int, str] | None = None
@@ -229,6 +250,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         span = doc.char_span(start_char, end_char, alignment_mode="expand") or sent
         span = Span(doc, span.start, span.end, label="RECOMMENDATION")
         span._.rad_modality = cand.modality
+        span._.rad_modality_options = list(cand.modality_options)
         span._.rad_body_region = cand.body_region
         span._.rad_interval = cand.interval
         span._.rad_conditional = cand.conditional

@@ -253,6 +253,7 @@ def _recommendations(
             local_id=rec.id,
             finding_type=finding.type if finding else None,
             modality=modality,
+            modality_options=" ".join(m.value for m in rec.modality_options) or None,
             body_region=rec.body_region,
             interval_min=rec.interval_months[0] if rec.interval_months else None,
             interval_max=rec.interval_months[1] if rec.interval_months else None,

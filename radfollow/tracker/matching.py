@@ -1,8 +1,9 @@
 """Match recommendations to later studies of the same patient, with a stated reason.
 
 A later study fulfils a recommendation when its modality is one that fulfils
-the recommended modality (``fulfilled_by`` in rules/tracker.json) and its body
-region covers the recommended one. A recommendation without a modality or
+the recommended modality or one of its acceptable alternatives ("CT or MRI")
+(``fulfilled_by`` in rules/tracker.json) and its body region covers the
+recommended one. A recommendation without a modality or
 region ("follow-up imaging in 6 months") takes those of its own study.
 """
 
@@ -28,13 +29,17 @@ class Match:
 
 
 def explain(rec: Recommendation, study: Study, policy: Policy) -> str | None:
-    """Why ``study`` fulfils ``rec``, or None when it does not."""
+    """Why ``study`` fulfils ``rec``, or None when it does not.
+
+    Any acceptable modality of the recommendation ("CT or MRI") may be fulfilled.
+    """
     own = rec.study
-    modality = rec.modality or own.modality
+    options = rec.acceptable_modalities() or ([own.modality] if own.modality else [])
     region = rec.body_region or own.body_region
     if study.observed_at <= own.observed_at or study.result_status == "X":
         return None
-    if modality is None or not policy.modality_fulfils(modality, study.modality):
+    modality = next((m for m in options if policy.modality_fulfils(m, study.modality)), None)
+    if modality is None:
         return None
     if not policy.region_covers(study.body_region, region):
         return None
@@ -43,8 +48,13 @@ def explain(rec: Recommendation, study: Study, policy: Policy) -> str | None:
     return (
         f"{study.procedure or study.modality} (accession {study.accession}, "
         f"{study.observed_at.date().isoformat()}) fulfils {wanted}: modality "
-        f"{study.modality} fulfils {modality}{covered}"
+        f"{study.modality} fulfils {modality}{_alternatives(options)}{covered}"
     )
+
+
+def _alternatives(options: list[str]) -> str:
+    """' (one of CT or MR)' when several modalities were acceptable."""
+    return f" (one of {' or '.join(options)})" if len(options) > 1 else ""
 
 
 def system_action(rec_id: int, action: str, reason: str, at: datetime) -> ReviewAction:

@@ -138,6 +138,9 @@ class Recommendation(Base):
     local_id: Mapped[str] = mapped_column(String(16))
     finding_type: Mapped[str | None] = mapped_column(String(32))
     modality: Mapped[str | None] = mapped_column(String(16))
+    #: The acceptable modalities ("CT or MRI"), space-separated in report order,
+    #: the first = ``modality``; NULL for none, and in rows stored before 0006.
+    modality_options: Mapped[str | None] = mapped_column(String(128))
     body_region: Mapped[str | None] = mapped_column(String(64))
     interval_min: Mapped[float | None] = mapped_column(Float)
     interval_max: Mapped[float | None] = mapped_column(Float)
@@ -164,6 +167,12 @@ class Recommendation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     study: Mapped[Study] = relationship(foreign_keys=[study_id])
     finding: Mapped[Finding | None] = relationship()
+
+    def acceptable_modalities(self) -> list[str]:
+        """``modality_options`` as a list; ``[modality]`` for older rows; [] for none."""
+        if self.modality_options:
+            return self.modality_options.split()
+        return [self.modality] if self.modality else []
 
     def refresh_resolved(self) -> None:
         """Recompute ``resolved_at`` after closing, reopening, superseding or completing."""

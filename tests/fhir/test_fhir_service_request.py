@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from radfollow.errors import FHIRMappingError
 from radfollow.fhir import build_bundle
@@ -187,3 +188,32 @@ def test_body_site_from_region(
     result = result_factory(recommendations=[rec_factory(body_region=region)])
     request = _request(build_bundle(report_factory(), result), resources)
     assert request.get("bodySite") == ([body_site] if body_site else None)
+
+
+@pytest.mark.parametrize(
+    ("options", "detail_codes"),
+    [
+        (["CT", "MR"], ["77477000", "113091000"]),
+        (["MR", "CT", "US"], ["113091000", "77477000", "16310003"]),
+        (["US", "OTHER"], ["16310003", None]),
+        (["CT"], None),  # one option: the code says it all
+        ([], None),
+    ],
+)
+def test_modality_options_as_order_detail(
+    report_factory, result_factory, rec_factory, resources, options, detail_codes
+):
+    """Alternatives ("CT or MRI") are orderDetail entries; code stays the first modality."""
+    rec = rec_factory(modality=options[0] if options else None, modality_options=options)
+    bundle = build_bundle(report_factory(), result_factory(recommendations=[rec]))
+    request = _request(bundle, resources)
+    first = [c["code"] for c in request["code"].get("coding", [])]
+    assert first == ([detail_codes[0]] if detail_codes else first)
+    details = request.get("orderDetail")
+    if detail_codes is None:
+        assert details is None
+        return
+    assert [(d.get("coding") or [{"code": None}])[0]["code"] for d in details] == detail_codes
+    assert all(d["text"].startswith("Acceptable modality: ") for d in details)
+    parsed = ServiceRequest.model_validate(request)  # R4B validation and round trip
+    assert parsed.model_dump(mode="json", exclude_none=True)["orderDetail"] == details

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import re
 
+import pytest
+from pydantic import ValidationError
+
+from radfollow.models import Modality, Recommendation
 from radfollow.nlp.recommendations import RecommendationRulesComponent
 from radfollow.rules.loader import load_rules
-from radfollow.rules.schema import RecommendationRules
+from radfollow.rules.schema import ActionRule, RecommendationRules
 
 RULES = load_rules(RecommendationRules)
 
@@ -89,24 +94,233 @@ def test_exclusion(
     assert rules.exclusion(negative) is None
 
 
-@pytest.mark.parametrize("modality", [a.modality for a in RULES.actions], ids=str)
-def test_every_action_has_a_case(rules: RecommendationRulesComponent, modality) -> None:  # type: ignore[no-untyped-def]
-    sentence = {
-        None: "Recommend further evaluation.",
-        "PET": "Recommend PET/CT.",
-        "BIOPSY": "Recommend ultrasound-guided biopsy.",
-        "MG": "Recommend diagnostic mammogram.",
-        "NM": "Recommend nuclear medicine bone scan.",
-        "CT": "Recommend CT.",
-        "MR": "Recommend MRI.",
-        "US": "Recommend ultrasound.",
-        "FLUORO": "Recommend esophagram.",
-        "XR": "Recommend skeletal survey.",
-        "PROCEDURE": "Recommend colonoscopy.",
-        "CONSULT": "Recommend surgical consultation.",
-        "LAB": "Recommend TSH level.",
-        "OTHER": "Recommend echocardiogram.",
-    }[modality.value if modality else None]
+# Issue 12, kind 2: sentence -> the modality its action words name (ANNOTATION.md section 1).
+MODALITY_WORDS = [
+    ("Recommend further evaluation.", None),
+    ("Recommend PET/CT.", "PET"),
+    ("Recommend ultrasound-guided biopsy.", "BIOPSY"),
+    ("FNA of the dominant nodule is recommended.", "BIOPSY"),
+    ("Recommend fine needle aspiration.", "BIOPSY"),
+    ("Recommend nuclear medicine bone scan.", "NM"),
+    ("Recommend CT.", "CT"),
+    ("Recommend MRI.", "MR"),
+    ("Recommend ultrasound.", "US"),
+    ("Recommend esophagram.", "FLUORO"),
+    ("Recommend upper GI series.", "FLUORO"),
+    # radiograph wording
+    ("Recommend skeletal survey.", "XR"),
+    ("Follow-up radiographs are recommended in 2 weeks.", "XR"),
+    ("Recommend repeat x-ray after treatment.", "XR"),
+    ("Recommend repeat x-XXXX in 6 weeks.", "XR"),
+    ("Recommend follow-up CXR.", "XR"),
+    ("Recommend chest film after antibiotics.", "XR"),
+    ("Recommend KUB.", "XR"),
+    ("Oblique views of the wrist may better show the fracture line.", "XR"),
+    ("Recommend left lateral decubitus views.", "XR"),
+    ("Repeat views after reduction are recommended.", "XR"),
+    ("Recommend follow-up films in 10 days.", "XR"),
+    ("An acute abdominal series is recommended.", "XR"),
+    ("A repeat series should be obtained after the cast is removed.", "XR"),
+    # mammography wording
+    ("Recommend diagnostic mammogram.", "MG"),
+    ("Spot compression views are recommended.", "MG"),
+    ("Recommend magnification views of the calcifications.", "MG"),
+    ("Recommend MLO/CC views.", "MG"),
+    ("Recommend diagnostic workup of the left breast.", "MG"),
+    # interventions and referrals
+    ("Recommend colonoscopy.", "PROCEDURE"),
+    ("Endoscopy is recommended.", "PROCEDURE"),
+    ("Bronchoscopy should be considered.", "PROCEDURE"),
+    ("Recommend steroid injection of the joint.", "PROCEDURE"),
+    ("An injection could be considered for pain.", "PROCEDURE"),
+    ("Aspiration of the collection is recommended.", "PROCEDURE"),
+    ("Percutaneous drainage is recommended.", "PROCEDURE"),
+    ("Surgery should be considered.", "PROCEDURE"),
+    ("Recommend fluoroscopically guided injection.", "PROCEDURE"),
+    ("Recommend surgical consultation.", "CONSULT"),
+    ("Recommend surgery consultation.", "CONSULT"),
+    ("Recommend follow up with Dr. XXXX.", "CONSULT"),
+    ("Return to clinic in 2 weeks is advised.", "CONSULT"),
+    ("He was advised to see his urologist about the prostate.", "CONSULT"),
+    ("An orthopedic referral may be appropriate should pain continue.", "CONSULT"),
+    ("Consultation with an endocrinologist is recommended.", "CONSULT"),
+    # non-radiology tests
+    ("Recommend echocardiogram.", "US"),
+    ("Recommend TSH level.", "LAB"),
+    ("Recommend PSA.", "LAB"),
+    ("Correlation with AFP is recommended.", "LAB"),
+    ("Recommend EKG.", "OTHER"),
+    ("A stress test is recommended.", "OTHER"),
+    ("Recommend PFTs.", "OTHER"),
+]
+
+# Near misses: (sentence, the modality it must not get, what it gets instead or None).
+MODALITY_NEAR_MISSES = [
+    ("Recommend upper GI series.", "XR", "FLUORO"),
+    ("Recommend surgical consultation.", "PROCEDURE", "CONSULT"),
+    ("Recommend ultrasound-guided biopsy.", "US", "BIOPSY"),
+    ("Recommend fine needle aspiration.", "PROCEDURE", "BIOPSY"),
+    ("Recommend fluoroscopically guided injection.", "FLUORO", "PROCEDURE"),
+    ("Recommend echocardiogram.", "OTHER", "US"),
+    ("Recommend magnification views of the calcifications.", "XR", "MG"),
+    ("Recommend diagnostic workup of the left breast.", None, "MG"),
+    ("Recommend follow-up with Dr. XXXX.", None, "CONSULT"),
+    ("Please see the radiologist's addendum.", "CONSULT", None),
+    # a modality named as an earlier or the current exam is not the recommended one
+    ("Compared with the prior CT, MRI is recommended.", "CT", "MR"),
+    ("Given the findings on ultrasound, recommend CT.", "US", "CT"),
+    ("This CT shows a nodule; recommend PET/CT.", "CT", "PET"),
+    ("Recommend follow-up of this lesion with CT or MRI.", "MR", "CT"),
+    ("Recommend comparison with prior CT.", None, "CT"),  # the only one named: kept
+]
+
+# Technique and findings sentences with common exam words: no gate, no candidate.
+NOT_GATED = [
+    "Frontal and lateral views of the chest were obtained.",
+    "AP view of the pelvis shows no fracture.",
+    "Three views of the left wrist.",
+    "Films are degraded by motion.",
+    "The patient is status post surgery.",
+    "Following injection of contrast, axial images were acquired.",
+    "The urologist's note was reviewed.",
+    "A series of axial images was acquired.",
+]
+
+
+@pytest.mark.parametrize(("sentence", "modality"), MODALITY_WORDS)
+def test_modality_words(rules: RecommendationRulesComponent, sentence: str, modality) -> None:  # type: ignore[no-untyped-def]
     candidate = rules.read(sentence, "impression")
-    assert candidate is not None and candidate.modality == modality
-    assert rules.read("Recommend clinical correlation.", "impression") is None
+    assert candidate is not None
+    assert candidate.modality == (Modality(modality) if modality else None)
+
+
+@pytest.mark.parametrize(("index", "rule"), list(enumerate(RULES.actions)))
+def test_every_action_rule_has_a_case(index: int, rule: ActionRule) -> None:
+    regex = re.compile(rule.pattern, re.IGNORECASE)
+    named = {Modality(m) if m else None for s, m in MODALITY_WORDS if regex.search(s)}
+    assert rule.modality in named, f"action {index} ({rule.modality}) has no positive case"
+
+
+@pytest.mark.parametrize(("sentence", "wrong", "right"), MODALITY_NEAR_MISSES)
+def test_modality_near_misses(
+    rules: RecommendationRulesComponent, sentence: str, wrong: str | None, right: str | None
+) -> None:
+    modality = rules.describe(sentence).modality
+    assert modality != (Modality(wrong) if wrong else None)
+    assert modality == (Modality(right) if right else None)
+
+
+@pytest.mark.parametrize("sentence", NOT_GATED)
+def test_common_exam_words_do_not_open_the_gate(
+    rules: RecommendationRulesComponent, sentence: str
+) -> None:
+    assert not rules.gate(sentence)
+    assert rules.read(sentence, "findings") is None
+
+
+def test_weak_words_still_name_the_modality_of_a_trigger_sentence(
+    rules: RecommendationRulesComponent,
+) -> None:
+    assert not rules.gate("Repeat views of the ankle.")
+    candidate = rules.read("Repeat views of the ankle are recommended.", "impression")
+    assert candidate is not None and candidate.modality is Modality.XR
+
+
+# Alternatives: sentence -> modality_options in sentence order.
+OPTIONS = [
+    ("Recommend CT or MRI.", ["CT", "MR"]),
+    ("Ultrasound versus MRI is recommended.", ["US", "MR"]),
+    ("Recommend CT vs MRI of the pelvis.", ["CT", "MR"]),
+    ("Recommend CT and/or MRI of the abdomen.", ["CT", "MR"]),
+    ("Recommend MRI or, if contraindicated, CT.", ["MR", "CT"]),
+    ("Recommend CT, MRI or ultrasound.", ["CT", "MR", "US"]),
+    ("Recommend CT of the chest with contrast or MRI.", ["CT", "MR"]),
+    ("Recommend PET/CT or MRI.", ["PET", "MR"]),
+    # negatives: a modality named as history, a reason, a second exam, none at all
+    ("Recommend follow-up MRI, compared with the prior CT.", ["MR"]),
+    ("Recommend MRI since the lesion is not seen on CT or ultrasound.", ["MR"]),
+    ("Recommend CT and MRI.", ["CT"]),
+    ("Recommend CT in 3 months or sooner if symptoms develop, and ultrasound.", ["CT"]),
+    ("Recommend CT, compared with the prior MRI.", ["CT"]),
+    ("Recommend MRI or the prior CT.", ["MR"]),
+    ("Compared with the prior CT, MRI or ultrasound is recommended.", ["MR", "US"]),
+    ("Recommend further evaluation.", []),
+]
+
+
+@pytest.mark.parametrize(("sentence", "options"), OPTIONS)
+def test_modality_options(
+    rules: RecommendationRulesComponent, sentence: str, options: list[str]
+) -> None:
+    candidate = rules.read(sentence, "impression")
+    assert candidate is not None
+    assert [m.value for m in candidate.modality_options] == options
+    assert candidate.modality == (Modality(options[0]) if options else None)
+
+
+# Issue 12, kind 6: body region from exam words (and its negative: no region named).
+EXAM_WORD_REGIONS = [
+    ("Recommend follow-up CXR in 6 weeks.", "chest"),
+    ("Recommend chest film after antibiotics.", "chest"),
+    ("Recommend repeat chest radiograph.", "chest"),
+    ("Recommend KUB.", "abdomen"),
+    ("Recommend diagnostic mammogram.", "breast"),
+    ("Recommend diagnostic mammography.", "breast"),
+    ("Spot compression views are recommended.", "breast"),
+    ("Cardiac MRI is warranted for assessment of the ventricle.", "heart"),
+    ("He was advised to see his urologist about the prostate.", "prostate"),
+    ("Recommend repeat x-ray after treatment.", None),
+    ("Recommend follow-up radiographs.", None),
+    ("Recommend CT or MRI.", None),
+    ("Compared with the prior chest CT, MRI of the abdomen is recommended.", "abdomen"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "region"), EXAM_WORD_REGIONS)
+def test_region_from_exam_words(
+    rules: RecommendationRulesComponent, sentence: str, region: str | None
+) -> None:
+    candidate = rules.read(sentence, "impression")
+    assert candidate is not None and candidate.body_region == region
+
+
+@pytest.mark.parametrize("region", sorted({r.region for r in RULES.body_regions}))
+def test_every_region_has_organs_or_is_known_unlinked(region: str) -> None:
+    """A region steers linking through its organs; these name none on purpose."""
+    unlinked = {"head", "scrotum", "extremity", "heart", "prostate"}
+    organs = {o for r in RULES.body_regions if r.region == region for o in r.organs}
+    assert bool(organs) != (region in unlinked)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "options"),
+    [
+        ("Recommend adrenal CT or MRI.", ["CT", "MR"]),
+        ("Recommend adrenal MRI, compared with the prior CT.", ["MR"]),
+        ("Recommend follow-up imaging in 6 months.", []),
+    ],
+)
+def test_record_carries_modality_options(run, sentence: str, options: list[str]) -> None:  # type: ignore[no-untyped-def]
+    (rec,) = run(f"FINDINGS: Adrenal nodule.\nIMPRESSION: {sentence}").recommendations
+    assert [m.value for m in rec.modality_options] == options
+    assert (rec.modality.value if rec.modality else None) == (options[0] if options else None)
+    assert json.loads(rec.model_dump_json())["modality_options"] == options
+
+
+@pytest.mark.parametrize(
+    ("fields", "options", "modality"),
+    [
+        ({"modality": "CT"}, ["CT"], "CT"),  # options filled from the modality
+        ({"modality_options": ["MR", "CT"]}, ["MR", "CT"], "MR"),  # modality from options
+        ({}, [], None),
+    ],
+)
+def test_record_options_start_with_modality(fields, options, modality) -> None:  # type: ignore[no-untyped-def]
+    rec = Recommendation(id="r1", text="x", start=0, end=1, **fields)
+    assert [m.value for m in rec.modality_options] == options
+    assert (rec.modality.value if rec.modality else None) == modality
+
+
+def test_record_options_must_start_with_modality() -> None:
+    with pytest.raises(ValidationError, match="must start with modality"):
+        Recommendation(id="r1", text="x", start=0, end=1, modality="CT", modality_options=["MR"])

@@ -9,6 +9,7 @@ import pytest
 from radfollow.errors import TrackerError
 from radfollow.tracker.queries import Filters, detail, stats, worklist
 from radfollow.tracker.review import CloseReason, close, reopen
+from radfollow.tracker.schema import Recommendation
 
 CHEST = (
     "FINDINGS: 6 mm nodule in the right upper lobe.\n"
@@ -131,6 +132,11 @@ def test_nothing_is_listed_before_its_report(tracker, feed) -> None:  # type: ig
         ("Recommend follow-up imaging in 6 months.", "CT CHEST", "CT", True),
         ("Recommend follow-up imaging in 6 months.", "US ABDOMEN", "US", False),
         ("Recommend biopsy.", "CT CHEST", "CT", False),
+        # issue 12: any acceptable alternative ("CT or MRI") is fulfilled
+        ("Recommend adrenal CT or MRI.", "MR ABDOMEN", "MR", True),
+        ("Recommend adrenal MRI or, if contraindicated, CT.", "CT ABDOMEN", "CT", True),
+        ("Recommend adrenal CT or MRI.", "US ABDOMEN", "US", False),
+        ("Recommend adrenal MRI, compared with the prior CT.", "CT ABDOMEN", "CT", False),
     ],
 )
 def test_what_fulfils_what(tracker, feed, sentence, procedure, modality, completes) -> None:  # type: ignore[no-untyped-def]
@@ -323,3 +329,40 @@ def test_stats(tracker, feed) -> None:  # type: ignore[no-untyped-def]
     assert overall.completion_rate == 0.5
     assert overall.median_days_to_completion == 100.0
     assert {(r.group, r.value) for r in rows} >= {("modality", "CT"), ("modality", "MR")}
+
+
+@pytest.mark.parametrize(
+    ("modality", "options", "acceptable"),
+    [
+        ("CT", "CT MR", ["CT", "MR"]),
+        ("CT", None, ["CT"]),  # a row stored before migration 0006
+        (None, None, []),
+    ],
+)
+def test_acceptable_modalities(modality, options, acceptable) -> None:  # type: ignore[no-untyped-def]
+    rec = Recommendation(modality=modality, modality_options=options)
+    assert rec.acceptable_modalities() == acceptable
+
+
+def test_completion_reason_names_the_alternatives(tracker, feed) -> None:  # type: ignore[no-untyped-def]
+    feed(
+        "FINDINGS: Adrenal nodule.\nIMPRESSION: Recommend adrenal CT or MRI.",
+        when="2025-01-10",
+        accession="A1",
+        control="M1",
+        procedure="CT CHEST",
+        modality="CT",
+    )
+    outcome = feed(
+        CLEAR,
+        when="2025-03-01",
+        accession="A2",
+        control="M2",
+        procedure="MR ABDOMEN",
+        modality="MR",
+    )
+    (rec_id,) = outcome.completed
+    with tracker.session() as session:
+        shown = detail(session, rec_id, as_of=_as_of("2025-04-01"), grace=tracker.policy.grace)
+    assert shown is not None
+    assert "modality MR fulfils MR (one of CT or MR)" in (shown.completion_reason or "")

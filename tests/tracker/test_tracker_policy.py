@@ -48,6 +48,13 @@ def test_window(interval, modality, start: str, end: str, source: str) -> None: 
         ("US THYROID", "thyroid"),
         ("XR LEFT KNEE 3 VIEWS", "extremity"),
         ("NUCLEAR STRESS TEST", None),
+        # issue 12, kind 6: exam words name the region
+        ("CXR PORTABLE", "chest"),
+        ("XR KUB", "abdomen"),
+        ("MAMMOGRAM DIAGNOSTIC BILATERAL", "breast"),
+        ("XR SPOT COMPRESSION VIEWS LEFT", "breast"),
+        ("ECHOCARDIOGRAM COMPLETE", "heart"),
+        ("XR PORTABLE 1 VIEW", None),
         (None, None),
     ],
 )

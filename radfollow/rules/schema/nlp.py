@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from radfollow.models import FindingType, Laterality, Modality
 from radfollow.rules.schema.base import STRICT, RuleFile, check_regex
@@ -140,10 +140,39 @@ class Exclusion(BaseModel):
 
 
 class ActionRule(BaseModel):
+    """Words that name a recommended action (ANNOTATION.md section 1) and its modality.
+
+    ``gate``: false for words too common to open the classifier's gate on their
+    own ("views", "series", "films", "surgery"); they still name the modality
+    of a sentence that a trigger makes a candidate.
+    """
+
     model_config = STRICT
     modality: Modality | None
     pattern: str
+    gate: bool = True
     _check = field_validator("pattern")(check_regex)
+
+
+class ModalityChoice(BaseModel):
+    """Which modality words of a sentence are the recommended one and its alternatives.
+
+    ``not_after``: a modality word right after these words names an earlier or
+    the current exam ("compared with the prior CT", "seen on ultrasound"), not
+    the recommended one, unless no other modality is named. ``connector`` and
+    ``listed`` are matched against the whole text between two modality words
+    (at most ``max_gap`` characters): ``connector`` links an acceptable
+    alternative ("CT or MRI", "MRI or, if contraindicated, CT"); ``listed``
+    links a listed one whose list an alternative ends ("CT, MRI or US").
+    """
+
+    model_config = STRICT
+    description: str = ""
+    not_after: str = "$^"
+    connector: str
+    listed: str = "$^"
+    max_gap: int = Field(default=80, ge=1, le=400)
+    _check = field_validator("not_after", "connector", "listed")(check_regex)
 
 
 class RegionRule(BaseModel):
@@ -162,12 +191,20 @@ class FixedInterval(BaseModel):
 
 
 class IntervalRules(BaseModel):
+    """Follow-up intervals (ANNOTATION.md section 1: ``interval_months``).
+
+    ``not_after``: an interval right after a match (ending the text before it)
+    is an age or a duration ("for 6 months"); ``not_before``: words right after
+    the unit that make it one ("3 months ago", "6-year-old", "a 6-week course").
+    """
+
     model_config = STRICT
     number_words: dict[str, float]
     units_in_months: dict[str, float]
     fixed: list[FixedInterval]
     not_after: str = "$^"
-    _check = field_validator("not_after")(check_regex)
+    not_before: str = "$^"
+    _check = field_validator("not_after", "not_before")(check_regex)
 
 
 class RecommendationThresholds(BaseModel):
@@ -187,6 +224,7 @@ class RecommendationRules(RuleFile):
     exclusions: list[Exclusion]
     skip_sections: list[str]
     actions: list[ActionRule]
+    modality_choice: ModalityChoice | None = None
     body_regions: list[RegionRule]
     intervals: IntervalRules
     thresholds: RecommendationThresholds

@@ -280,7 +280,7 @@ def make_vocab(rng: random.Random) -> Item:
 
 def make_hedged_reason(rng: random.Random) -> Item:
     """A hedged reason, which leaves the recommendation's own wording decide (kind 3)."""
-    if rng.random() < 0.05:
+    if rng.random() < 0.1:
         template, conditional = rng.choice(positive.NIPPLE_MARKER)
         return Item(fill(template, {}), "rec_hedged_reason", True, conditional, "XR")
     slots, modality = exam_slots(rng, rng.choice(list(common.EXAMS)))
@@ -313,6 +313,7 @@ def make_precision(rng: random.Random) -> Item:
         "Table_heading": rng.choice(negative.TABLE_HEADINGS),
         "Table_row": rng.choice(negative.TABLE_ROWS),
         "Header": rng.choice(negative.HEADERS_ALONE),
+        "Title": rng.choice(common.EXAMS[rng.choice(list(common.EXAMS))])[0].upper(),
     }
     return Item(fill(rng.choice(negative.PRECISION), slots), "neg_precision", False)
 
@@ -432,7 +433,7 @@ KINDS: dict[str, tuple[Callable[[random.Random], Item], int]] = {
     "rec_vocab": (make_vocab, 230),
     "rec_hedged_reason": (make_hedged_reason, 160),
     "rec_interval_words": (make_interval_words, 120),
-    "neg_precision": (make_precision, 420),
+    "neg_precision": (make_precision, 480),
 }
 
 

@@ -726,6 +726,12 @@ PRECISION = [
     "{Header}:",
     "{Header}: None.",
     "{Header}: none at this time.",
+    # an exam title alone on its line is a heading too
+    "{Title}",
+    "{Title} WITHOUT CONTRAST",
+    "{Title} WITH AND WITHOUT CONTRAST",
+    "{Title} (PORTABLE)",
+    "{Title}, LIMITED",
 ]
 DDX_LEADS = [
     "Differential includes",

@@ -771,7 +771,18 @@ NIPPLE_MARKER: list[Template] = [
         "A frontal radiograph with nipple markers is advised, since it may be a nipple shadow.",
         False,
     ),
+    ("Recommend a PA chest radiograph with nipple markers, as this may be a nipple shadow.", False),
+    ("Suggest repeat PA view with nipple markers since the opacity could be a nipple.", False),
+    (
+        "We recommend a repeat frontal view with nipple markers, which may clarify the nodule.",
+        False,
+    ),
+    (
+        "Recommend an AP view with nipple markers, since the nodular density may be the nipple.",
+        False,
+    ),
     ("A PA view with nipple markers could be obtained, as this may be a nipple shadow.", True),
+    ("Consider a repeat PA view with nipple markers, since this may be a nipple shadow.", True),
 ]
 
 # Interval wordings (issue 12, kind 5): mixed-unit ranges, words, parenthesised forms.

@@ -227,14 +227,22 @@ class RecommendationRulesComponent(RuleFileComponent):
         return self._any_action.test(text, lowered) or self._any_trigger.test(text, lowered)
 
     def features(self, text: str, section: str | None) -> list[float]:
-        """What the rules say of a sentence, as inputs for the combined classifier head."""
+        """What the rules say of a sentence, as inputs for the combined classifier head.
+
+        ``rule_hedge``: a hedge that governs the recommendation, not one in its
+        reason or in the finding's description (:meth:`conditional`).
+        """
         candidate = self.read(text, section)
+        if candidate is not None:
+            hedged = candidate.conditional
+        else:
+            hedged = self._hedge.test(text) and self.conditional(text, self._first_trigger(text))
         return [
             1.0 if candidate else 0.0,
             1.0 if candidate and candidate.conditional else 0.0,
             1.0 if self.exclusion(text) else 0.0,
             1.0 if self._any_trigger.test(text) else 0.0,
-            1.0 if self._hedge.test(text) else 0.0,
+            1.0 if hedged else 0.0,
         ]
 
     def exclusion(self, text: str) -> str | None:

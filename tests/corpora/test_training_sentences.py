@@ -79,7 +79,7 @@ HEDGE = re.compile(
 # A reason clause or a finding's hedge (issue 12, kind 3): its hedge words describe the
 # finding, not the recommendation, so they are cut before HEDGE is applied.
 REASON = re.compile(
-    r"(?:\bto (?:evaluate|exclude|rule out|determine)|, since|\bsince|\bbecause|, as the"
+    r"(?:\bto (?:evaluate|exclude|rule out|determine)|, since|\bsince|\bbecause|, as (?:the|this)"
     r"|\bgiven possible|\bfor a suspected|, which|\bso (?:that|the))\b.*$",
     re.IGNORECASE,
 )

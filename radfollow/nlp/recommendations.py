@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -277,7 +278,7 @@ class RecommendationRulesComponent(RuleFileComponent):
             stop = end.start() if end else len(text)
             spans.append((opener.start(), stop))
             position = max(stop, opener.end())
-        return spans
+        return _merged(spans)
 
     def _unvoid(self, text: str) -> str:
         """``text`` with trigger words that propose no action blanked out (same length).
@@ -365,8 +366,21 @@ def _any(patterns: Iterable[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted and with overlapping ranges joined (for :func:`_inside`)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
-    return any(start <= position < end for start, end in spans)
+    """Whether ``position`` lies in one of ``spans`` (sorted, not overlapping): O(log n)."""
+    k = bisect.bisect_right(spans, (position, sys.maxsize)) - 1
+    return k >= 0 and spans[k][0] <= position < spans[k][1]
 
 
 def _rank(position: int, after: int) -> tuple[int, int]:

@@ -238,6 +238,86 @@ def make_generic(rng: random.Random) -> Item:
     return Item(fill(template, slots | extra), "rec_generic", True, conditional, None, interval)
 
 
+# ---------------------------------------------------------------- issue 12 kinds
+def make_cueless(rng: random.Random) -> Item:
+    """A recommendation without "recommend/suggest/consider" (issue 12, kind 1)."""
+    symptom = rng.choice(positive.SYMPTOMS)
+    if rng.random() < 0.35:
+        template, conditional, modality = rng.choice(positive.CUELESS_VISIT)
+        adj, noun, person, regions = rng.choice(common.SPECIALTIES)
+        word, months = rng.choice(positive.N_WEEKS)
+        slots = finding_slots(rng, rng.choice(regions))
+        slots.update(
+            Adj=cap(adj),
+            noun=noun,
+            person=person,
+            n_w=word,
+            symptom=symptom,
+            rwhy=rng.choice(positive.REFERRAL_FRAMES).format(f=slots["f"]),
+        )
+        interval = [months, months] if "{n_w}" in template else None
+        return Item(fill(template, slots), "rec_cueless", True, conditional, modality, interval)
+    slots, modality = exam_slots(rng, rng.choice(list(common.EXAMS)))
+    template, conditional = rng.choice(positive.CUELESS_IMAGING)
+    slots["symptom"] = symptom
+    return Item(fill(template, slots), "rec_cueless", True, conditional, modality)
+
+
+def make_vocab(rng: random.Random) -> Item:
+    """Radiograph, mammography, procedure, visit and test wording (issue 12, kinds 2 and 6)."""
+    if rng.random() < 0.2:
+        template, conditional = rng.choice(positive.VISIT_VOCAB)
+        extra, interval = interval_slots(rng, template, p_empty=0.3)
+        return Item(fill(template, extra), "rec_vocab", True, conditional, "CONSULT", interval)
+    phrase, modality = rng.choice(positive.VOCAB)
+    slots = finding_slots(rng, rng.choice(list(common.FINDINGS))) | {"v": phrase, "V": cap(phrase)}
+    pool = positive.VOCAB_TEMPLATES
+    if modality in ("XR", "MG"):
+        pool = pool + positive.VIEW_TEMPLATES
+    template, conditional = rng.choice(pool)
+    return Item(fill(template, slots), "rec_vocab", True, conditional, modality)
+
+
+def make_hedged_reason(rng: random.Random) -> Item:
+    """A hedged reason, which leaves the recommendation's own wording decide (kind 3)."""
+    if rng.random() < 0.1:
+        template, conditional = rng.choice(positive.NIPPLE_MARKER)
+        return Item(fill(template, {}), "rec_hedged_reason", True, conditional, "XR")
+    slots, modality = exam_slots(rng, rng.choice(list(common.EXAMS)))
+    cond = rng.choice(positive.CONDITIONS)
+    hr = rng.choice(positive.HEDGED_REASONS).format(cond=cond, cond_a=with_article(cond))
+    template, conditional = rng.choice(positive.HEDGED_REASON_HEADS)
+    extra, interval = interval_slots(rng, template)
+    text = fill(template, slots | extra | {"hr": hr})
+    return Item(text, "rec_hedged_reason", True, conditional, modality, interval)
+
+
+def make_interval_words(rng: random.Random) -> Item:
+    """Mixed-unit ranges, words and parenthesised intervals (issue 12, kind 5)."""
+    slots, modality = exam_slots(rng, rng.choice(list(common.EXAMS)))
+    template, conditional = rng.choice(positive.INTERVAL_WORD_TEMPLATES)
+    clause, interval = rng.choice(positive.INTERVAL_WORDS)
+    text = fill(template, slots | {"I": clause})
+    return Item(text, "rec_interval_words", True, conditional, modality, interval)
+
+
+def make_precision(rng: random.Random) -> Item:
+    """Text that is no recommendation for this patient (issue 12, kind 4)."""
+    items = rng.sample(negative.DDX_ITEMS, 3)
+    ddx = f"{rng.choice(negative.DDX_LEADS)} {items[0]}, {items[1]}, or less likely {items[2]}"
+    slots = {
+        "Ddx": ddx,
+        "hours": rng.choice(negative.HOURS),
+        "proc": rng.choice(common.PROCEDURES)[0],
+        "Therapy": rng.choice(negative.THERAPIES),
+        "Table_heading": rng.choice(negative.TABLE_HEADINGS),
+        "Table_row": rng.choice(negative.TABLE_ROWS),
+        "Header": rng.choice(negative.HEADERS_ALONE),
+        "Title": rng.choice(common.EXAMS[rng.choice(list(common.EXAMS))])[0].upper(),
+    }
+    return Item(fill(rng.choice(negative.PRECISION), slots), "neg_precision", False)
+
+
 # ---------------------------------------------------------------- negative kinds
 def negative_slots(rng: random.Random) -> Slots:
     region = rng.choice(list(negative.DX))
@@ -348,6 +428,12 @@ KINDS: dict[str, tuple[Callable[[random.Random], Item], int]] = {
     "neg_screening": (hard_negative(negative.SCREENING, "neg_screening"), 160),
     "neg_finding": (hard_negative(negative.FINDING_NEG, "neg_finding"), 800),
     "neg_indicative": (hard_negative(negative.INDICATIVE, "neg_indicative"), 220),
+    # issue 12 (after the older kinds, so their sentences stay as they were)
+    "rec_cueless": (make_cueless, 170),
+    "rec_vocab": (make_vocab, 230),
+    "rec_hedged_reason": (make_hedged_reason, 160),
+    "rec_interval_words": (make_interval_words, 120),
+    "neg_precision": (make_precision, 480),
 }
 
 

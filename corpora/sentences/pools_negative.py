@@ -696,3 +696,104 @@ INDICATIVE = [
     "Sternotomy wires suggest prior cardiac surgery.",
     "There is no evidence to suggest {dx}.",
 ]
+
+# ---------------------------------------------------------------- issue 12, kind 4
+# Not recommendations for this patient: "clinical correlation" closing a differential
+# that names exams or procedures, patient instructions, procedure narrative, a pasted
+# guideline table (heading and rows) and a section header alone.
+PRECISION = [
+    "{Ddx}; clinical correlation recommended.",
+    "{Ddx}. Clinical correlation is recommended.",
+    "{Ddx}; recommend clinical correlation.",
+    "{Ddx}; correlation with clinical findings is requested.",
+    "{Ddx}, clinical correlation is advised.",
+    "The patient was instructed to remain supine for {hours} hours, then resume diet as tolerated.",
+    "Remain flat for {hours} hours after the procedure, then resume normal activity.",
+    "The patient may resume anticoagulation in {hours} hours if there is no bleeding.",
+    "Keep the puncture site dry for {hours} hours; wound care as instructed.",
+    "Avoid heavy lifting for one week after the {proc}.",
+    "Resume home medications and diet as tolerated after the {proc}.",
+    "Discharge instructions were reviewed with the patient after the {proc}.",
+    "{Therapy} was chosen because the lesion lies near critical structures.",
+    "{Therapy} was selected given the deep location of the lesion.",
+    "A posterior approach was chosen to avoid the bowel during the {proc}.",
+    "The patient elected to proceed with the {proc} after the risks were discussed.",
+    "The decision was made to proceed with the {proc} under ultrasound guidance.",
+    "We opted to perform the {proc} with CT guidance because of the lesion's depth.",
+    "The patient tolerated the {proc} well without immediate complication.",
+    "{Table_heading}:",
+    "{Table_row}",
+    "{Header}:",
+    "{Header}: None.",
+    "{Header}: none at this time.",
+    # an exam title alone on its line is a heading too
+    "{Title}",
+    "{Title} WITHOUT CONTRAST",
+    "{Title} WITH AND WITHOUT CONTRAST",
+    "{Title} (PORTABLE)",
+    "{Title}, LIMITED",
+]
+DDX_LEADS = [
+    "Differential includes",
+    "The differential diagnosis includes",
+    "Considerations include",
+    "Differential considerations are",
+    "Findings could reflect",
+]
+DDX_ITEMS = [
+    "post-biopsy hematoma",
+    "postsurgical seroma",
+    "post-radiation fibrosis",
+    "post-procedural change",
+    "changes after ablation",
+    "sequela of prior surgery",
+    "an abscess",
+    "recurrent tumor",
+    "granulation tissue",
+    "fat necrosis",
+    "a lymphocele",
+    "infection after recent instrumentation",
+    "changes from prior catheter placement",
+]
+HOURS = ["two", "four", "six", "2", "4", "24"]
+THERAPIES = [
+    "Radiosurgery",
+    "Stereotactic radiosurgery",
+    "Cryoablation",
+    "Microwave ablation",
+    "Percutaneous drainage",
+    "Transarterial embolization",
+]
+TABLE_HEADINGS = [
+    "Fleischner Society recommendations for incidental pulmonary nodules",
+    "Fleischner Society 2017 guidelines for management of incidental nodules",
+    "ACR Incidental Findings Committee recommendations for adrenal masses",
+    "ACR white paper management of incidental renal masses",
+    "Lung-RADS categories and management",
+    "ACR TI-RADS recommendations for FNA and follow-up",
+    "Guidelines for incidental thyroid nodules (ACR white paper)",
+]
+TABLE_ROWS = [
+    "Nodule size <= 4 mm: no follow-up needed",
+    "Solid nodule < 6 mm, low risk: no routine follow-up",
+    "Solid nodule < 6 mm, high risk: optional CT in 12 months",
+    "Solid nodule 6-8 mm, low risk: CT in 6-12 months, then consider CT in 18-24 months",
+    "Solid nodule > 8 mm: consider CT in 3 months, PET/CT or tissue sampling",
+    "Low risk: follow-up CT in 12 months",
+    "High risk: follow-up CT in 12 months",
+    "Multiple subsolid nodules > 6 mm: CT in 3-6 months",
+    "Ground-glass nodule >= 6 mm: CT in 6-12 months, then every 2 years until 5 years",
+    "Adrenal mass 1-4 cm, no prior imaging: adrenal CT in 12 months",
+    "TR3, >= 2.5 cm: FNA; >= 1.5 cm: follow-up",
+    "Category 3: 6-month LDCT",
+    "Category 4A: 3-month LDCT; PET/CT may be used",
+    "Bosniak IIF: follow-up CT or MRI in 6 months, then annually for 5 years",
+]
+HEADERS_ALONE = [
+    "FOLLOW-UP RECOMMENDATIONS",
+    "FOLLOW UP RECOMMENDATIONS",
+    "Recommendations",
+    "Imaging recommendation",
+    "RECOMMENDED FOLLOW-UP",
+    "Follow-up imaging recommendation",
+]

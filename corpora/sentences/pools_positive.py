@@ -605,3 +605,210 @@ GUIDELINES: list[dict[str, list]] = [
         ],
     },
 ]
+
+# ---------------------------------------------------------------- issue 12 kinds
+# Recommendations proposed without "recommend/suggest/consider" (issue 12, kind 1).
+# Imaging slots as in DIRECT_IMAGING; {symptom} a complaint that may continue.
+CUELESS_IMAGING: list[Template] = [
+    ("{A_exam} could help clarify {f}.", True),
+    ("{A_exam} could help clarify this if needed.", True),
+    ("{A_exam} might help clarify the finding, if needed.", True),
+    ("{Exam} may better show {f}.", True),
+    ("{Exam} may better demonstrate {f}.", True),
+    ("{Exam} might better delineate {f}.", True),
+    ("{Exam} may better characterize {f}.", True),
+    ("{Exam} would better evaluate {f}.", True),
+    ("{Exam} could better define the extent of {f}.", True),
+    ("Further evaluation with {exam} may be pursued.", True),
+    ("Further assessment with {exam} can be pursued{why}.", True),
+    ("{Exam} may be appropriate should {symptom} continue.", True),
+    ("{Exam} could be appropriate if {symptom} persists.", True),
+    ("If {symptom} persists, {exam}.", True),
+    ("Should {symptom} continue, {a_exam} may be helpful.", True),
+    ("{Exam} if the {symptom} does not resolve.", True),
+    ("Clinical correlation and, if appropriate, {exam}{why}.", True),
+    ("Clinical correlation and, if needed, {exam}.", True),
+    ("{Exam} is warranted for assessment of {f}.", False),
+    ("{Exam} is warranted{why_req}.", False),
+    ("{Exam} would be the next step{why}.", True),
+    ("Clinical correlation and {exam}{why} are recommended.", False),
+    ("Clinical correlation and {exam} are advised.", False),
+]
+SYMPTOMS = ["pain", "swelling", "tenderness", "the palpable lump", "the cough", "hematuria"]
+# Return visits and "advised to see" (modality: CONSULT, or null for a rescan of no named kind).
+CUELESS_VISIT: list[tuple[str, bool, str | None]] = [
+    ("She should come back in {n_w} weeks so {f} can be rescanned.", False, None),
+    ("He should come back in {n_w} weeks so that {f} can be reimaged.", False, None),
+    ("The patient should return in {n_w} weeks so {f} can be rescanned.", False, None),
+    ("The patient should return to clinic in {n_w} weeks to reassess {f}.", False, "CONSULT"),
+    ("Return to clinic in {n_w} weeks for reassessment of {f}.", False, "CONSULT"),
+    ("He was advised to see {person} about {f}.", False, "CONSULT"),
+    ("She was advised to see {person} regarding {f}.", False, "CONSULT"),
+    ("The patient was encouraged to see {person} about {f}.", False, "CONSULT"),
+    ("The patient was advised to follow up with {person} for {f}.", False, "CONSULT"),
+    ("{Adj} referral may be appropriate should {symptom} continue.", True, "CONSULT"),
+    ("{Adj} referral could be appropriate if {symptom} persists.", True, "CONSULT"),
+    ("Referral to {noun} may be worthwhile{rwhy}.", True, "CONSULT"),
+]
+N_WEEKS = [("two", 0.5), ("three", 0.75), ("four", 1.0), ("five", 1.25), ("2", 0.5), ("4", 1.0)]
+
+# Modality vocabulary (issue 12, kind 2) and exam words that name the region (kind 6):
+# (phrase, modality); the phrase takes no article.
+VOCAB: list[tuple[str, str]] = [
+    ("oblique views of the wrist", "XR"),
+    ("additional views of the ankle", "XR"),
+    ("dedicated views of the elbow", "XR"),
+    ("left lateral decubitus views", "XR"),
+    ("decubitus films of the chest", "XR"),
+    ("repeat films of the forearm", "XR"),
+    ("a scaphoid series", "XR"),
+    ("a three-view series of the knee", "XR"),
+    ("an x-ray of the hand", "XR"),
+    ("an x-XXXX of the shoulder", "XR"),
+    ("repeat radiographs of the foot", "XR"),
+    ("a follow-up CXR", "XR"),
+    ("a repeat chest film", "XR"),
+    ("a KUB", "XR"),
+    ("an abdominal KUB", "XR"),
+    ("spot compression views of the left breast", "MG"),
+    ("magnification views of the right breast", "MG"),
+    ("spot compression and magnification views", "MG"),
+    ("MLO and CC views of the left breast", "MG"),
+    ("a diagnostic workup of the left breast", "MG"),
+    ("a diagnostic mammogram", "MG"),
+    ("a unilateral mammogram", "MG"),
+    ("an echocardiogram", "OTHER"),
+    ("a transthoracic echocardiogram", "OTHER"),
+    ("an upper endoscopy", "PROCEDURE"),
+    ("a steroid injection of the joint", "PROCEDURE"),
+    ("aspiration of the joint effusion", "PROCEDURE"),
+    ("ultrasound-guided aspiration of the cyst", "PROCEDURE"),
+    ("laboratory evaluation", "LAB"),
+    ("labs including a complete blood count", "LAB"),
+    ("a serum calcium level", "LAB"),
+    ("a percutaneous biopsy", "BIOPSY"),
+    # alternatives: the first one named is the label
+    ("oblique views or CT of the wrist", "XR"),
+    ("ultrasound versus MRI of the shoulder", "US"),
+    ("an echocardiogram or cardiac MRI", "OTHER"),
+    ("spot compression views or targeted ultrasound", "MG"),
+    ("a CXR or low-dose chest CT", "XR"),
+]
+VOCAB_TEMPLATES: list[Template] = [
+    ("Recommend {v}{why}.", False),
+    ("We recommend {v}{why}.", False),
+    ("Please obtain {v}{why}.", False),
+    ("Further evaluation with {v} is recommended.", False),
+    ("{V} would be advisable{why}.", True),
+    ("{V} is advised{why}.", False),
+    ("Consider {v}{why}.", True),
+    ("{V} could be obtained{why}.", True),
+    ("Further evaluation with {v} may be pursued.", True),
+]
+# Only for views and films (XR, MG).
+VIEW_TEMPLATES: list[Template] = [
+    ("{V} may better show {f}.", True),
+    ("{V} could better demonstrate the abnormality.", True),
+]
+VISIT_VOCAB: list[Template] = [
+    ("Return to clinic{I}.", False),
+    ("Return to clinic{I} for reassessment.", False),
+    ("Follow up with Dr. XXXX{I}.", False),
+    ("Recommend follow-up with Dr. XXXX{I}.", False),
+    ("Recommend follow-up in the orthopedic clinic{I}.", False),
+    ("Follow-up with the primary care physician{I} is recommended.", False),
+    ("Follow-up in the fracture clinic{I} could be arranged.", True),
+]
+
+# A direct or hedged recommendation with a hedged reason (issue 12, kind 3): the reason's
+# hedge does not make it conditional. {hr}: a hedged reason clause at the end.
+HEDGED_REASON_HEADS: list[Template] = [
+    ("Recommend {exam}{hr}.", False),
+    ("{Exam} is recommended{hr}.", False),
+    ("{A_exam} should be obtained{hr}.", False),
+    ("We recommend {a_exam}{hr}.", False),
+    ("{Exam} is advised{hr}.", False),
+    ("Please obtain {a_exam}{hr}.", False),
+    ("Follow-up {exam}{I} is recommended{hr}.", False),
+    ("Consider {exam}{hr}.", True),
+    ("{Exam} could be considered{hr}.", True),
+    ("{Exam} may be helpful{hr}.", True),
+    ("If clinically indicated, {a_exam} could be obtained{hr}.", True),
+]
+HEDGED_REASONS = [
+    " to evaluate for a possible {cond}",
+    " to look for a possible {cond}",
+    ", since the density may be {cond_a}",
+    ", since this may be {cond_a}",
+    " because the finding could represent {cond_a}",
+    ", as the abnormality may reflect {cond_a}",
+    " given possible {cond}",
+    " to determine if this represents {cond_a}",
+    " for a suspected {cond}",
+    ", which may be {cond_a}",
+    " to rule out a possible {cond}",
+    " because this might be {cond_a}",
+]
+CONDITIONS = [
+    "tear",
+    "abscess",
+    "occult fracture",
+    "cyst",
+    "neoplasm",
+    "hematoma",
+    "stress fracture",
+    "loose body",
+    "complex collection",
+    "vascular malformation",
+    "infection",
+]
+NIPPLE_MARKER: list[Template] = [
+    (
+        "Recommend a repeat PA view with nipple markers, since the density may be a nipple shadow.",
+        False,
+    ),
+    (
+        "A frontal radiograph with nipple markers is advised, since it may be a nipple shadow.",
+        False,
+    ),
+    ("Recommend a PA chest radiograph with nipple markers, as this may be a nipple shadow.", False),
+    ("Suggest repeat PA view with nipple markers since the opacity could be a nipple.", False),
+    (
+        "We recommend a repeat frontal view with nipple markers, which may clarify the nodule.",
+        False,
+    ),
+    (
+        "Recommend an AP view with nipple markers, since the nodular density may be the nipple.",
+        False,
+    ),
+    ("A PA view with nipple markers could be obtained, as this may be a nipple shadow.", True),
+    ("Consider a repeat PA view with nipple markers, since this may be a nipple shadow.", True),
+]
+
+# Interval wordings (issue 12, kind 5): mixed-unit ranges, words, parenthesised forms.
+# (clause, interval); an interval of no number ("several weeks") is null.
+INTERVAL_WORDS: list[tuple[str, list[float] | None]] = [
+    (" in 6 months to 1 year", [6.0, 12.0]),
+    (" in 3 months to 1 year", [3.0, 12.0]),
+    (" in 6 weeks to 3 months", [1.5, 3.0]),
+    (" in 1 to 2 years", [12.0, 24.0]),
+    (" in a year", [12.0, 12.0]),
+    (" annually", [12.0, 12.0]),
+    (" in several weeks", None),
+    (" in a few weeks", None),
+    (" (approximately 3 mo)", [3.0, 3.0]),
+    (" (approx. 6 months)", [6.0, 6.0]),
+    (" (in about 12 mos)", [12.0, 12.0]),
+    (" in 6 mo.", [6.0, 6.0]),
+    (" in 6 months and again at 18 months", [6.0, 6.0]),
+    (" in 3 months, then yearly", [3.0, 3.0]),
+    (" in 12 months (1 year)", [12.0, 12.0]),
+]
+INTERVAL_WORD_TEMPLATES: list[Template] = [
+    ("Recommend follow-up {exam}{I}.", False),
+    ("Follow-up {exam}{I} is recommended.", False),
+    ("Repeat {exam}{I}{purpose}.", False),
+    ("{Exam}{I} is advised.", False),
+    ("Consider follow-up {exam}{I}.", True),
+    ("Follow-up {exam}{I} could be obtained.", True),
+]

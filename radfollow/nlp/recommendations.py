@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -24,7 +25,7 @@ from spacy.tokens import Doc, Span
 from radfollow.models import Assertion, Modality
 from radfollow.nlp.caseless import Caseless
 from radfollow.nlp.components_base import RuleFileComponent
-from radfollow.nlp.extensions import CANDIDATES
+from radfollow.nlp.extensions import CANDIDATES, doc_text
 from radfollow.nlp.intervals import IntervalParser
 from radfollow.nlp.modalities import Mention, ModalityReader
 from radfollow.nlp.sectionizer import section_at
@@ -36,6 +37,9 @@ RULES_COMPONENT = "radfollow_recommendation_rules_v1"
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\(?\d{1,2}[.)])\s*")
 _IMPRESSION_LIKE = frozenset({"impression", "recommendation", "addendum"})
 _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
+#: A line that ends with ':' (a candidate heading of a pasted guideline table).
+_COLON_LINE = re.compile(r"^[^\n]{0,200}:[ \t]*$", re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 #: Doc.user_data key: the Doc's length and (start, end, section, names an
 #: action) of each sentence ``__call__`` read, for the classifier's gate (plain
 #: values: no Span, so no reference cycle through the Doc).
@@ -83,6 +87,22 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
         self._region_organs = {r.region: frozenset(r.organs) for r in rules.body_regions}
+        self._compile_scope(rules, flags)
+
+    def _compile_scope(self, rules: RecommendationRules, flags: re.RegexFlag) -> None:
+        """Hedge scope, void triggers, action-naming triggers and structure (issue 12)."""
+        scope = rules.hedge_scope
+        self._hedge_at = re.compile(_any(rules.hedges), flags)
+        self._openers = re.compile(_any(scope.reason_openers), flags)
+        self._clause_end = re.compile(scope.clause_end, flags)
+        self._descriptive = re.compile(_any(scope.descriptive), flags)
+        self._void = Caseless(_any(rules.void_triggers))
+        self._trigger_at = {name: regex for name, regex, _ in self._triggers}
+        named = [t for t in rules.triggers if t.names_action]
+        self._trigger_modality = {t.name: t.modality for t in named}
+        self._action_trigger = Caseless(_any(t.pattern for t in named))
+        self._heading_only = re.compile(rules.structure.heading_only, flags)
+        self._table_heading = [re.compile(p, flags) for p in rules.structure.table_heading]
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -102,12 +122,48 @@ class RecommendationRulesComponent(RuleFileComponent):
         return doc
 
     def eligible(self, doc: Doc) -> Iterator[tuple[Span, str | None]]:
-        """Sentences outside the skipped sections, with their section category."""
+        """Sentences outside the skipped sections, with their section category.
+
+        Also left out (issue 12, kind 4): a sentence that is only a heading
+        ("FOLLOW-UP RECOMMENDATION:") and the sentences of a pasted guideline
+        table (:meth:`tables`), so neither the rules nor the classifier read them.
+        """
+        tables = self.tables(doc)
         for sent in doc.sents:
+            if tables and _inside(tables, sent.start_char):
+                continue
             section = section_at(doc._.rad_sections, sent.start_char)
             category = section.category if section else None
-            if not self.skips(category):
+            if not self.skips(category) and not self._heading_only.search(sent.text):
                 yield sent, category
+
+    def tables(self, doc: Doc) -> list[tuple[int, int]]:
+        """Character ranges ``[start, end)`` of pasted guideline tables in ``doc``.
+
+        A table starts at a heading line (at most 200 characters, ending with
+        ':', matching every ``structure.table_heading`` pattern: "Fleischner
+        Society recommendations for incidental pulmonary nodules:") and runs to
+        the next blank line, the next section header or the end of the report.
+        """
+        if not self._table_heading:
+            return []
+        text = doc_text(doc)
+        if not self._table_heading[0].search(text):
+            return []
+        headers = sorted(
+            s.header_start for s in doc._.rad_sections or [] if s.header_end > s.header_start
+        )
+        ranges: list[tuple[int, int]] = []
+        for line in _COLON_LINE.finditer(text):
+            if ranges and line.start() < ranges[-1][1]:
+                continue
+            if not all(p.search(line.group()) for p in self._table_heading):
+                continue
+            blank = _BLANK_LINE.search(text, line.end())
+            end = blank.start() if blank else len(text)
+            k = bisect.bisect_right(headers, line.start())
+            ranges.append((line.start(), min(end, headers[k]) if k < len(headers) else end))
+        return ranges
 
     def gated(self, doc: Doc) -> list[tuple[Span, str | None]]:
         """Eligible sentences that pass ``gate``, reusing what ``__call__`` read."""
@@ -132,9 +188,16 @@ class RecommendationRulesComponent(RuleFileComponent):
         """Apply the rules to one sentence; ``None`` when it is no candidate.
 
         ``action``: whether a gate-opening action word occurs (known to ``__call__``).
+        A sentence needs an action (a gate-opening or a weak action word, or a
+        trigger that names one: "should come back in four weeks", "advised to
+        see his urologist") and a trigger (or, in an impression, a named exam
+        with an interval), and no exclusion.
         """
-        if not (self._any_action.test(text, lowered) if action is None else action) and not (
-            self._any_weak is not None and self._any_weak.test(text, lowered)
+        named = self._any_action.test(text, lowered) if action is None else action
+        if (
+            not named
+            and not (self._any_weak is not None and self._any_weak.test(text, lowered))
+            and not self._action_trigger.test(text, lowered)
         ):
             return None
         trigger = self._first_trigger(text)
@@ -145,7 +208,7 @@ class RecommendationRulesComponent(RuleFileComponent):
             return None
         mentions = self.mentions(text)
         lab = bool(trigger and trigger[0] == "correlate_lab")
-        if not mentions and not lab:
+        if not mentions and not lab and not (trigger and trigger[0] in self._trigger_modality):
             return None
         if trigger is None and not any(m.modality for m in mentions):
             return None  # an interval alone needs a named exam ("CT chest in 3 months")
@@ -183,7 +246,10 @@ class RecommendationRulesComponent(RuleFileComponent):
         )
         if trigger and trigger[0] == "correlate_lab":
             options = (Modality.LAB,)
-        conditional = bool((trigger and trigger[1]) or self._hedge.test(text))
+        elif not options and trigger and trigger[0] in self._trigger_modality:
+            named_modality = self._trigger_modality[trigger[0]]
+            options = (named_modality,) if named_modality is not None else ()
+        conditional = self.conditional(text, trigger)
         region = self._region(text, position)
         interval = self._intervals.parse(text)
         modality = options[0] if options else None
@@ -195,23 +261,72 @@ class RecommendationRulesComponent(RuleFileComponent):
         return self._any_action.test(text, lowered) or self._any_trigger.test(text, lowered)
 
     def features(self, text: str, section: str | None) -> list[float]:
-        """What the rules say of a sentence, as inputs for the combined classifier head."""
+        """What the rules say of a sentence, as inputs for the combined classifier head.
+
+        ``rule_hedge``: a hedge that governs the recommendation, not one in its
+        reason or in the finding's description (:meth:`conditional`).
+        """
         candidate = self.read(text, section)
+        if candidate is not None:
+            hedged = candidate.conditional
+        else:
+            hedged = self._hedge.test(text) and self.conditional(text, self._first_trigger(text))
         return [
             1.0 if candidate else 0.0,
             1.0 if candidate and candidate.conditional else 0.0,
             1.0 if self.exclusion(text) else 0.0,
             1.0 if self._any_trigger.test(text) else 0.0,
-            1.0 if self._hedge.test(text) else 0.0,
+            1.0 if hedged else 0.0,
         ]
 
     def exclusion(self, text: str) -> str | None:
         """Name of the first exclusion rule that matches ``text``."""
         return next((name for name, regex in self._exclusions if regex.search(text)), None)
 
+    def conditional(self, text: str, trigger: tuple[str, bool] | None = None) -> bool:
+        """Whether the recommendation itself is hedged (ANNOTATION.md section 1).
+
+        A conditional trigger or a hedge makes it conditional unless it lies in
+        a reason clause or a description of the finding (``hedge_scope``):
+        "MRI is recommended to evaluate for a possible tear" is not
+        conditional, "if symptoms persist, MRI" and "MRI may be helpful" are
+        (issue 12, kind 3). Linear in the sentence.
+        """
+        hedges = [m.start() for m in self._hedge_at.finditer(text)]
+        if not hedges and not (trigger and trigger[1]):
+            return False
+        masked = self._masked(text)
+        if trigger and trigger[1]:
+            match = self._trigger_at[trigger[0]].search(self._unvoid(text))
+            if match is None or not _inside(masked, match.start()):
+                return True
+        return any(not _inside(masked, p) for p in hedges)
+
+    def _masked(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges whose hedges describe a finding or a reason, not the action."""
+        spans = [m.span() for m in self._descriptive.finditer(text)]
+        position = 0
+        while (opener := self._openers.search(text, position)) is not None:
+            end = self._clause_end.search(text, opener.end())
+            stop = end.start() if end else len(text)
+            spans.append((opener.start(), stop))
+            position = max(stop, opener.end())
+        return _merged(spans)
+
+    def _unvoid(self, text: str) -> str:
+        """``text`` with trigger words that propose no action blanked out (same length).
+
+        "Clinical correlation recommended" after a differential that names
+        exams ("post-biopsy change") recommends no exam (issue 12, kind 4).
+        """
+        if not self._void.test(text):
+            return text
+        return self._void.regex.sub(lambda m: " " * len(m.group()), text)
+
     def _first_trigger(self, text: str) -> tuple[str, bool] | None:
         if not self._any_trigger.test(text):
             return None
+        text = self._unvoid(text)
         for name, regex, conditional in self._triggers:
             if regex.search(text):
                 return name, conditional
@@ -268,6 +383,28 @@ def sentence_text(sent: Span) -> str:
     text = sent.text.rstrip()
     marker = _LIST_MARKER.match(text)
     return text[marker.end() :] if marker else text
+
+
+def _any(patterns: Iterable[str]) -> str:
+    """One alternation of ``patterns``; a pattern that never matches when there are none."""
+    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted and with overlapping ranges joined (for :func:`_inside`)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` lies in one of ``spans`` (sorted, not overlapping): O(log n)."""
+    k = bisect.bisect_right(spans, (position, sys.maxsize)) - 1
+    return k >= 0 and spans[k][0] <= position < spans[k][1]
 
 
 def _rank(position: int, after: int) -> tuple[int, int]:

@@ -37,6 +37,10 @@ POSITIVE_KINDS = {
     "rec_interval",
     "rec_guideline",
     "rec_generic",
+    "rec_cueless",
+    "rec_vocab",
+    "rec_hedged_reason",
+    "rec_interval_words",
 }
 NEGATIVE_KINDS = {
     "neg_clinical_correlation",
@@ -47,6 +51,7 @@ NEGATIVE_KINDS = {
     "neg_scheduled",
     "neg_screening",
     "neg_finding",
+    "neg_precision",
 }
 MODALITIES = {
     "CT",
@@ -67,7 +72,15 @@ KEYS = ["id", "text", "is_recommendation", "conditional", "modality", "interval_
 # Hedged wording (ANNOTATION.md: conditional true); direct wording never uses these words.
 HEDGE = re.compile(
     r"\b(?:consider\w*|could|may|might|can|would|optional|if clinically|"
-    r"as clinically|if desired|is an option)\b",
+    r"as clinically|if desired|is an option|if (?:appropriate|needed)|"
+    r"(?:if|should) [\w ]{1,20} (?:persists|continue|does not resolve))\b",
+    re.IGNORECASE,
+)
+# A reason clause or a finding's hedge (issue 12, kind 3): its hedge words describe the
+# finding, not the recommendation, so they are cut before HEDGE is applied.
+REASON = re.compile(
+    r"(?:\bto (?:evaluate|exclude|rule out|determine)|, since|\bsince|\bbecause|, as (?:the|this)"
+    r"|\bgiven possible|\bfor a suspected|, which|\bso (?:that|the))\b.*$",
     re.IGNORECASE,
 )
 SLOT = re.compile(r"\{(\w+)\}")
@@ -268,12 +281,39 @@ def test_schema_and_labels(kind: str) -> None:
 @pytest.mark.parametrize("kind", sorted(POSITIVE_KINDS))
 def test_conditional_follows_hedge_wording(kind: str) -> None:
     for r in BY_KIND[kind]:
-        assert r["conditional"] is bool(HEDGE.search(r["text"])), r
+        assert r["conditional"] is bool(HEDGE.search(REASON.sub("", r["text"]))), r
+
+
+def test_hedged_reasons_are_not_conditional_by_themselves() -> None:
+    """Issue 12, kind 3: direct recommendations whose reason is hedged stay direct."""
+    direct = [r for r in BY_KIND["rec_hedged_reason"] if not r["conditional"]]
+    hedged = [r for r in direct if re.search(r"\b(?:may|could|might|possible)\b", r["text"])]
+    assert len(hedged) >= 60
+
+
+@pytest.mark.parametrize(
+    ("kind", "wording"),
+    [
+        ("rec_cueless", r"may better (?:show|demonstrate)|could help clarify"),
+        ("rec_cueless", r"should come back|was advised to see"),
+        ("rec_cueless", r"clinical correlation and, if appropriate"),
+        ("rec_vocab", r"decubitus|spot compression|magnification views"),
+        ("rec_vocab", r"return to clinic|echocardiogram|\blabs\b|\bKUB\b|\bCXR\b"),
+        ("rec_vocab", r" or | versus "),
+        ("rec_interval_words", r"6 months to 1 year|annually|several weeks|\(approximately 3 mo\)"),
+        ("neg_precision", r"clinical correlation recommended"),
+        ("neg_precision", r"remain supine|was chosen because|Fleischner Society recommendations"),
+        ("neg_precision", r"^(?:(?:\d+[.)]|-)\s+)?FOLLOW-UP RECOMMENDATIONS:?$"),
+    ],
+)
+def test_issue_12_wordings_present(kind: str, wording: str) -> None:
+    pattern = re.compile(wording, re.IGNORECASE)
+    assert any(pattern.search(r["text"]) for r in BY_KIND[kind]), (kind, wording)
 
 
 def test_class_balance() -> None:
     positives = sum(r["is_recommendation"] for r in RECORDS)
-    assert 3000 <= len(RECORDS) <= 5000
+    assert 3000 <= len(RECORDS) <= 6500
     assert 0.35 <= positives / len(RECORDS) <= 0.45
     conditional = Counter(r["conditional"] for r in RECORDS if r["is_recommendation"])
     assert conditional[True] >= 400 and conditional[False] >= 800

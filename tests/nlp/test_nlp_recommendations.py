@@ -97,3 +97,109 @@ def test_threshold_from_config() -> None:
 )
 def test_regression_real_text_false_positives(run, sentence: str) -> None:  # type: ignore[no-untyped-def]
     assert run(IMPRESSION.format(sentence)).recommendations == []
+
+
+# Issue 12, kind 1: recommendations without a cue word, through the whole pipeline.
+CUELESS = [
+    # sentence, modality, interval, conditional
+    ("A follow-up ultrasound could help clarify this if needed.", "US", None, True),
+    ("Oblique radiographs of the wrist may better show the fracture line.", "XR", None, True),
+    ("Oblique views of the wrist may better show the fracture line.", "XR", None, True),
+    ("Further evaluation with contrast-enhanced MRI may be pursued.", "MR", None, True),
+    ("Cardiac MRI is warranted for assessment of the ventricle.", "MR", None, False),
+    ("She should come back in four weeks so the cyst can be rescanned.", None, (1.0, 1.0), False),
+    ("He was advised to see his urologist about the prostate.", "CONSULT", None, False),
+    ("An orthopedic referral may be appropriate should pain continue.", "CONSULT", None, True),
+    (
+        "Clinical correlation and, if appropriate, repeat radiographs after treatment.",
+        "XR",
+        None,
+        True,
+    ),
+    ("If symptoms persist, MRI.", "MR", None, True),
+]
+
+
+@pytest.mark.parametrize(("sentence", "modality", "interval", "conditional"), CUELESS)
+def test_cueless_recommendation_found(run, sentence, modality, interval, conditional) -> None:  # type: ignore[no-untyped-def]
+    text = IMPRESSION.format(sentence)
+    recs = run(text).recommendations
+    assert [r.text for r in recs] == [sentence]
+    assert (recs[0].modality.value if recs[0].modality else None) == modality
+    assert recs[0].interval_months == interval
+    assert recs[0].conditional is conditional
+
+
+# Issue 12, kind 3: a hedged reason does not make the recommendation conditional.
+@pytest.mark.parametrize(
+    ("sentence", "conditional"),
+    [
+        ("MRI is recommended to evaluate for a possible tear.", False),
+        (
+            "Recommend a repeat PA radiograph with nipple markers, "
+            "since the density may be a nipple shadow.",
+            False,
+        ),
+        ("Follow-up CT in 3 months is recommended, as the nodule may be inflammatory.", False),
+        ("MRI could be considered to evaluate for a possible tear.", True),
+        ("If symptoms persist, MRI.", True),
+    ],
+)
+def test_conditional_belongs_to_the_recommendation(run, sentence: str, conditional: bool) -> None:  # type: ignore[no-untyped-def]
+    recs = run(IMPRESSION.format(sentence)).recommendations
+    assert len(recs) == 1 and recs[0].conditional is conditional
+
+
+# Issue 12, kind 4 (precision): none of these is a recommendation for this patient.
+PRECISION_NEGATIVES = [
+    "Differential includes post-biopsy hematoma, abscess, or less likely recurrent tumor "
+    "after surgery; clinical correlation recommended.",
+    "Recommend the patient remain supine for two hours after the biopsy, then resume diet as "
+    "tolerated.",
+    "Radiosurgery was chosen because the lesion lies near critical structures, where surgical "
+    "resection is not advised.",
+]
+
+
+@pytest.mark.parametrize("sentence", PRECISION_NEGATIVES)
+def test_precision_negatives(run, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    assert run(IMPRESSION.format(sentence)).recommendations == []
+
+
+GUIDELINE_TABLE = (
+    "IMPRESSION:\n1. 5 mm right upper lobe nodule.\n\n"
+    "Fleischner Society recommendations for incidental pulmonary nodules:\n"
+    "Nodule size <= 4 mm: no follow-up needed.\n"
+    "Low risk: optional follow-up CT at 12 months.\n"
+    "High risk: follow-up CT at 12 months is recommended.\n"
+)
+
+
+def test_pasted_guideline_table_is_skipped(run) -> None:  # type: ignore[no-untyped-def]
+    assert run(GUIDELINE_TABLE).recommendations == []
+
+
+def test_recommendation_after_a_guideline_table_is_kept(run) -> None:  # type: ignore[no-untyped-def]
+    text = GUIDELINE_TABLE + "\nRecommend follow-up CT chest in 12 months."
+    recs = run(text).recommendations
+    assert [r.text for r in recs] == ["Recommend follow-up CT chest in 12 months."]
+
+
+def test_guideline_rows_without_a_table_heading_are_read(run) -> None:  # type: ignore[no-untyped-def]
+    text = "IMPRESSION:\nPer Fleischner Society guidelines: follow-up CT in 12 months is advised."
+    assert len(run(text).recommendations) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IMPRESSION:\nNo acute process.\nFOLLOW-UP RECOMMENDATION:\nNone.", []),
+        ("IMPRESSION:\nNo acute process.\nFOLLOW-UP:\nNone.", []),
+        (
+            "IMPRESSION:\nNodule.\nFOLLOW-UP RECOMMENDATION: CT chest in 3 months.",
+            ["FOLLOW-UP RECOMMENDATION: CT chest in 3 months."],
+        ),
+    ],
+)
+def test_heading_alone_is_no_recommendation(run, text: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert [r.text for r in run(text).recommendations] == expected

@@ -125,10 +125,16 @@ class IncidentalRules(RuleFile):
 
 
 class Trigger(BaseModel):
+    """A recommendation trigger; ``names_action``: the trigger itself names the action
+    ("should come back in 4 weeks", "advised to see his urologist"), with ``modality``
+    (null: a follow-up of no named kind) when no action rule matches the sentence."""
+
     model_config = STRICT
     name: str
     pattern: str
     conditional: bool
+    names_action: bool = False
+    modality: Modality | None = None
     _check = field_validator("pattern")(check_regex)
 
 
@@ -207,6 +213,50 @@ class IntervalRules(BaseModel):
     _check = field_validator("not_after", "not_before")(check_regex)
 
 
+class HedgeScope(BaseModel):
+    """Where a hedge does not make a recommendation conditional (issue 12, kind 3).
+
+    A hedge inside a reason clause (from a ``reason_openers`` match to the next
+    ``clause_end``: "to evaluate for a possible tear", "since the density may be
+    a nipple shadow") or inside a ``descriptive`` phrase about a finding ("may
+    represent", "possible") describes the finding, not the recommendation.
+    """
+
+    model_config = STRICT
+    reason_openers: list[str] = []
+    clause_end: str = "(?!)"
+    descriptive: list[str] = []
+
+    @field_validator("reason_openers", "descriptive")
+    @classmethod
+    def _compile_all(cls, value: list[str]) -> list[str]:
+        return [check_regex(p) for p in value]
+
+    _check = field_validator("clause_end")(check_regex)
+
+
+class RecommendationStructure(BaseModel):
+    """Text that is no recommendation by its place in the report (issue 12, kind 4).
+
+    ``heading_only``: a sentence that is only a heading ("FOLLOW-UP
+    RECOMMENDATION:"). ``table_heading``: patterns that all occur in the
+    heading line of a pasted guideline table, a line of at most 200 characters
+    ending with ':' ("Fleischner Society recommendations for incidental
+    pulmonary nodules:"); the table runs to the next blank line or section
+    header. The first pattern is also tested on the whole report first (cheap).
+    """
+
+    model_config = STRICT
+    heading_only: str = "(?!)"
+    table_heading: list[str] = []
+    _check = field_validator("heading_only")(check_regex)
+
+    @field_validator("table_heading")
+    @classmethod
+    def _compile_all(cls, value: list[str]) -> list[str]:
+        return [check_regex(p) for p in value]
+
+
 class RecommendationThresholds(BaseModel):
     model_config = STRICT
     direct: float
@@ -221,7 +271,10 @@ class RecommendationRules(RuleFile):
     description: str = ""
     triggers: list[Trigger]
     hedges: list[str]
+    hedge_scope: HedgeScope = HedgeScope()
+    void_triggers: list[str] = Field(default_factory=list)
     exclusions: list[Exclusion]
+    structure: RecommendationStructure = RecommendationStructure()
     skip_sections: list[str]
     actions: list[ActionRule]
     modality_choice: ModalityChoice | None = None
@@ -229,7 +282,7 @@ class RecommendationRules(RuleFile):
     intervals: IntervalRules
     thresholds: RecommendationThresholds
 
-    @field_validator("hedges")
+    @field_validator("hedges", "void_triggers")
     @classmethod
     def _hedges_compile(cls, value: list[str]) -> list[str]:
         return [check_regex(p) for p in value]

@@ -34,6 +34,10 @@ TRIGGERS = {
     "followup_lead": ("Follow-up CT chest in 3 months.", "Follow-up CT was performed in 2019."),
     "interval_imaging": ("Repeat CT in 3 months.", "Stable at follow-up for 2 years."),
     "referral": ("Refer to urology.", "The patient was referred for this CT."),
+    "follow_up_with": (
+        "She was told to follow up with her urologist about the prostate.",
+        "She has followed up with her urologist about the prostate.",
+    ),
     "consider": ("Consider a pelvic ultrasound.", "This is considered normal."),
     "could_may": (
         "A pelvic ultrasound could be obtained.",
@@ -81,6 +85,10 @@ EXCLUSIONS = {
         "Radiosurgery was chosen because the lesion lies near critical structures.",
         "Radiosurgery should be considered because the lesion lies near critical structures.",
     ),
+    "device_adjustment": (
+        "The endotracheal tube tip is at the carina, recommend retraction by 2 cm.",
+        "The tube tip is at the carina; a chest radiograph is recommended after retraction.",
+    ),
 }
 
 
@@ -114,6 +122,11 @@ def test_exclusion(
 # Issue 12, kind 2: sentence -> the modality its action words name (ANNOTATION.md section 1).
 MODALITY_WORDS = [
     ("Recommend further evaluation.", None),
+    ("Gradient echo imaging should be obtained.", "MR"),
+    ("Diffusion-weighted images would help.", "MR"),
+    ("Histologic evaluation would be necessary for diagnosis.", "BIOPSY"),
+    ("Cross-sectional imaging of the chest is recommended.", "CT"),
+    ("Consider oblique images to exclude a true nodule.", "XR"),
     ("Recommend PET/CT.", "PET"),
     ("Recommend ultrasound-guided biopsy.", "BIOPSY"),
     ("FNA of the dominant nodule is recommended.", "BIOPSY"),
@@ -173,6 +186,8 @@ MODALITY_WORDS = [
 
 # Near misses: (sentence, the modality it must not get, what it gets instead or None).
 MODALITY_NEAR_MISSES = [
+    ("Gradient echo imaging should be obtained.", "US", "MR"),
+    ("Recommend spin-echo sequences.", "US", "MR"),
     ("Recommend upper GI series.", "XR", "FLUORO"),
     ("Recommend surgical consultation.", "PROCEDURE", "CONSULT"),
     ("Recommend ultrasound-guided biopsy.", "US", "BIOPSY"),

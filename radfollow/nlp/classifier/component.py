@@ -251,7 +251,10 @@ class RecommendationClassifier:
             if span is None:
                 if item.recommendation < self.add_threshold:
                     continue
-                described = self.rules.describe(sentence_text(item.sentence))
+                text = sentence_text(item.sentence)
+                if self.rules.exclusion(text) is not None:
+                    continue  # the rules' exclusions ("no follow-up needed") bind the classifier too
+                described = self.rules.describe(text)
                 findings = findings or FindingIndex.of(doc)
                 span = self.rules.make_span(doc, item.sentence, described, item.section, findings)
                 span._.rad_rule = "classifier"

@@ -9,8 +9,10 @@ and the modality / interval / conditional accuracy on matched spans, each
 with its 95% bootstrap interval (``followup_labels``), and the calibration of
 ``score`` (Brier score and reliability bins over every sentence the
 classifier scored). ``--errors`` prints each miss with its sentence, for
-study on the tuning half only: it is refused on the test half, and nothing it
-prints may be copied into the repository.
+study on the tuning half only: it is refused on the test half unless
+``--final`` says the test half has had its one final score (the closing note
+lists the remaining misses; nothing is tuned after that). Nothing it prints
+may be copied into the repository.
 """
 
 from __future__ import annotations
@@ -89,11 +91,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("tuning", "test"), required=True)
     parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
+    parser.add_argument(
+        "--final",
+        action="store_true",
+        help="allow --errors on the test half: only after its final score, for the closing"
+        " note's list of remaining misses; nothing may be tuned after it",
+    )
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--plot", type=Path, help="write a reliability plot (PNG) here")
     args = parser.parse_args()
-    if args.errors and args.half != "tuning":
-        sys.exit("--errors is for the tuning half only")
+    if args.errors and args.half != "tuning" and not args.final:
+        sys.exit("--errors is for the tuning half (or the test half with --final)")
     chosen = [i for i, row in sample().items() if row["half"] == args.half]
     labels = by_id(read_jsonl(FINAL))
     texts = {
@@ -148,10 +157,40 @@ def main() -> None:
                     text = row["text"][g["start"] : g["end"]].replace("\n", " ")
                     detail = ""
                     if p is not None:
-                        detail = f" gold={ {k: g.get(k) for k in ('modality', 'interval_months', 'conditional')} } pred={ {k: p.get(k) for k in ('modality', 'interval_months', 'conditional')} }"
+                        keys = ("modality", "interval_months", "conditional")
+                        gold_ = {k: g.get(k) for k in keys}
+                        pred_ = {k: p.get(k) for k in keys}
+                        detail = f" gold={gold_} pred={pred_}"
                     print(f"  [{kind}] {i}: {text[:220]!r}{detail}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
+    if args.plot:
+        _plot(out, args.plot, args.half)
+
+
+def _plot(out: dict[str, Any], path: Path, half: str) -> None:
+    """Reliability diagram: mean score against the observed rate per bin, per head."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
+    for name, figures_ in out.items():
+        calibration = figures_.get("calibration")
+        if not calibration:
+            continue
+        xs, ys, ns = zip(*calibration["bins"], strict=True)
+        ax.plot(xs, ys, marker="o", label=f"{name} (Brier {calibration['brier']:.3f})")
+        for x, y, n in zip(xs, ys, ns, strict=True):
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("score (mean in bin)")
+    ax.set_ylabel("share that are labelled recommendations")
+    ax.set_title(f"Recommendation score reliability, {half} half (n per bin)")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ def main() -> None:
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
     tmp.replace(args.out)
-    print(f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations"
-          f" -> {args.out}", file=sys.stderr)
+    print(
+        f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations"
+        f" -> {args.out}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -38,3 +38,27 @@ class Caseless:
         if self._lowered is None or not text.isascii():
             return self.regex.search(text) is not None
         return self._lowered.search(text.lower() if lowered is None else lowered) is not None
+
+
+class CaselessAny:
+    """Whether any of several case-insensitive patterns occurs (``Caseless`` of their union).
+
+    Patterns anchored at the start (``^...``) are searched apart from the
+    others: one anchored branch in a long alternation makes CPython's ``re``
+    try every branch at every position (measured on Open-i's sentences: the
+    recommendation triggers took 638 ms as one alternation, 114 ms split).
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        anchored = [p for p in patterns if p.startswith("^")]
+        floating = [p for p in patterns if not p.startswith("^")]
+        self._parts = [Caseless(_union(group)) for group in (floating, anchored) if group]
+
+    def test(self, text: str, lowered: str | None = None) -> bool:
+        """Whether one of the patterns occurs in ``text`` (``lowered``: ``text.lower()``)."""
+        lowered = text.lower() if lowered is None else lowered
+        return any(part.test(text, lowered) for part in self._parts)
+
+
+def _union(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)

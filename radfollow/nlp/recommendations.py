@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, Modality
-from radfollow.nlp.caseless import Caseless
+from radfollow.nlp.caseless import Caseless, CaselessAny
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES, doc_text
 from radfollow.nlp.intervals import IntervalParser
@@ -41,7 +41,7 @@ _LINKABLE = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 _COLON_LINE = re.compile(r"^[^\n]{0,200}:[ \t]*$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 #: Doc.user_data key: the Doc's length and (start, end, section, names an
-#: action) of each sentence ``__call__`` read, for the classifier's gate (plain
+#: action, text) of each sentence ``__call__`` read, for the classifier's gate (plain
 #: values: no Span, so no reference cycle through the Doc).
 _READ_KEY = "radfollow.recommendation_sentences"
 
@@ -76,13 +76,11 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._triggers = [
             (t.name, re.compile(t.pattern, flags), t.conditional) for t in rules.triggers
         ]
-        self._any_trigger = Caseless("|".join(f"(?:{t.pattern})" for t in rules.triggers))
-        self._hedge = Caseless("|".join(f"(?:{h})" for h in rules.hedges))
+        self._any_trigger = CaselessAny([t.pattern for t in rules.triggers])
+        self._hedge = CaselessAny(list(rules.hedges))
         self._exclusions = [(e.name, re.compile(e.pattern, flags)) for e in rules.exclusions]
         self._modalities = ModalityReader(rules.actions, rules.modality_choice)
-        self._any_action = Caseless("|".join(f"(?:{a.pattern})" for a in rules.actions if a.gate))
-        weak = [f"(?:{a.pattern})" for a in rules.actions if not a.gate]
-        self._any_weak = Caseless("|".join(weak)) if weak else None
+        self._any_action = CaselessAny([a.pattern for a in rules.actions if a.gate])
         self._regions = [(r.region, re.compile(r.pattern, flags)) for r in rules.body_regions]
         self._intervals = IntervalParser(rules.intervals)
         self._skip = frozenset(rules.skip_sections)
@@ -100,19 +98,25 @@ class RecommendationRulesComponent(RuleFileComponent):
         self._trigger_at = {name: regex for name, regex, _ in self._triggers}
         named = [t for t in rules.triggers if t.names_action]
         self._trigger_modality = {t.name: t.modality for t in named}
-        self._action_trigger = Caseless(_any(t.pattern for t in named))
+        self._action_trigger = CaselessAny([t.pattern for t in named] or ["(?!)"])
+        # One search for sentences without a gate-opening action word: a weak
+        # action word or a trigger that names its action.
+        weak = [a.pattern for a in rules.actions if not a.gate]
+        self._weak_or_naming = CaselessAny([*weak, *(t.pattern for t in named)] or ["(?!)"])
         self._heading_only = re.compile(rules.structure.heading_only, flags)
         self._table_heading = [re.compile(p, flags) for p in rules.structure.table_heading]
+        self._table_gate = (
+            Caseless(rules.structure.table_heading[0]) if rules.structure.table_heading else None
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        seen: list[tuple[int, int, str | None, bool]] = []
+        seen: list[tuple[int, int, str | None, bool, str]] = []
         findings: FindingIndex | None = None
-        for sent, category in self.eligible(doc):
-            text = sent.text
+        for sent, category, text in self._eligible(doc):
             lowered = text.lower()
             action = self._any_action.test(text, lowered)
-            seen.append((sent.start, sent.end, category, action))
+            seen.append((sent.start, sent.end, category, action, text))
             candidate = self.read(text, category, lowered=lowered, action=action)
             if candidate is not None:
                 findings = findings or FindingIndex.of(doc)
@@ -128,14 +132,26 @@ class RecommendationRulesComponent(RuleFileComponent):
         ("FOLLOW-UP RECOMMENDATION:") and the sentences of a pasted guideline
         table (:meth:`tables`), so neither the rules nor the classifier read them.
         """
+        for sent, category, _ in self._eligible(doc):
+            yield sent, category
+
+    def _eligible(self, doc: Doc) -> Iterator[tuple[Span, str | None, str]]:
+        """``eligible`` with each sentence's text (a slice of the Doc's text:
+        ``Span.text`` joins the tokens again on every access)."""
         tables = self.tables(doc)
+        whole = doc_text(doc)
         for sent in doc.sents:
-            if tables and _inside(tables, sent.start_char):
+            start = sent.start_char
+            if tables and _inside(tables, start):
                 continue
-            section = section_at(doc._.rad_sections, sent.start_char)
+            section = section_at(doc._.rad_sections, start)
             category = section.category if section else None
-            if not self.skips(category) and not self._heading_only.search(sent.text):
-                yield sent, category
+            if self.skips(category):
+                continue
+            text = whole[start : sent.end_char]
+            if text.rstrip().endswith(":") and self._heading_only.search(text):
+                continue
+            yield sent, category, text
 
     def tables(self, doc: Doc) -> list[tuple[int, int]]:
         """Character ranges ``[start, end)`` of pasted guideline tables in ``doc``.
@@ -148,7 +164,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         if not self._table_heading:
             return []
         text = doc_text(doc)
-        if not self._table_heading[0].search(text):
+        if self._table_gate is None or not self._table_gate.test(text):
             return []
         headers = sorted(
             s.header_start for s in doc._.rad_sections or [] if s.header_end > s.header_start
@@ -171,10 +187,9 @@ class RecommendationRulesComponent(RuleFileComponent):
         if not cached or cached[0] != len(doc):  # not read, or a copy of another Doc's data
             return [(s, c) for s, c in self.eligible(doc) if self.gate(s.text)]
         gated = []
-        for start, end, category, action in cached[1]:
-            sent = doc[start:end]
-            if action or self._any_trigger.test(sent.text):
-                gated.append((sent, category))
+        for start, end, category, action, text in cached[1]:
+            if action or self._any_trigger.test(text):
+                gated.append((doc[start:end], category))
         return gated
 
     def read(
@@ -194,11 +209,7 @@ class RecommendationRulesComponent(RuleFileComponent):
         with an interval), and no exclusion.
         """
         named = self._any_action.test(text, lowered) if action is None else action
-        if (
-            not named
-            and not (self._any_weak is not None and self._any_weak.test(text, lowered))
-            and not self._action_trigger.test(text, lowered)
-        ):
+        if not named and not self._weak_or_naming.test(text, lowered):
             return None
         trigger = self._first_trigger(text)
         interval = self._intervals.parse(text)

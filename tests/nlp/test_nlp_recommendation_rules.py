@@ -208,6 +208,11 @@ MODALITY_NEAR_MISSES = [
 
 # Technique and findings sentences with common exam words: no gate, no candidate.
 NOT_GATED = [
+    "Chest x-XXXX shows no acute disease.",
+    "KUB shows a nonobstructive bowel gas pattern.",
+    "Exercise stress test with myocardial perfusion imaging.",
+    "EMG and nerve conduction studies of the right arm.",
+    "Lordotic view of the chest shows no apical mass.",
     "Frontal and lateral views of the chest were obtained.",
     "AP view of the pelvis shows no fracture.",
     "Three views of the left wrist.",

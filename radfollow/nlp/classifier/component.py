@@ -253,7 +253,7 @@ class RecommendationClassifier:
                     continue
                 text = sentence_text(item.sentence)
                 if self.rules.exclusion(text) is not None:
-                    continue  # the rules' exclusions ("no follow-up needed") bind the classifier too
+                    continue  # the rules' exclusions ("no follow-up needed") bind it too
                 described = self.rules.describe(text)
                 findings = findings or FindingIndex.of(doc)
                 span = self.rules.make_span(doc, item.sentence, described, item.section, findings)

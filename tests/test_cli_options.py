@@ -112,3 +112,20 @@ def test_utc_datetime(value: str, end_of_day: bool, expected: str | None) -> Non
     else:
         parsed = utc_datetime(value, "--since", end_of_day=end_of_day)
         assert parsed is not None and parsed.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("classifier", "heads", "expected"),
+    [
+        pytest.param(None, False, False, id="default-rules-only"),
+        pytest.param(None, True, True, id="heads-imply-classifier"),
+        pytest.param(True, False, True, id="asked-for"),
+        pytest.param(False, True, False, id="refused-even-with-heads"),
+    ],
+)
+def test_classifier_default_and_heads(tmp_path, classifier, heads, expected) -> None:  # type: ignore[no-untyped-def]
+    from radfollow.cli.options import pipeline_config
+
+    path = tmp_path / "heads.json" if heads else None
+    config = pipeline_config(None, 0.5, classifier, None, path, "auto")
+    assert config.classifier is expected

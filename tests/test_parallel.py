@@ -46,7 +46,7 @@ def test_pool_keeps_order_and_can_be_reused(deadline, workers: int, classifier: 
 
 
 def test_worker_that_cannot_start_fails_the_job(deadline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    config = PipelineConfig(heads=tmp_path / "missing-heads.json")
+    config = PipelineConfig(classifier=True, heads=tmp_path / "missing-heads.json")
     with ExtractorPool(config, workers=2) as pool:
         with pytest.raises(ModelError, match="cannot read classifier heads"):
             pool.warm()

@@ -28,7 +28,7 @@ def evaluate(
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     rules: RulesDir = None,
     threshold: Threshold = 0.5,
-    classifier: UseClassifier = True,
+    classifier: UseClassifier = None,
     model: ModelDir = None,
     heads: Heads = None,
     backend: Backend = "auto",

@@ -48,8 +48,14 @@ Threshold = Annotated[
     typer.Option("--threshold", min=0.0, max=1.0, help="Recommendation score threshold."),
 ]
 UseClassifier = Annotated[
-    bool,
-    typer.Option("--classifier/--no-classifier", help="Score recommendations with the classifier."),
+    bool | None,
+    typer.Option(
+        "--classifier/--no-classifier",
+        help="Also score recommendations with the transformer classifier. Default: off"
+        " (it did not beat the rules on real reports, docs/classifier.md), on when"
+        " --model or --heads is given.",
+        show_default=False,
+    ),
 ]
 ModelDir = Annotated[
     Path | None,
@@ -105,18 +111,28 @@ def fail(reason: str | BaseException) -> NoReturn:
 def pipeline_config(
     rules: Path | None,
     threshold: float,
-    classifier: bool,
+    classifier: bool | None,
     model: Path | None,
     heads: Path | None,
     backend: str,
 ) -> PipelineConfig:
-    """The NLP settings from the shared options; bad values are usage errors (exit 2)."""
+    """The NLP settings from the shared options; bad values are usage errors (exit 2).
+
+    ``classifier`` None (neither --classifier nor --no-classifier): on when a
+    model or heads file is given, else ``CLASSIFIER_BY_DEFAULT``.
+    """
     if backend not in ("auto", "onnx", "torch"):
         raise typer.BadParameter("--backend must be auto, onnx or torch")
     if rules is not None and not rules.is_dir():
         raise typer.BadParameter(f"--rules: no such folder: {rules}")
-    from radfollow.nlp.pipeline import PipelineConfig  # spaCy loads only for NLP commands
+    from radfollow.nlp.pipeline import (  # spaCy loads only for NLP commands
+        CLASSIFIER_BY_DEFAULT,
+        PipelineConfig,
+    )
     from radfollow.rules.loader import check_rules
+
+    if classifier is None:
+        classifier = bool(model or heads) or CLASSIFIER_BY_DEFAULT
 
     try:
         check_rules(rules)  # a broken site file stops the command now, not each report
@@ -152,7 +168,7 @@ def processing_options(
     *,
     rules: Path | None,
     threshold: float,
-    classifier: bool,
+    classifier: bool | None,
     model: Path | None,
     heads: Path | None,
     backend: str,

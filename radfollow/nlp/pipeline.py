@@ -43,6 +43,14 @@ from radfollow.rules.schema import (
 MAX_TOKEN_CHARS = 64
 
 
+#: Whether the recommendation classifier runs unless a site asks otherwise.
+#: Off: on the blind-labelled real reports' test half (issue 12,
+#: benchmarks/labels/README.md) the combined head did not beat the rules
+#: alone (report F1 0.836 against 0.873), so the rules are the default and the
+#: classifier is an option (docs/classifier.md).
+CLASSIFIER_BY_DEFAULT = False
+
+
 class PipelineConfig(BaseModel):
     """Site-level choices. A rules folder may override any of the packaged rule files."""
 
@@ -50,7 +58,9 @@ class PipelineConfig(BaseModel):
 
     rules_dir: Path | None = Field(default=None, description="Folder of site rule files.")
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
-    classifier: bool = Field(default=True, description="Score recommendations with the classifier.")
+    classifier: bool = Field(
+        default=CLASSIFIER_BY_DEFAULT, description="Score recommendations with the classifier."
+    )
     head: Literal["combined", "classifier"] = "combined"
     model: Path | None = Field(default=None, description="Hugging Face model folder (encoder).")
     heads: Path | None = Field(default=None, description="Classifier heads JSON (radfollow train).")

@@ -211,7 +211,9 @@ def test_worker_that_cannot_start_is_restarted_with_growing_delays(
     """A worker whose pipeline cannot be built (here: missing heads) says why in one line
     and is restarted after 0, 5, 10... seconds instead of every 5 s with a traceback."""
     tracker = Tracker(f"sqlite:///{tmp_path / 'i.db'}")
-    options = ProcessingOptions(pipeline=PipelineConfig(heads=tmp_path / "missing-heads.json"))
+    options = ProcessingOptions(
+        pipeline=PipelineConfig(classifier=True, heads=tmp_path / "missing-heads.json")
+    )
     pool = WorkerPool(tracker, tracker.url, None, options, 1)
     try:
         pool.procs[0].join(120)

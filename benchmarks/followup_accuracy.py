@@ -34,8 +34,8 @@ from radfollow.nlp.pipeline import PipelineConfig
 
 SYSTEMS = {
     "rules-only": PipelineConfig(classifier=False),
-    "classifier-only": PipelineConfig(head="classifier"),
-    "combined": PipelineConfig(head="combined"),
+    "classifier-only": PipelineConfig(classifier=True, head="classifier"),
+    "combined": PipelineConfig(classifier=True, head="combined"),
 }
 SHOWN = ("rep_p", "rep_r", "rep_f1", "span_p", "span_r", "span_f1",
          "modality_acc", "interval_acc", "conditional_acc")  # fmt: skip

@@ -45,8 +45,8 @@ def extractor() -> Extractor:
 
 @pytest.fixture(scope="session")
 def full_extractor() -> Extractor:
-    """The default pipeline, classifier included."""
-    return Extractor()
+    """The pipeline with the classifier (an option: the default runs the rules alone)."""
+    return Extractor(config=PipelineConfig(classifier=True))
 
 
 @pytest.fixture(scope="session")

@@ -83,7 +83,7 @@ def _component(tmp_path, meta: dict):  # type: ignore[no-untyped-def]
     payload["heads"]["combined"]["meta"] = meta
     heads = tmp_path / "heads.json"
     heads.write_text(json.dumps(payload))
-    nlp = build_pipeline(PipelineConfig(heads=heads))
+    nlp = build_pipeline(PipelineConfig(classifier=True, heads=heads))
     component = next(p for _, p in nlp.pipeline if isinstance(p, RecommendationClassifier))
     return component
 

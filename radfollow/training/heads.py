@@ -218,7 +218,9 @@ def train(
         meta["calibrated_on"] = [_file_record(path) for path in extra.calibrate_on]
         rows = [row for path in extra.calibrate_on for row in _read_jsonl(path)]
         for name, head in heads.items():
-            config = PipelineConfig(head=name, heads=out, model=Path(model) if model else None)  # type: ignore[arg-type]
+            config = PipelineConfig(
+                classifier=True, head=name, heads=out, model=Path(model) if model else None
+            )  # type: ignore[arg-type]
             sentences = scored_sentences(Extractor(config=config), rows)
             head.meta.update(calibrate(sentences, combined=name == "combined"))
         save_heads(out, heads, meta)
@@ -241,10 +243,10 @@ def evaluate_systems(
     systems = {
         "rules-only": PipelineConfig(classifier=False),
         "classifier-only": PipelineConfig(
-            head="classifier", model=Path(model) if model else None, heads=heads
+            classifier=True, head="classifier", model=Path(model) if model else None, heads=heads
         ),
         "combined": PipelineConfig(
-            head="combined", model=Path(model) if model else None, heads=heads
+            classifier=True, head="combined", model=Path(model) if model else None, heads=heads
         ),
     }
     return {name: score(gold, predict(gold, config)) for name, config in systems.items()}

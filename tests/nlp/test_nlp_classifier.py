@@ -147,7 +147,7 @@ def test_missing_heads_file_is_a_clear_error(tmp_path: Path) -> None:
     from radfollow.nlp.pipeline import PipelineConfig
 
     with pytest.raises(ModelError, match="cannot read classifier heads"):
-        Extractor(config=PipelineConfig(heads=tmp_path / "nope.json"))
+        Extractor(config=PipelineConfig(classifier=True, heads=tmp_path / "nope.json"))
 
 
 PIPE_TEXTS = [

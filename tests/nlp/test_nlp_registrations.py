@@ -49,3 +49,11 @@ def test_save_load_round_trip(which: str, request, tmp_path: Path) -> None:  # t
     loaded = Extractor(spacy.load(tmp_path / "pipeline"))
     report = ReportText(TEXT)
     assert loaded.extract(report) == extractor.extract(report)
+
+
+def test_default_pipeline_runs_the_rules_alone() -> None:
+    """docs/classifier.md: the classifier did not beat the rules on real reports."""
+    from radfollow.nlp.pipeline import CLASSIFIER_BY_DEFAULT, PipelineConfig
+
+    assert CLASSIFIER_BY_DEFAULT is False
+    assert PipelineConfig().classifier is False

@@ -219,8 +219,11 @@ def train(
         rows = [row for path in extra.calibrate_on for row in _read_jsonl(path)]
         for name, head in heads.items():
             config = PipelineConfig(
-                classifier=True, head=name, heads=out, model=Path(model) if model else None
-            )  # type: ignore[arg-type]
+                classifier=True,
+                head=name,  # type: ignore[arg-type]
+                heads=out,
+                model=Path(model) if model else None,
+            )
             sentences = scored_sentences(Extractor(config=config), rows)
             head.meta.update(calibrate(sentences, combined=name == "combined"))
         save_heads(out, heads, meta)

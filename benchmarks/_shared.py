@@ -28,3 +28,12 @@ def load(name: str, *, include_sealed: bool) -> list[dict[str, Any]]:
         return rows
     sealed = sealed_ids()
     return [r for r in rows if r["id"] not in sealed]
+
+
+def unsealed_reports() -> dict[str, dict[str, Any]]:
+    """Every non-sealed report of both corpora, by id."""
+    return {
+        r["id"]: r
+        for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl")
+        for r in load(name, include_sealed=False)
+    }

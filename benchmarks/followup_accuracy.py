@@ -23,14 +23,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _shared import load
+from _shared import unsealed_reports
 from followup_labels import FINAL, ReportScore, bootstrap, by_id, figures, read_jsonl, sample
 from followup_labels import score_report as compare
 
-from radfollow.nlp.classifier.component import RecommendationClassifier
-from radfollow.nlp.extensions import CANDIDATES
+from radfollow.errors import ModelError
 from radfollow.nlp.extract import Extractor, ReportText, doc_to_result
 from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.training.calibration import classifier_of, score_docs
 
 SYSTEMS = {
     "rules-only": PipelineConfig(classifier=False),
@@ -59,21 +59,14 @@ def _calibration(
     nlp: Any, docs: list[Any], gold: list[list[dict[str, Any]]]
 ) -> list[tuple[float, bool]]:
     """(score, is a gold recommendation) for every sentence the classifier scored."""
-    component = next((p for _, p in nlp.pipeline if isinstance(p, RecommendationClassifier)), None)
-    if component is None:
-        return []
-    pairs = []
-    for item in component.predict(docs):
-        doc = docs[item.doc_index]
-        span = next(
-            (s for s in doc.spans.get(CANDIDATES, []) if s.sent.start == item.sentence.start), None
-        )
-        rule_score = span._.rad_rule_score if span is not None else None
-        score = component.fuse(item.recommendation, rule_score)
-        start, end = item.sentence.start_char, item.sentence.end_char
-        label = any(min(end, g["end"]) > max(start, g["start"]) for g in gold[item.doc_index])
-        pairs.append((score, label))
-    return pairs
+    try:
+        component = classifier_of(nlp)
+    except ModelError:
+        return []  # rules only: no scored sentences
+    return [
+        (component.fuse(s.probability, s.rule_score), s.label)
+        for s in score_docs(component, docs, gold)
+    ]
 
 
 def _reliability(pairs: list[tuple[float, bool]]) -> tuple[float, list[tuple[float, float, int]]]:
@@ -105,11 +98,7 @@ def main() -> None:
         sys.exit("--errors is for the tuning half (or the test half with --final)")
     chosen = [i for i, row in sample().items() if row["half"] == args.half]
     labels = by_id(read_jsonl(FINAL))
-    texts = {
-        r["id"]: r
-        for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl")
-        for r in load(name, include_sealed=False)
-    }
+    texts = unsealed_reports()
     rows = [texts[i] for i in chosen]
     gold = [labels[i]["recommendations"] for i in chosen]
     print(

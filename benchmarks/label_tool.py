@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _shared import load
+from _shared import unsealed_reports
 
 LABELS = Path(__file__).parent / "labels"
 SAMPLE = LABELS / "followup_sample.jsonl"
@@ -51,14 +51,6 @@ SECOND_READING = 120
 BATCH_SIZE = {"mtsamples": 49, "openi": 105}
 
 
-def _texts() -> dict[str, dict[str, Any]]:
-    return {
-        r["id"]: r
-        for name in ("mtsamples_radiology.jsonl", "openi_reports.jsonl")
-        for r in load(name, include_sealed=False)
-    }
-
-
 def _sort_key(report_id: str) -> tuple[str, int]:
     corpus, number = report_id.rsplit("-", 1)
     return corpus, int(number)
@@ -66,7 +58,7 @@ def _sort_key(report_id: str) -> tuple[str, int]:
 
 def sample() -> list[dict[str, Any]]:
     """The labelled set: old strata kept, grown by new seeded draws (README)."""
-    texts = _texts()
+    texts = unsealed_reports()
     old = [json.loads(x) for x in OLD_LABELS.read_text().splitlines() if x.strip()]
     stratum = {row["id"]: row["stratum"] for row in old}
     mt = sorted((i for i in texts if i.startswith("mtsamples-")), key=_sort_key)
@@ -138,7 +130,7 @@ def show(batch: str) -> None:
         chosen = [r for r in rows if r["batch"] == batch]
     if not chosen:
         sys.exit(f"no reports in batch {batch!r}")
-    texts = _texts()
+    texts = unsealed_reports()
     for row in chosen:
         text = texts[row["id"]]["text"]
         print(f"=================== {row['id']}  ({len(text)} chars)")
@@ -180,7 +172,7 @@ def _interval(value: Any) -> list[float] | None:
 
 
 def resolve(work: Path, reader: str, out: Path) -> int:
-    texts = _texts()
+    texts = unsealed_reports()
     wanted = {r["id"] for r in read_sample()}
     errors = 0
     rows = []

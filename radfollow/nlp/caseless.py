@@ -12,6 +12,7 @@ uses the flag.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _ESCAPE = re.compile(r"\\.")
 _UPPER = re.compile(r"[A-Z]")
@@ -50,9 +51,10 @@ class CaselessAny:
     """
 
     def __init__(self, patterns: list[str]) -> None:
+        """``patterns``: regular expressions; none at all never match."""
         anchored = [p for p in patterns if p.startswith("^")]
         floating = [p for p in patterns if not p.startswith("^")]
-        self._parts = [Caseless(_union(group)) for group in (floating, anchored) if group]
+        self._parts = [Caseless(union(group)) for group in (floating, anchored) if group]
 
     def test(self, text: str, lowered: str | None = None) -> bool:
         """Whether one of the patterns occurs in ``text`` (``lowered``: ``text.lower()``)."""
@@ -60,5 +62,6 @@ class CaselessAny:
         return any(part.test(text, lowered) for part in self._parts)
 
 
-def _union(patterns: list[str]) -> str:
-    return "|".join(f"(?:{p})" for p in patterns)
+def union(patterns: Iterable[str]) -> str:
+    """One alternation of ``patterns``; a pattern that never matches when there are none."""
+    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"

@@ -16,14 +16,14 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, Modality
-from radfollow.nlp.caseless import Caseless, CaselessAny
+from radfollow.nlp.caseless import Caseless, CaselessAny, union
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import CANDIDATES, doc_text
 from radfollow.nlp.intervals import IntervalParser
@@ -90,19 +90,18 @@ class RecommendationRulesComponent(RuleFileComponent):
     def _compile_scope(self, rules: RecommendationRules, flags: re.RegexFlag) -> None:
         """Hedge scope, void triggers, action-naming triggers and structure (issue 12)."""
         scope = rules.hedge_scope
-        self._hedge_at = re.compile(_any(rules.hedges), flags)
-        self._openers = re.compile(_any(scope.reason_openers), flags)
+        self._hedge_at = re.compile(union(rules.hedges), flags)
+        self._openers = re.compile(union(scope.reason_openers), flags)
         self._clause_end = re.compile(scope.clause_end, flags)
-        self._descriptive = re.compile(_any(scope.descriptive), flags)
-        self._void = Caseless(_any(rules.void_triggers))
+        self._descriptive = re.compile(union(scope.descriptive), flags)
+        self._void = Caseless(union(rules.void_triggers))
         self._trigger_at = {name: regex for name, regex, _ in self._triggers}
         named = [t for t in rules.triggers if t.names_action]
         self._trigger_modality = {t.name: t.modality for t in named}
-        self._action_trigger = CaselessAny([t.pattern for t in named] or ["(?!)"])
         # One search for sentences without a gate-opening action word: a weak
         # action word or a trigger that names its action.
         weak = [a.pattern for a in rules.actions if not a.gate]
-        self._weak_or_naming = CaselessAny([*weak, *(t.pattern for t in named)] or ["(?!)"])
+        self._weak_or_naming = CaselessAny([*weak, *(t.pattern for t in named)])
         self._heading_only = re.compile(rules.structure.heading_only, flags)
         self._table_heading = [re.compile(p, flags) for p in rules.structure.table_heading]
         self._table_gate = (
@@ -161,8 +160,6 @@ class RecommendationRulesComponent(RuleFileComponent):
         Society recommendations for incidental pulmonary nodules:") and runs to
         the next blank line, the next section header or the end of the report.
         """
-        if not self._table_heading:
-            return []
         text = doc_text(doc)
         if self._table_gate is None or not self._table_gate.test(text):
             return []
@@ -394,11 +391,6 @@ def sentence_text(sent: Span) -> str:
     text = sent.text.rstrip()
     marker = _LIST_MARKER.match(text)
     return text[marker.end() :] if marker else text
-
-
-def _any(patterns: Iterable[str]) -> str:
-    """One alternation of ``patterns``; a pattern that never matches when there are none."""
-    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

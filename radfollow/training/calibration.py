@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from radfollow.nlp.classifier.component import fused_score
 from radfollow.nlp.classifier.head import fit_logistic, sigmoid
 
 VETO_GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -48,13 +49,10 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 def fused(sentences: Sequence[ScoredSentence], veto: float, combined: bool) -> np.ndarray:
     """The score the selector sees (RecommendationClassifier.fuse), before calibration."""
-    out = []
-    for s in sentences:
-        if not combined or not s.rule_score or s.probability < veto:
-            out.append(s.probability)
-        else:
-            out.append(max(s.probability, s.rule_score))
-    return np.array(out, dtype=np.float64)
+    return np.array(
+        [fused_score(s.probability, s.rule_score, veto=veto, combined=combined) for s in sentences],
+        dtype=np.float64,
+    )
 
 
 def fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -123,34 +121,47 @@ def scored_sentences(extractor: Any, rows: Sequence[dict[str, Any]]) -> list[Sco
     ``recommendations`` with ``start``/``end``). Raises ModelError when the
     pipeline has no classifier.
     """
-    from radfollow.errors import ModelError
-    from radfollow.nlp.classifier.component import RecommendationClassifier
-    from radfollow.nlp.extensions import CANDIDATES
     from radfollow.nlp.extract import ReportText
 
-    component = next(
-        (p for _, p in extractor.nlp.pipeline if isinstance(p, RecommendationClassifier)), None
-    )
-    if component is None:
-        raise ModelError("calibration needs the classifier in the pipeline")
+    component = classifier_of(extractor.nlp)
     docs = list(
         extractor.nlp.pipe(
             extractor.make_doc(ReportText(r["text"], r.get("indication"))) for r in rows
         )
     )
+    return score_docs(component, docs, [r.get("recommendations", []) for r in rows])
+
+
+def classifier_of(nlp: Any) -> Any:
+    """The pipeline's RecommendationClassifier; raises ModelError when it has none."""
+    from radfollow.errors import ModelError
+    from radfollow.nlp.classifier.component import RecommendationClassifier
+
+    for _, pipe in nlp.pipeline:
+        if isinstance(pipe, RecommendationClassifier):
+            return pipe
+    raise ModelError("calibration needs the classifier in the pipeline")
+
+
+def score_docs(
+    component: Any, docs: Sequence[Any], gold: Sequence[Sequence[dict[str, Any]]]
+) -> list[ScoredSentence]:
+    """The classifier's sentences of processed ``docs``, labelled by overlap with ``gold``
+    (one list of recommendations with ``start``/``end`` per doc)."""
+    from radfollow.nlp.extensions import CANDIDATES
+
+    rule_scores = [
+        {
+            s.sent.start: s._.rad_rule_score
+            for s in doc.spans.get(CANDIDATES, [])
+            if s._.rad_rule != "classifier"
+        }
+        for doc in docs
+    ]
     out = []
-    for item in component.predict(docs):
-        doc = docs[item.doc_index]
-        rule_score = next(
-            (
-                s._.rad_rule_score
-                for s in doc.spans.get(CANDIDATES, [])
-                if s.sent.start == item.sentence.start and s._.rad_rule != "classifier"
-            ),
-            None,
-        )
+    for item in component.predict(list(docs)):
         start, end = item.sentence.start_char, item.sentence.end_char
-        gold = rows[item.doc_index].get("recommendations", [])
-        label = any(min(end, g["end"]) > max(start, g["start"]) for g in gold)
+        label = any(min(end, g["end"]) > max(start, g["start"]) for g in gold[item.doc_index])
+        rule_score = rule_scores[item.doc_index].get(item.sentence.start)
         out.append(ScoredSentence(float(item.recommendation), rule_score, label))
     return out

@@ -61,6 +61,15 @@ DEFAULT_ADD_THRESHOLD = 0.5
 DEFAULT_VETO_THRESHOLD = 0.2
 
 
+def fused_score(
+    probability: float, rule_score: float | None, *, veto: float, combined: bool
+) -> float:
+    """The selector's score before calibration (``RecommendationClassifier.fuse``)."""
+    if not combined or not rule_score or probability < veto:
+        return probability
+    return max(probability, rule_score)
+
+
 def _first(*values: float | None) -> float:
     return float(next(v for v in values if v is not None))
 
@@ -272,10 +281,9 @@ class RecommendationClassifier:
         (probability below ``veto_threshold``); a sentence the rules missed
         scores the classifier's probability.
         """
-        if self.head_name != "combined" or not rule_score or probability < self.veto_threshold:
-            raw = probability
-        else:
-            raw = max(probability, rule_score)
+        raw = fused_score(
+            probability, rule_score, veto=self.veto_threshold, combined=self.head_name == "combined"
+        )
         return self.calibrated(raw)
 
     def calibrated(self, raw: float) -> float:

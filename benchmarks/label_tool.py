@@ -3,6 +3,8 @@
     python benchmarks/label_tool.py sample            # (re)write labels/followup_sample.jsonl
     python benchmarks/label_tool.py show BATCH        # print a batch's reports for a reader
     python benchmarks/label_tool.py resolve WORK.jsonl --reader A --out OUT.jsonl
+    python benchmarks/label_tool.py resolve-findings WORK.jsonl --reader A --out OUT.jsonl
+    python benchmarks/label_tool.py adjudicate-findings   # reader A + adjudication -> final
 
 ``sample`` draws the report set once, seeded (labels/README.md says how), splits
 it into a tuning half and a test half, picks the reports read twice, and cuts
@@ -16,8 +18,15 @@ to a work file outside the repository, quoting each recommendation verbatim::
 
 ``resolve`` turns quotes into ``start``/``end`` offsets (whitespace-insensitive,
 the first occurrence after the previous quote, ``"occurrence": n`` to pick
-another) and writes labels without any report text. Sealed ids are refused
-everywhere.
+another) and writes labels without any report text. ``resolve-findings`` does
+the same for finding mentions (ANNOTATION.md section 2, issue 13)::
+
+    {"id": "openi-12", "findings": [{"quote": "6 mm nodule in the right upper lobe",
+      "type": "pulmonary_nodule", "assertion": "present", "benign": false,
+      "incidental": true, "reason": null, "size_mm": 6, "composition": "solid",
+      "multiplicity": "single"}]}
+
+Sealed ids are refused everywhere.
 """
 
 from __future__ import annotations
@@ -49,6 +58,18 @@ SEEN = {"openi-398", "openi-742", "openi-1107", "openi-1755", "openi-2885", "ope
 OPENI_RANDOM, OPENI_KEYWORD = 100, 110
 SECOND_READING = 120
 BATCH_SIZE = {"mtsamples": 49, "openi": 105}
+
+
+FINDING_TYPES = {
+    "pulmonary_nodule", "lung_mass", "thyroid_nodule", "adrenal_nodule", "renal_lesion",
+    "hepatic_lesion", "pancreatic_lesion", "adnexal_lesion", "aortic_aneurysm",
+    "lymphadenopathy", "breast_lesion", "bone_lesion", "other_mass",
+}  # fmt: skip
+ASSERTIONS = {"present", "possible", "absent", "historical", "hypothetical"}
+#: Why an affirmed finding is not incidental (issue 13's ``incidental_reason``).
+REASONS = {"indication", "known_prior", "procedure_target", "benign"}
+COMPOSITIONS = {"solid", "part-solid", "ground-glass", "cystic", "calcified"}
+MULTIPLICITIES = {"single", "multiple"}
 
 
 def _sort_key(report_id: str) -> tuple[str, int]:
@@ -231,6 +252,117 @@ def resolve(work: Path, reader: str, out: Path) -> int:
     return 1 if errors else 0
 
 
+def _finding(item: dict[str, Any]) -> dict[str, Any]:
+    """Check one labelled finding's fields (ANNOTATION.md section 2); ValueError if wrong."""
+    if item.get("type") not in FINDING_TYPES:
+        raise ValueError(f"unknown type {item.get('type')!r}")
+    if item.get("assertion") not in ASSERTIONS:
+        raise ValueError(f"unknown assertion {item.get('assertion')!r}")
+    for key in ("benign", "incidental"):
+        if not isinstance(item.get(key), bool):
+            raise ValueError(f"{key} must be true or false")
+    affirmed = item["assertion"] in {"present", "possible"}
+    reason = item.get("reason")
+    if item["incidental"] and (not affirmed or item["benign"] or reason):
+        raise ValueError("incidental needs present/possible, not benign, and no reason")
+    if affirmed and not item["incidental"] and reason not in REASONS:
+        raise ValueError(f"an affirmed, non-incidental finding needs a reason in {sorted(REASONS)}")
+    size = item.get("size_mm")
+    if size is not None and not (isinstance(size, int | float) and size > 0):
+        raise ValueError(f"size_mm must be null or a positive number: {size!r}")
+    if item.get("composition") not in COMPOSITIONS | {None}:
+        raise ValueError(f"unknown composition {item.get('composition')!r}")
+    if item.get("multiplicity") not in MULTIPLICITIES | {None}:
+        raise ValueError(f"unknown multiplicity {item.get('multiplicity')!r}")
+    return {
+        "type": item["type"],
+        "assertion": item["assertion"],
+        "benign": item["benign"],
+        "incidental": item["incidental"],
+        "reason": reason if affirmed and not item["incidental"] else None,
+        "size_mm": None if size is None else float(size),
+        "composition": item.get("composition"),
+        "multiplicity": item.get("multiplicity"),
+    }
+
+
+def resolve_findings(work: Path, reader: str, out: Path) -> int:
+    """Finding quotes -> offsets; report-level ``incidental_types``; 1 if any error."""
+    texts = unsealed_reports()
+    wanted = {r["id"] for r in read_sample()}
+    errors = 0
+    rows = []
+    seen: set[str] = set()
+    for n, line in enumerate(work.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        report_id = item["id"]
+        if report_id not in wanted or report_id in seen:
+            print(f"{work}:{n}: {report_id} is not in the sample or repeated", file=sys.stderr)
+            errors += 1
+            continue
+        seen.add(report_id)
+        text = texts[report_id]["text"]
+        findings = []
+        for k, finding in enumerate(item.get("findings", [])):
+            try:
+                start, end = _locate(text, finding["quote"], 0, finding.get("occurrence"))
+                findings.append({"start": start, "end": end, **_finding(finding)})
+            except (KeyError, ValueError) as error:
+                print(f"{work}:{n}: {report_id} finding {k + 1}: {error}", file=sys.stderr)
+                errors += 1
+        findings.sort(key=lambda f: (f["start"], f["end"]))
+        rows.append(
+            {
+                "id": report_id,
+                "reader": reader,
+                "incidental_types": sorted({f["type"] for f in findings if f["incidental"]}),
+                "findings": findings,
+            }
+        )
+    rows.sort(key=lambda r: _sort_key(r["id"]))
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(
+        f"{len(rows)} reports, {sum(len(r['findings']) for r in rows)} findings,"
+        f" {sum(len(r['incidental_types']) for r in rows)} incidental types,"
+        f" {errors} errors -> {out}",
+        file=sys.stderr,
+    )
+    return 1 if errors else 0
+
+
+def adjudicate_findings() -> None:
+    """findings_spans.jsonl: reader A's labels with findings_adjudication.json applied.
+
+    Each adjudication names one mention (id, start, end), the fields it sets and
+    why; ``incidental_types`` is recomputed. ValueError when a mention is not found.
+    """
+    rows = [
+        json.loads(x) for x in (LABELS / "findings_spans.reader_a.jsonl").read_text().splitlines()
+    ]
+    decisions = json.loads((LABELS / "findings_adjudication.json").read_text())
+    by_id = {row["id"]: row for row in rows}
+    for decision in decisions:
+        row = by_id[decision["id"]]
+        found = [
+            f
+            for f in row["findings"]
+            if (f["start"], f["end"]) == (decision["start"], decision["end"])
+        ]
+        if not found:
+            raise ValueError(
+                f"no mention {decision['start']}-{decision['end']} in {decision['id']}"
+            )
+        found[0].update(_finding(found[0] | decision["set"] | {"quote": ""}))
+        row["reader"] = "A+adjudicated"
+    for row in rows:
+        row["incidental_types"] = sorted({f["type"] for f in row["findings"] if f["incidental"]})
+    out = LABELS / "findings_spans.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"{len(decisions)} adjudicated mentions -> {out}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +373,11 @@ def main() -> None:
     resolve_parser.add_argument("work", type=Path)
     resolve_parser.add_argument("--reader", required=True)
     resolve_parser.add_argument("--out", type=Path, required=True)
+    findings_parser = sub.add_parser("resolve-findings")
+    findings_parser.add_argument("work", type=Path)
+    findings_parser.add_argument("--reader", required=True)
+    findings_parser.add_argument("--out", type=Path, required=True)
+    sub.add_parser("adjudicate-findings")
     args = parser.parse_args()
     if args.command == "sample":
         rows = sample()
@@ -248,6 +385,10 @@ def main() -> None:
         print(f"{len(rows)} reports -> {SAMPLE}", file=sys.stderr)
     elif args.command == "show":
         show(args.batch)
+    elif args.command == "adjudicate-findings":
+        adjudicate_findings()
+    elif args.command == "resolve-findings":
+        sys.exit(resolve_findings(args.work, args.reader, args.out))
     else:
         sys.exit(resolve(args.work, args.reader, args.out))
 

@@ -1,6 +1,6 @@
 """Open-i chest X-ray: Nodule and Mass P/R/F1 against NegBio's gold labels.
 
-    python benchmarks/openi_accuracy.py [--include-sealed]
+    python benchmarks/openi_accuracy.py [--include-sealed] [--disagreements]
 
 Sealed reports (../shared/corpora/sealed_ids.txt) are left out unless asked.
 Mapping of radfollow findings to the ChestX-ray14 labels, fixed in advance:
@@ -9,13 +9,24 @@ Mapping of radfollow findings to the ChestX-ray14 labels, fixed in advance:
 - Mass: a ``lung_mass`` mention outside those sections.
 Rows are printed for assertion ``present`` only and for ``present`` or
 ``possible`` (the peers in ../shared/corpora/README.md count any non-negated
-mention).
+mention), each with a 95% bootstrap interval over reports.
+
+NegBio misses some true nodules and counts some non-nodules (labels/README.md,
+"Open-i adjudication"): the reports where radfollow and NegBio disagreed on
+2026-12-01, with 40 agreeing reports mixed in, were read by an independent
+reader blind to both outputs (``labels/openi_adjudication.jsonl``). The
+"adjudicated" rows score against NegBio's labels with that reader's verdict
+put in their place on those reports; ``--disagreements`` lists each report
+where radfollow and NegBio differ now, with the verdict when there is one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import time
+from pathlib import Path
 
 from _shared import load
 
@@ -25,6 +36,8 @@ from radfollow.nlp.extract import Extractor, ReportText
 
 SKIPPED_SECTIONS = {"indication", "exam", "comparison"}
 LABELS = {"Nodule": {"pulmonary_nodule"}, "Mass": {"lung_mass"}}
+ADJUDICATION = Path(__file__).parent / "labels" / "openi_adjudication.jsonl"
+ASSERTIONS = (("present", {"present"}), ("present+possible", {"present", "possible"}))
 
 
 def counts(finding: Finding, label: str, assertions: set[str]) -> bool:
@@ -36,11 +49,30 @@ def counts(finding: Finding, label: str, assertions: set[str]) -> bool:
     )
 
 
+def prf(pairs: list[tuple[bool, bool]]) -> PRF:
+    out = PRF()
+    for predicted, gold in pairs:
+        out.add(predicted, gold)
+    return out
+
+
+def interval(pairs: list[tuple[bool, bool]], resamples: int = 2000) -> tuple[float, float]:
+    """95% percentile bootstrap interval of F1, resampling reports (seeded)."""
+    rng = random.Random(0)
+    n = len(pairs)
+    values = sorted(prf([pairs[rng.randrange(n)] for _ in range(n)]).f1 for _ in range(resamples))
+    return values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--include-sealed", action="store_true")
+    parser.add_argument("--disagreements", action="store_true", help="list them (ids only)")
     args = parser.parse_args()
     rows = load("openi_reports.jsonl", include_sealed=args.include_sealed)
+    verdicts = {
+        (v := json.loads(line))["id"]: v for line in ADJUDICATION.read_text().splitlines() if line
+    }
     extractor = Extractor()
     started = time.perf_counter()
     results: list[ExtractionResult] = list(
@@ -49,20 +81,42 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(f"Open-i reports: {len(rows)} ({'with' if args.include_sealed else 'without'} sealed)")
     print(f"NLP time: {elapsed:.1f} s, {len(rows) / elapsed:.0f} reports/s (one process)")
-    print(f"{'label':<8} {'assertions':<18} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn")
+    print(f"{'label':<8} {'assertions':<18} {'gold':<11} {'P':>6} {'R':>6} {'F1':>6}  95% CI"
+          "        tp/fp/fn")  # fmt: skip
     for label in LABELS:
-        for name, assertions in (
-            ("present", {"present"}),
-            ("present+possible", {"present", "possible"}),
-        ):
-            prf = PRF()
-            for row, result in zip(rows, results, strict=True):
-                predicted = any(counts(f, label, assertions) for f in result.findings)
-                prf.add(predicted, label in row["negbio_gold_labels"])
-            print(
-                f"{label:<8} {name:<18} {prf.precision:6.3f} {prf.recall:6.3f} {prf.f1:6.3f}"
-                f"  {prf.tp}/{prf.fp}/{prf.fn}"
-            )
+        for name, assertions in ASSERTIONS:
+            predicted = [any(counts(f, label, assertions) for f in res.findings) for res in results]
+            negbio = [label in row["negbio_gold_labels"] for row in rows]
+            adjudicated = [
+                verdicts[row["id"]][label] if row["id"] in verdicts else gold
+                for row, gold in zip(rows, negbio, strict=True)
+            ]
+            for gold_name, gold in (("NegBio", negbio), ("adjudicated", adjudicated)):
+                pairs = list(zip(predicted, gold, strict=True))
+                score, (low, high) = prf(pairs), interval(pairs)
+                print(
+                    f"{label:<8} {name:<18} {gold_name:<11} {score.precision:6.3f}"
+                    f" {score.recall:6.3f} {score.f1:6.3f}  [{low:.2f}, {high:.2f}]"
+                    f"  {score.tp}/{score.fp}/{score.fn}"
+                )
+            if args.disagreements and name == "present+possible":
+                for row, p, g in zip(rows, predicted, negbio, strict=True):
+                    if p != g:
+                        verdict = verdicts.get(row["id"], {}).get(label)
+                        kind = "radfollow only" if p else "NegBio only"
+                        print(f"    {label} {kind:<15} {row['id']:<12} reader: {verdict}")
+    controls = [v for v in verdicts.values() if v["role"] == "control"]
+    by_id = {row["id"]: row for row in rows}
+    agree = sum(
+        v[label] == (label in by_id[v["id"]]["negbio_gold_labels"])
+        for v in controls
+        if v["id"] in by_id
+        for label in LABELS
+    )
+    print(
+        f"reader vs NegBio on {len(controls)} control reports (both labels): agreement"
+        f" {agree / (2 * len(controls)):.3f}"
+    )
 
 
 if __name__ == "__main__":

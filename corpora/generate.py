@@ -30,8 +30,8 @@ SEED = 2026
 SCENARIO_COUNTS = {"incidental": 131, "targeted": 60, "normal": 40, "benign": 28,
                    "historical": 22, "hypothetical": 31, "mammo": 14}
 MODALITY_WEIGHT = {"CT": 3, "MR": 2, "US": 2, "XR": 2, "NM": 2, "PET": 2, "MG": 1}
-FINDING_KEYS = ["type", "text", "start", "end", "assertion", "benign", "incidental", "size_mm",
-                "section", "laterality", "location"]
+FINDING_KEYS = ["type", "text", "start", "end", "assertion", "benign", "incidental",
+                "incidental_reason", "size_mm", "section", "laterality", "location"]
 REC_KEYS = ["text", "start", "end", "modality", "body_region", "interval_months", "conditional",
             "finding_index", "section", "alt_modalities"]
 FEMALE_TYPES = {"adnexal_lesion", "breast_lesion"}
@@ -82,9 +82,11 @@ def to_record(rid: str, split: str, plan: Plan, style: Any, sign: str | None,
         raise ValueError(f"{rid}: finding words outside spans: {stray}\n{text}")
     if any(bad in text for bad in ("  ", " .", "..", " ,", " \n")) or text != text.strip():
         raise ValueError(f"{rid}: spacing problem\n{text}")
+    known = {f["key"] for f in findings if P.KNOWN_PRIOR.search(sentence_of(text, f))}
     for f in findings:
-        f["incidental"] = (f["assertion"] in ("present", "possible") and not f["benign"]
-                           and f["type"] not in plan.related)
+        f["incidental_reason"] = incidental_reason(f, plan, known)
+        f["incidental"] = (f["assertion"] in ("present", "possible")
+                           and f["incidental_reason"] is None)
     for r in recs:
         same = [i for i, f in enumerate(findings) if f["key"] == r["key"]]
         before = [i for i in same if findings[i]["start"] < r["start"]]
@@ -100,6 +102,29 @@ def to_record(rid: str, split: str, plan: Plan, style: Any, sign: str | None,
         "has_followup_recommendation": bool(clean_r),
         "incidental_types": sorted({f["type"] for f in clean_f if f["incidental"]}),
     }
+
+
+def sentence_of(text: str, finding: dict[str, Any]) -> str:
+    """The sentence holding a finding span: from the previous full stop or line to the next."""
+    start = max(text.rfind(".", 0, finding["start"]), text.rfind("\n", 0, finding["start"])) + 1
+    ends = [i for i in (text.find(".", finding["end"]), text.find("\n", finding["end"])) if i >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def incidental_reason(finding: dict[str, Any], plan: Plan, known: set[str]) -> str | None:
+    """Why an affirmed finding is not incidental (issue 13), first that applies; else None.
+
+    The indication asks about its type (``indication``); it, or its repeat in the
+    impression, is worded as known disease against a prior ("again seen",
+    "redemonstrated": ``known_prior``); it is benign (``benign``).
+    """
+    if finding["assertion"] not in ("present", "possible"):
+        return None
+    if finding["type"] in plan.related:
+        return "indication"
+    if finding["key"] in known:
+        return "known_prior"
+    return "benign" if finding["benign"] else None
 
 
 def first_rec(plan: Plan) -> tuple[list[Any], int] | None:

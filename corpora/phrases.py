@@ -12,6 +12,8 @@ or not) and ``{I}`` for an interval clause (with its leading space, or empty).
 
 from __future__ import annotations
 
+import re
+
 # --------------------------------------------------------------------------
 # Section headers (canonical section name -> split pool of spellings)
 # --------------------------------------------------------------------------
@@ -37,6 +39,11 @@ HEADERS = {
 # --------------------------------------------------------------------------
 # Sentence frames around a finding phrase, by assertion
 # --------------------------------------------------------------------------
+#: Frame wording that describes known disease against a prior study: a finding so
+#: worded (and its repeat) is not incidental, reason ``known_prior`` (issue 13).
+KNOWN_PRIOR = re.compile(r"\bagain (?:seen|demonstrated)\b|\bredemonstrated\b|unchanged from prior",
+                         re.IGNORECASE)
+
 FRAMES = {
     "present": {
         "shared": ["There is {a}{F}.", "{A}{F} is noted.", "{F} is identified.",

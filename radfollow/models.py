@@ -43,6 +43,30 @@ class FindingType(StrEnum):
     OTHER_MASS = "other_mass"
 
 
+class IncidentalReason(StrEnum):
+    """Why a present or possible finding is not incidental (issue 13), first that applies."""
+
+    PROCEDURE_TARGET = "procedure_target"  # the report is a procedure on it
+    INDICATION = "indication"  # the indication or history names it, its disease or its type
+    KNOWN_PRIOR = "known_prior"  # described as known disease against a prior study
+    BENIGN = "benign"  # the report calls it benign
+
+
+class Composition(StrEnum):
+    """Composition of a nodule or lesion as the report states it (Fleischner 2017 terms)."""
+
+    SOLID = "solid"
+    PART_SOLID = "part-solid"
+    GROUND_GLASS = "ground-glass"
+    CYSTIC = "cystic"
+    CALCIFIED = "calcified"
+
+
+class Multiplicity(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+
+
 class Modality(StrEnum):
     """Recommended-action kinds of ANNOTATION.md section 1."""
 
@@ -97,6 +121,21 @@ class Finding(BaseModel):
     laterality: Laterality | None = None
     location: str | None = None
     sentence: str | None = Field(default=None, description="The sentence quoted as evidence.")
+    incidental_reason: IncidentalReason | None = Field(
+        default=None,
+        description="Why a present/possible finding is not incidental; null when it is, or"
+        " when it is absent, historical or hypothetical.",
+    )
+    composition: Composition | None = None
+    multiplicity: Multiplicity | None = Field(
+        default=None, description="single / multiple ('nodules', 'several cysts'); null: unstated."
+    )
+    largest_size_mm: float | None = Field(
+        default=None, ge=0, description="Largest dimension stated for it, in mm."
+    )
+    density_hu: float | None = Field(
+        default=None, description="Attenuation stated for it, in Hounsfield units."
+    )
 
 
 class Recommendation(BaseModel):

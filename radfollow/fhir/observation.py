@@ -8,6 +8,7 @@ from radfollow.fhir.common import (
     EXT_ASSERTION,
     EXT_BENIGN,
     EXT_INCIDENTAL,
+    EXT_INCIDENTAL_REASON,
     EXT_LATERALITY,
     UCUM,
     MappingContext,
@@ -15,7 +16,7 @@ from radfollow.fhir.common import (
     reference,
 )
 from radfollow.fhir.ids import record_identifier
-from radfollow.models import Assertion, Finding, Laterality, ResultStatus
+from radfollow.models import Assertion, Finding, IncidentalReason, Laterality, ResultStatus
 
 EMITTED_ASSERTIONS = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 
@@ -29,6 +30,17 @@ OBSERVATION_STATUS = {
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 POSSIBLE_TEXT = "Possible finding: hedged wording in the report"
+#: UCUM code of the Hounsfield unit.
+HOUNSFIELD = "[hnsf'U]"
+#: Observation.note text saying why a present/possible finding is not incidental.
+REASON_TEXT = {
+    IncidentalReason.PROCEDURE_TARGET: "Not incidental: the report is a procedure on this finding",
+    IncidentalReason.INDICATION: "Not incidental: the indication or history names this finding"
+    " or its disease",
+    IncidentalReason.KNOWN_PRIOR: "Not incidental: described as known disease against a prior"
+    " study",
+    IncidentalReason.BENIGN: "Not incidental: the report calls it benign",
+}
 
 
 def is_emitted(finding: Finding) -> bool:
@@ -52,10 +64,19 @@ def build_observation(ctx: MappingContext, finding: Finding) -> dict[str, Any]:
     }
     if ctx.effective is not None:
         resource["effectiveDateTime"] = ctx.effective
+    if finding.incidental_reason is not None:
+        resource["extension"].append(
+            extension(EXT_INCIDENTAL_REASON, "valueCode", finding.incidental_reason.value)
+        )
     resource.update(_size(finding.size_mm))
+    attributes = _attributes(finding)
+    if attributes:
+        resource["component"] = resource.get("component", []) + attributes
     if finding.assertion is Assertion.POSSIBLE:
         resource["interpretation"] = [{"text": POSSIBLE_TEXT}]
     resource["note"] = [{"text": finding.sentence or finding.text}]
+    if finding.incidental_reason is not None:
+        resource["note"].append({"text": REASON_TEXT[finding.incidental_reason]})
     body_site = _body_site(ctx, finding)
     if body_site is not None:
         resource["bodySite"] = body_site
@@ -88,6 +109,26 @@ def _size(size_mm: list[float] | None) -> dict[str, Any]:
             for axis, value in enumerate(size_mm, start=1)
         ]
     }
+
+
+def _attributes(finding: Finding) -> list[dict[str, Any]]:
+    """Composition, multiplicity and attenuation as components (text codes: no verified LOINC)."""
+    found: list[dict[str, Any]] = []
+    for name, value in (
+        ("Composition", finding.composition),
+        ("Multiplicity", finding.multiplicity),
+    ):
+        if value is not None:
+            found.append({"code": {"text": name}, "valueCodeableConcept": {"text": value.value}})
+    if finding.density_hu is not None:
+        quantity = {
+            "value": float(finding.density_hu),
+            "unit": "HU",
+            "system": UCUM,
+            "code": HOUNSFIELD,
+        }
+        found.append({"code": {"text": "Attenuation"}, "valueQuantity": quantity})
+    return found
 
 
 def _body_site(ctx: MappingContext, finding: Finding) -> dict[str, Any] | None:

@@ -12,8 +12,10 @@ from radfollow.nlp.sectionizer import section_at
 PRECEDENCE: tuple[tuple[str, Assertion], ...] = (
     ("NEGATED_EXISTENCE", Assertion.ABSENT),
     ("HYPOTHETICAL", Assertion.HYPOTHETICAL),
+    ("EVALUATION", Assertion.HYPOTHETICAL),
     ("HISTORICAL", Assertion.HISTORICAL),
     ("POSSIBLE_EXISTENCE", Assertion.POSSIBLE),
+    ("PSEUDO_LESION", Assertion.ABSENT),
 )
 
 
@@ -27,11 +29,19 @@ class AssertionResolver:
         self.benign_heads = frozenset(benign_heads)
 
     def __call__(self, doc: Doc) -> Doc:
+        # A relative's finding (family history) is not the patient's: not a finding here.
+        family = [e for e in doc.ents if any(m.category == "FAMILY" for m in e._.modifiers)]
+        if family:
+            doc.ents = [e for e in doc.ents if e not in family]
         for ent in doc.ents:
             section = section_at(doc._.rad_sections, ent.start_char)
             ent._.rad_section = section.category if section else None
             categories = {mod.category for mod in ent._.modifiers}
             ent._.rad_assertion = self.assertion(categories, ent._.rad_section)
+            if ent._.rad_assertion is Assertion.POSSIBLE and self._known(ent):
+                # "may be due to the patient's known thyroid mass": the hedge is about the
+                # cause of something else; a finding called known exists.
+                ent._.rad_assertion = Assertion.PRESENT
             ent._.rad_benign = self.benign(ent, categories)
         return doc
 
@@ -40,8 +50,18 @@ class AssertionResolver:
             if category in categories:
                 if value is Assertion.POSSIBLE and section in self.indication_sections:
                     return Assertion.HYPOTHETICAL
+                if category == "EVALUATION" and section not in self.indication_sections:
+                    return Assertion.POSSIBLE  # the radiologist's own question: suspected
                 return value
         return Assertion.PRESENT
+
+    @staticmethod
+    def _known(ent: Span) -> bool:
+        """An INDICATION_CUE ("known") right before the finding's head, in its noun phrase."""
+        return any(
+            mod.category == "INDICATION_CUE" and ent.start - 3 <= mod.modifier_span[1] <= ent.start
+            for mod in ent._.modifiers
+        )
 
     def benign(self, ent: Span, categories: set[str]) -> bool:
         if "BENIGN_HEDGE" in categories:

@@ -14,6 +14,12 @@ _RIGHT_STOP = frozenset(
     {".", ";", ":", ",", "and", "with", "which", "that", "but", "while", "overlying", "overlies"}
     | {"projecting", "projects", "projected", "superimposed", "overlapping", "versus", "vs"}
 )
+#: Words that end the window even right after the finding: what follows is what it
+#: projects over on a radiograph, not its organ ("nodular opacity over the 9th rib").
+_PROJECTION = frozenset(
+    {"over", "projecting", "projects", "projected", "superimposed", "overlapping", "overlying"}
+    | {"overlies", "overlie", "overlap", "overlaps"}
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def window(span: Span, *, left: int = 5, right: int = 9) -> tuple[int, int]:
     hi = span.end
     while hi < min(sent.end, span.end + right):
         text = span.doc[hi].lower_
-        if text in _RIGHT_STOP and hi > span.end:
+        if (text in _RIGHT_STOP and hi > span.end) or text in _PROJECTION:
             break
         hi += 1
     return lo, hi

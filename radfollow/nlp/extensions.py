@@ -30,6 +30,10 @@ SPAN_EXTENSIONS: dict[str, Any] = {
     "rad_size_mm": None,
     "rad_laterality": None,
     "rad_location": None,
+    "rad_composition": None,  # Composition
+    "rad_multiplicity": None,  # Multiplicity
+    "rad_density_hu": None,  # float, Hounsfield units
+    "rad_incidental_reason": None,  # IncidentalReason
     # recommendation spans
     "rad_modality": None,
     "rad_modality_options": None,  # list[Modality]: acceptable alternatives, first = rad_modality

@@ -79,6 +79,11 @@ def _finding(index: int, ent: Span) -> Finding:
         laterality=ent._.rad_laterality,
         location=ent._.rad_location,
         sentence=ent.sent.text.strip(),
+        incidental_reason=ent._.rad_incidental_reason,
+        composition=ent._.rad_composition,
+        multiplicity=ent._.rad_multiplicity,
+        largest_size_mm=max(ent._.rad_size_mm) if ent._.rad_size_mm else None,
+        density_hu=ent._.rad_density_hu,
     )
 
 

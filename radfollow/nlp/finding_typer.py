@@ -3,7 +3,10 @@
 The target matcher labels "nodule" HEAD_NODULE; the type depends on the organ:
 a cue in the noun phrase or the phrase after it ("adrenal nodule", "nodule in
 the right upper lobe"), else the organ of the exam ("CT CHEST"). Heads that
-resolve to no type (a cerebral aneurysm, a lung cyst) are dropped.
+resolve to no type (a cerebral aneurysm, a lung cyst, a stenotic lesion of an
+artery, a Hill-Sachs lesion) are dropped, and so are template labels (a head
+followed by a colon: "Lymph nodes: No enlarged nodes.") and names (a head
+followed by a ``name_words`` word: "renal mass protocol", "tumor volume").
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ from radfollow.nlp.cues import Cue, CueMatcher, best_cue
 from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.sectionizer import section_text
 from radfollow.rules.schema import OrganRules
+
+#: Words that open a sentence about the finding just described.
+_ANAPHORS = frozenset({"this", "it", "these", "they", "which"})
+_COPULAS = frozenset({"is", "are", "represents", "represent"})
+
+
+def _extend(span: Span, end: int) -> Span:
+    """``span`` up to token ``end``, keeping its label and typer attributes."""
+    longer = Span(span.doc, span.start, end, label=span.label_)
+    for name in ("rad_phrase_start", "rad_head", "rad_organ"):
+        setattr(longer._, name, getattr(span._, name))
+    return longer
 
 
 class FindingTyper(RuleFileComponent):
@@ -40,6 +55,7 @@ class FindingTyper(RuleFileComponent):
             term for o in self.rules.organs for term in o.terms if " " not in term
         ) | frozenset(self.rules.expand_terms)
         self._characterizing = frozenset(self.rules.characterizing_cues)
+        self._name_words = frozenset(w.lower() for w in self.rules.name_words)
 
     def exam_organ(self, doc: Doc) -> str | None:
         text = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
@@ -56,7 +72,10 @@ class FindingTyper(RuleFileComponent):
         typed: list[Span] = []
         for ent in doc.ents:
             floor = typed[-1].end if typed else 0
-            if typed and self._characterizes(ent, typed[-1]):
+            if self._is_label(ent) or (typed and self._characterizes(ent, typed[-1])):
+                continue
+            if typed and ent.start == typed[-1].end and ent.label_.startswith("HEAD_"):
+                typed[-1] = _extend(typed[-1], ent.end)  # "mass lesion", "nodule lesion"
                 continue
             span = self._resolve(doc, ent, cues, floor)
             if span is not None:
@@ -91,11 +110,35 @@ class FindingTyper(RuleFileComponent):
     def _expandable(self, token: Token) -> bool:
         return token.lower_ in self._expand or token.like_num
 
-    def _characterizes(self, ent: Span, previous: Span) -> bool:
-        """'adrenal nodule ... may represent an adenoma': the head names the earlier finding."""
-        if not ent.label_.startswith("HEAD_") or previous.sent.start != ent.sent.start:
+    def _is_label(self, ent: Span) -> bool:
+        """A template label ("Lymph nodes:" opening its line) or a name ("renal mass protocol")."""
+        doc = ent.doc
+        if ent.end >= len(doc):
             return False
-        before = ent.doc[max(previous.end, ent.start - 4) : ent.start]
+        after = doc[ent.end]
+        if after.lower_ in self._name_words:
+            return True
+        if after.text != ":":
+            return False
+        text = doc_text(doc)
+        line_start = text.rfind("\n", 0, ent.start_char) + 1
+        return not text[line_start : ent.start_char].strip()
+
+    def _characterizes(self, ent: Span, previous: Span) -> bool:
+        """The head names the earlier finding: 'adrenal nodule ... may represent an adenoma',
+        also in the next sentence when that one starts with an anaphor ('1.5 cm adrenal
+        nodule. This is consistent with a lipid-rich adenoma.')."""
+        if not ent.label_.startswith("HEAD_"):
+            return False
+        sent = ent.sent
+        if previous.sent.start != sent.start:
+            follows = previous.sent.end == sent.start
+            if not (follows and sent[0].lower_ in _ANAPHORS):
+                return False
+            # "2 cm renal lesion. This is a simple cyst.": the same lesion, named again.
+            if any(tok.lower_ in _COPULAS for tok in sent[1:4]):
+                return True
+        before = ent.doc[max(previous.end, sent.start, ent.start - 6) : ent.start]
         return any(tok.lower_ in self._characterizing for tok in before)
 
     def _sized(self, ent: Span) -> bool:

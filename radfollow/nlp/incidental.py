@@ -1,29 +1,86 @@
-"""Incidental flag: present/possible, not benign, and not explained by the indication.
+"""Incidental flag and, for affirmed findings that are not incidental, the reason.
 
-The indication is the HL7 indication (OBR-13/OBR-31) or the caller's, else
-the report's own indication/history section. A finding inside that section is
-never incidental: it is the reason for the exam.
+A finding is incidental when it is present or possible, not benign, and not
+explained (ANNOTATION.md section 2). ``rad_incidental_reason`` records why an
+affirmed finding is not incidental, the first of (issue 13; rules in
+``rules/incidental.json``):
+
+1. ``procedure_target``: the report is a procedure on it: a procedure word in
+   the exam title or procedure text, and the finding's type is named in the
+   title or in a narrative sentence with a procedure word (not a
+   recommendation: "recommend biopsy of the nodule" keeps it incidental);
+2. ``indication``: the finding lies in the indication/exam sections, or the
+   history names it or its disease (``explained_by_indication`` words), or the
+   history holds a detected finding of the same type, or the exam itself is
+   about it (``explained_by_exam``). The history is the HL7 indication or the
+   caller's, the report's indication/history sections, a narrative first
+   paragraph that reads as history, and any sentence with a history cue
+   ("history of", "presented with");
+3. ``known_prior``: its sentence describes known disease against a prior
+   study ("again seen", "redemonstrated", "previously described", "stable")
+   and no new-finding cue stands in its noun phrase;
+4. ``benign``: the report calls it benign (``rad_benign``), also in the next
+   sentence of the same paragraph ("No follow-up is needed.").
+
+Findings and impression then agree: one lesion described in both is one
+finding, so an incidental mention takes the reason of the other section's
+mention of the same type and side when that one is known, benign or
+explained (unless its own noun phrase calls it new).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from radfollow.models import Assertion, FindingType
+from radfollow.models import Assertion, FindingType, IncidentalReason
 from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.sectionizer import section_text
 from radfollow.rules.schema import IncidentalRules
 
 _AFFIRMED = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
+#: Reasons a findings mention takes from the impression's mention of the same lesion.
+_FOLLOWED = (IncidentalReason.KNOWN_PRIOR, IncidentalReason.BENIGN, IncidentalReason.INDICATION)
+#: Sections whose mentions of one lesion are linked (findings and impression agree).
+_LINKED_SECTIONS = frozenset({"findings", "impression", None})
+#: The leading paragraph read as history ends at the first blank line, within this.
+_PARAGRAPH_CHARS = 600
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}|[a-z])[.)]\s")
 
 
-def _terms_regex(terms: list[str]) -> re.Pattern[str] | None:
-    if not terms:
-        return None
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
+class _Terms:
+    """Whole-word, case-insensitive search for any of several literal terms.
+
+    ASCII text is lower-cased and searched without ``re.IGNORECASE`` (about three
+    times faster on a long alternation, ``radfollow.nlp.caseless``); lower-casing
+    ASCII keeps every offset.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        words = sorted({t.lower() for t in terms}, key=len, reverse=True)
+        body = r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)" if words else "(?!)"
+        self._folded = re.compile(body, re.IGNORECASE)
+        self._lower = re.compile(body)
+
+    def _pattern_and_text(self, text: str) -> tuple[re.Pattern[str], str]:
+        return (self._lower, text.lower()) if text.isascii() else (self._folded, text)
+
+    def search(self, text: str) -> bool:
+        pattern, folded = self._pattern_and_text(text)
+        return bool(text) and pattern.search(folded) is not None
+
+    def starts(self, text: str) -> list[int]:
+        """Offsets in ``text`` where a term starts."""
+        pattern, folded = self._pattern_and_text(text)
+        return [m.start() for m in pattern.finditer(folded)]
+
+
+def _search(terms: _Terms | None, text: str) -> bool:
+    return terms is not None and terms.search(text)
 
 
 class IncidentalClassifier(RuleFileComponent):
@@ -42,22 +99,129 @@ class IncidentalClassifier(RuleFileComponent):
         self._load(rules)
 
     def _compile(self) -> None:
-        rules = self.rules.explained_by_indication
-        self._any = _terms_regex(rules.get("any", []))
-        self._by_type = {t: _terms_regex(rules.get(t.value, [])) for t in FindingType}
-        self._by_exam = {t: _terms_regex(v) for t, v in self.rules.explained_by_exam.items()}
+        rules = self.rules
+        explained = rules.explained_by_indication
+        self._any = _Terms(explained.get("any", []))
+        self._by_type = {t: _Terms(explained.get(t.value, [])) for t in FindingType}
+        self._by_exam = {t: _Terms(v) for t, v in rules.explained_by_exam.items()}
+        self._history_sentence = _Terms(rules.history_sentence_cues)
+        self._history_paragraph = _Terms(rules.history_paragraph_cues)
+        self._known = _Terms(rules.known_prior_cues)
+        self._new = _Terms(rules.new_cues)
+        self._procedure = _Terms(rules.procedure_cues)
+        self._not_procedure = _Terms(rules.procedure_exclusion_cues)
+        self._benign_nearby = _Terms(rules.benign_nearby_cues)
+        self._benign_entity = _Terms(rules.benign_entities)
 
     def indication(self, doc: Doc) -> str:
+        """The indication: the caller's (HL7 OBR-13/OBR-31) or the report's section."""
         return doc._.rad_indication or section_text(doc, "indication")
 
     def __call__(self, doc: Doc) -> Doc:
-        indication = self.indication(doc)
+        ents = list(doc.ents)
+        for ent in ents:
+            ent._.rad_incidental_reason = None
+            ent._.rad_incidental = False
+        if not any(e._.rad_assertion in _AFFIRMED for e in ents):
+            return doc  # nothing can be incidental (most normal reports)
+        history, history_spans = self.history(doc)
+        history_types = {
+            FindingType(e.label_)
+            for e in ents
+            if e._.rad_assertion is not Assertion.ABSENT
+            and any(s <= e.start_char < t for s, t in history_spans)
+        }
         exam = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
-        for ent in doc.ents:
-            ent._.rad_incidental = self.is_incidental(ent, indication, exam)
+        targets = self.procedure_targets(doc, ents, exam)
+        for k, ent in enumerate(ents):
+            if ent._.rad_assertion not in _AFFIRMED:
+                continue
+            if not ent._.rad_benign and (
+                self._benign_entity_named(ent) or self._benign_next(ents, k)
+            ):
+                ent._.rad_benign = True
+            reason = self.reason(ent, history, history_types, exam, targets)
+            ent._.rad_incidental_reason = reason
+            ent._.rad_incidental = reason is None
+        self._link_mentions(ents)
         return doc
 
+    def history(self, doc: Doc) -> tuple[str, list[tuple[int, int]]]:
+        """History text and the character spans it was read from."""
+        text = doc_text(doc)
+        parts = [doc._.rad_indication or ""]
+        spans: list[tuple[int, int]] = []
+        for section in doc._.rad_sections or []:
+            if section.category in self.non_incidental_sections:
+                spans.append((section.header_start, section.end))
+        leading = self._leading_paragraph(doc, text)
+        if leading is not None:
+            spans.append(leading)
+        starts = self._history_sentence.starts(text)
+        if starts:
+            spans += [
+                (sent.start_char, sent.end_char)
+                for sent in doc.sents
+                if any(sent.start_char <= i < sent.end_char for i in starts)
+            ]
+        parts += [text[s:t] for s, t in spans]
+        return "\n".join(p for p in parts if p), spans
+
+    def _leading_paragraph(self, doc: Doc, text: str) -> tuple[int, int] | None:
+        """The untitled first paragraph when it reads as history ("58-year-old with ...")."""
+        sections = doc._.rad_sections or []
+        if not sections or sections[0].category is not None:
+            return None
+        end = min(sections[0].end, _PARAGRAPH_CHARS)
+        blank = re.search(r"\n[ \t]*\n", text[:end])
+        end = blank.start() if blank else end
+        if end >= len(text.rstrip()) or not _search(self._history_paragraph, text[:end]):
+            return None
+        return (0, end)
+
+    def procedure_targets(self, doc: Doc, ents: list[Span], exam: str) -> set[FindingType]:
+        """Types of the findings this report is a procedure on (empty if it is no procedure)."""
+        text = doc_text(doc)
+        first_line = len(text) if "\n" not in text else text.index("\n")
+        title = exam or text[:first_line]
+        if not _search(self._procedure, title) and not _search(
+            self._procedure, section_text(doc, "technique")
+        ):
+            return set()
+        found = set()
+        for ent in ents:
+            sent = ent.sent.text
+            in_title = ent._.rad_section == "exam" or (not exam and ent.end_char <= first_line)
+            narrative = _search(self._procedure, sent) and not _search(self._not_procedure, sent)
+            if in_title or narrative:
+                found.add(FindingType(ent.label_))
+        return found
+
+    def reason(
+        self,
+        ent: Span,
+        history: str,
+        history_types: set[FindingType],
+        exam: str,
+        targets: set[FindingType],
+    ) -> IncidentalReason | None:
+        finding_type = FindingType(ent.label_)
+        if finding_type in targets:
+            return IncidentalReason.PROCEDURE_TARGET
+        if ent._.rad_section in self.non_incidental_sections or finding_type in history_types:
+            return IncidentalReason.INDICATION
+        if history and self._explains(history, finding_type):
+            return IncidentalReason.INDICATION
+        if _search(self._by_exam.get(finding_type), exam):
+            return IncidentalReason.INDICATION
+        if self._known_prior(ent):
+            return IncidentalReason.KNOWN_PRIOR
+        if ent._.rad_benign:
+            return IncidentalReason.BENIGN
+        return None
+
     def is_incidental(self, ent: Span, indication: str, exam: str) -> bool:
+        """Whether ``ent`` is incidental given only an indication and exam text (no report)."""
         if ent._.rad_assertion not in _AFFIRMED or ent._.rad_benign:
             return False
         if ent._.rad_section in self.non_incidental_sections:
@@ -65,11 +229,71 @@ class IncidentalClassifier(RuleFileComponent):
         finding_type = FindingType(ent.label_)
         if indication and self._explains(indication, finding_type):
             return False
-        by_exam = self._by_exam.get(finding_type)
-        return not (exam and by_exam and by_exam.search(exam))
+        return not _search(self._by_exam.get(finding_type), exam)
 
-    def _explains(self, indication: str, finding_type: FindingType) -> bool:
-        if self._any and self._any.search(indication):
-            return True
-        regex = self._by_type.get(finding_type)
-        return bool(regex and regex.search(indication))
+    def _explains(self, history: str, finding_type: FindingType) -> bool:
+        return _search(self._any, history) or _search(self._by_type.get(finding_type), history)
+
+    def _known_prior(self, ent: Span) -> bool:
+        sent = ent.sent
+        if not _search(self._known, sent.text):
+            return False
+        doc = ent.doc
+        phrase = doc[max(sent.start, ent.start - 4) : min(sent.end, ent.end + 2)].text
+        return not _search(self._new, phrase)
+
+    def _benign_entity_named(self, ent: Span) -> bool:
+        """A present finding named as a benign entity ("mucous retention cyst", "lipoma")."""
+        if ent._.rad_assertion is not Assertion.PRESENT:
+            return False
+        doc = ent.doc
+        start = ent._.rad_phrase_start if ent._.rad_phrase_start is not None else ent.start_char
+        lo = doc[max(ent.sent.start, ent.start - 3)].idx
+        return _search(self._benign_entity, doc_text(doc)[min(lo, start) : ent.end_char])
+
+    def _benign_next(self, ents: list[Span], k: int) -> bool:
+        """A benign statement in the next sentence of the same paragraph, about this lesion."""
+        ent = ents[k]
+        doc = ent.doc
+        sent = ent.sent
+        if sent.end >= len(doc):
+            return False
+        following = doc[sent.end].sent
+        between = doc_text(doc)[ent.end_char : following.start_char]
+        if "\n\n" in between.replace(" ", "") or _LIST_ITEM.match(following.text):
+            return False  # another paragraph, or another numbered item of a list
+        if not _search(self._benign_nearby, following.text):
+            return False
+        # The benign words must not be about another finding of their own sentence.
+        return not any(following.start <= e.start < following.end for e in ents[k + 1 :])
+
+    def _link_mentions(self, ents: list[Span]) -> None:
+        """One lesion in findings and impression: an incidental mention follows the other
+        section's mention of the same type and side when that one is known, benign or
+        explained, unless its own noun phrase says it is new."""
+        settled = [e for e in ents if e._.rad_incidental_reason in _FOLLOWED]
+        if not settled:
+            return
+        for ent in ents:
+            if not ent._.rad_incidental or ent._.rad_section not in _LINKED_SECTIONS:
+                continue
+            if _search(self._new, ent.doc[max(ent.sent.start, ent.start - 4) : ent.end].text):
+                continue
+            for other in settled:
+                if (
+                    other.label_ == ent.label_
+                    and other._.rad_section in _LINKED_SECTIONS
+                    and other._.rad_section != ent._.rad_section
+                    and _same_side(ent, other)
+                ):
+                    reason = other._.rad_incidental_reason
+                    ent._.rad_incidental_reason = reason
+                    ent._.rad_incidental = False
+                    if reason is IncidentalReason.BENIGN:
+                        ent._.rad_benign = True
+                    break
+
+
+def _same_side(a: Span, b: Span) -> bool:
+    left, right = a._.rad_laterality, b._.rad_laterality
+    return left is None or right is None or left == right

@@ -3,6 +3,7 @@
 blank English tokenizer -> sectionizer -> sentence splitter -> medspaCy
 TargetMatcher (rules/targets.json) -> finding typer -> medspaCy ConText
 (rules/context.json) -> assertion -> anatomy (size, laterality, location) ->
+attributes (composition, multiplicity, HU) ->
 incidental -> recommendation rules -> [scorer slot] -> selector.
 
 The scorer slot is where the recommendation classifier goes: any component
@@ -26,6 +27,7 @@ from radfollow.nlp import registrations as reg
 from radfollow.rules.loader import site_rule_file
 from radfollow.rules.schema import (
     AnatomyRules,
+    AttributeRules,
     ContextRules,
     IncidentalRules,
     OrganRules,
@@ -135,6 +137,7 @@ def build_pipeline(config: PipelineConfig | None = None) -> Language:
     nlp.add_pipe(reg.CONTEXT, config={"rules": config.rule_path(ContextRules)})
     nlp.add_pipe(reg.ASSERTION)
     nlp.add_pipe(reg.ANATOMY, config={"rules": config.rule_path(AnatomyRules)})
+    nlp.add_pipe(reg.ATTRIBUTES, config={"rules": config.rule_path(AttributeRules)})
     nlp.add_pipe(reg.INCIDENTAL, config={"rules": config.rule_path(IncidentalRules)})
     nlp.add_pipe(reg.RECOMMENDATION_RULES, config={"rules": config.rule_path(RecommendationRules)})
     if config.classifier:

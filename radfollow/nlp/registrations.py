@@ -10,6 +10,7 @@ Names carry a version; a behaviour change adds ``.v2`` rather than editing
 from spacy.language import Language
 
 from radfollow.nlp.assertion import AssertionResolver
+from radfollow.nlp.attributes import FindingAttributes
 from radfollow.nlp.classifier.component import RecommendationClassifier
 from radfollow.nlp.extensions import register_extensions
 from radfollow.nlp.finding_typer import FindingTyper
@@ -33,6 +34,7 @@ CONTEXT = "radfollow_context_v1"
 FINDING_TYPER = "radfollow_finding_typer_v1"
 ASSERTION = "radfollow_assertion_v1"
 ANATOMY = "radfollow_anatomy_v1"
+ATTRIBUTES = "radfollow_attributes_v1"
 INCIDENTAL = "radfollow_incidental_v1"
 RECOMMENDATION_RULES = RULES_COMPONENT
 RECOMMENDATION_CLASSIFIER = "radfollow_recommendation_classifier_v1"
@@ -46,6 +48,7 @@ REGISTERED = (
     CONTEXT,
     ASSERTION,
     ANATOMY,
+    ATTRIBUTES,
     INCIDENTAL,
     RECOMMENDATION_RULES,
     RECOMMENDATION_CLASSIFIER,
@@ -140,6 +143,11 @@ def make_assertion(
 @Language.factory(ANATOMY, default_config={"rules": None})
 def make_anatomy(nlp: Language, name: str, rules: str | None) -> AnatomyLinker:
     return AnatomyLinker(nlp, name, rules=rules)
+
+
+@Language.factory(ATTRIBUTES, default_config={"rules": None})
+def make_attributes(nlp: Language, name: str, rules: str | None) -> FindingAttributes:
+    return FindingAttributes(nlp, name, rules=rules)
 
 
 @Language.factory(

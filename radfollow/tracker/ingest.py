@@ -295,4 +295,9 @@ def _finding(study: Study, f: FindingRecord) -> Finding:
         size_mm=f.size_mm,
         laterality=f.laterality.value if f.laterality else None,
         location=f.location,
+        incidental_reason=f.incidental_reason.value if f.incidental_reason else None,
+        composition=f.composition.value if f.composition else None,
+        multiplicity=f.multiplicity.value if f.multiplicity else None,
+        largest_size_mm=f.largest_size_mm,
+        density_hu=f.density_hu,
     )

@@ -237,6 +237,11 @@ def detail(session: Session, rec_id: int, *, as_of: datetime, grace: timedelta) 
             "laterality": f.laterality,
             "location": f.location,
             "incidental": f.incidental,
+            "incidental_reason": f.incidental_reason,
+            "composition": f.composition,
+            "multiplicity": f.multiplicity,
+            "largest_size_mm": f.largest_size_mm,
+            "density_hu": f.density_hu,
         }
     actions = session.scalars(
         select(ReviewAction)

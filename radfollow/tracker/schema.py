@@ -116,6 +116,18 @@ class Finding(Base):
     size_mm: Mapped[list[float] | None] = mapped_column(JSON)
     laterality: Mapped[str | None] = mapped_column(String(16))
     location: Mapped[str | None] = mapped_column(String(64))
+    # Migration 0007; NULL when the report does not state them, and in rows
+    # stored before 0007. Values are those of the record's enums.
+    #: procedure_target | indication | known_prior | benign: why a present or
+    #: possible finding is not incidental.
+    incidental_reason: Mapped[str | None] = mapped_column(String(32))
+    #: solid | part-solid | ground-glass | cystic | calcified.
+    composition: Mapped[str | None] = mapped_column(String(16))
+    #: single | multiple.
+    multiplicity: Mapped[str | None] = mapped_column(String(16))
+    largest_size_mm: Mapped[float | None] = mapped_column(Float)
+    #: Attenuation in Hounsfield units.
+    density_hu: Mapped[float | None] = mapped_column(Float)
 
 
 class Recommendation(Base):

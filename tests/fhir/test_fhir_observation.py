@@ -230,3 +230,67 @@ def test_identifier_category_and_no_report_links(
     ]
     assert obs["category"][0]["coding"][0]["code"] == "imaging"
     assert "derivedFrom" not in obs and "partOf" not in obs
+
+
+@pytest.mark.parametrize(
+    ("reason", "note"),
+    [
+        ("procedure_target", "Not incidental: the report is a procedure on this finding"),
+        (
+            "indication",
+            "Not incidental: the indication or history names this finding or its disease",
+        ),
+        ("known_prior", "Not incidental: described as known disease against a prior study"),
+        ("benign", "Not incidental: the report calls it benign"),
+        (None, None),
+    ],
+)
+def test_incidental_reason_extension_and_note(
+    report_factory, result_factory, finding_factory, resources, reason, note
+):
+    (obs,) = _observation(
+        report_factory,
+        result_factory,
+        finding_factory,
+        resources,
+        incidental=reason is None,
+        incidental_reason=reason,
+    )
+    ext = _ext(obs, "incidental-reason")
+    if reason is None:
+        assert ext is None
+        assert len(obs["note"]) == 1
+    else:
+        assert ext["valueCode"] == reason
+        assert obs["note"][-1] == {"text": note}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "components"),
+    [
+        (
+            {"composition": "part-solid", "multiplicity": "multiple"},
+            [("Composition", "part-solid"), ("Multiplicity", "multiple")],
+        ),
+        ({"density_hu": -10.0}, [("Attenuation", -10.0)]),
+        ({}, []),
+    ],
+)
+def test_attribute_components(
+    report_factory, result_factory, finding_factory, resources, attributes, components
+):
+    (obs,) = _observation(
+        report_factory, result_factory, finding_factory, resources, size_mm=[6.0], **attributes
+    )
+    found = []
+    for component in obs.get("component", []):
+        value = component.get("valueCodeableConcept", {}).get("text")
+        if "valueQuantity" in component:
+            quantity = component["valueQuantity"]
+            assert (
+                quantity["code"] == "[hnsf'U]" and quantity["system"] == "http://unitsofmeasure.org"
+            )
+            value = quantity["value"]
+        found.append((component["code"]["text"], value))
+    assert found == components
+    assert obs["valueQuantity"]["value"] == 6.0

@@ -17,6 +17,7 @@ SNAPSHOT = (
     "radfollow_context_v1",
     "radfollow_assertion_v1",
     "radfollow_anatomy_v1",
+    "radfollow_attributes_v1",
     "radfollow_incidental_v1",
     "radfollow_recommendation_rules_v1",
     "radfollow_recommendation_classifier_v1",

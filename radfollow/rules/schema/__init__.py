@@ -11,6 +11,7 @@ targets.json                TargetRules               schema.nlp
 context.json                ContextRules              schema.nlp
 organs.json                 OrganRules                schema.nlp
 anatomy.json                AnatomyRules              schema.nlp
+attributes.json             AttributeRules            schema.nlp
 incidental.json             IncidentalRules           schema.nlp
 recommendations.json        RecommendationRules       schema.nlp
 tracker.json                TrackerPolicy             schema.tracker
@@ -50,6 +51,7 @@ from radfollow.rules.schema.hl7 import (
 from radfollow.rules.schema.nlp import (
     ActionRule,
     AnatomyRules,
+    AttributeRules,
     ContextRuleData,
     ContextRules,
     ExamOrgan,
@@ -80,6 +82,7 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     OrganRules,
     ContextRules,
     AnatomyRules,
+    AttributeRules,
     IncidentalRules,
     RecommendationRules,
     TrackerPolicy,
@@ -94,6 +97,7 @@ __all__ = [
     "STRICT",
     "ActionRule",
     "AnatomyRules",
+    "AttributeRules",
     "BodySiteConcept",
     "CharsetRules",
     "CodingEntry",

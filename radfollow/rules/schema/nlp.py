@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
-from radfollow.models import FindingType, Laterality, Modality
+from radfollow.models import Composition, FindingType, Laterality, Modality
 from radfollow.rules.schema.base import STRICT, RuleFile, check_regex
 
 
@@ -95,6 +95,7 @@ class OrganRules(RuleFile):
     lymph_node_size_cues: list[str]
     expand_terms: list[str]
     characterizing_cues: list[str]
+    name_words: list[str] = Field(default_factory=list)
 
 
 class LateralityCue(BaseModel):
@@ -117,11 +118,48 @@ class AnatomyRules(RuleFile):
     measurement_units: dict[str, float]
 
 
+class CompositionCue(BaseModel):
+    model_config = STRICT
+    value: Composition
+    terms: list[str]
+
+
+class SizeType(BaseModel):
+    """A finding of ``type`` larger than ``above_mm`` is a ``becomes`` (e.g. nodule -> mass)."""
+
+    model_config = STRICT
+    type: FindingType
+    above_mm: float
+    becomes: FindingType
+    source: str
+
+
+class AttributeRules(RuleFile):
+    """Composition, multiplicity and attenuation words (rules/attributes.json)."""
+
+    file_name: ClassVar[str] = "attributes.json"
+    description: str = ""
+    composition: list[CompositionCue]
+    multiple_terms: list[str]
+    single_terms: list[str]
+    uncountable_heads: list[str]
+    density_units: list[str]
+    size_types: list[SizeType] = Field(default_factory=list)
+
+
 class IncidentalRules(RuleFile):
     file_name: ClassVar[str] = "incidental.json"
     description: str = ""
     explained_by_indication: dict[str, list[str]]
     explained_by_exam: dict[FindingType, list[str]]
+    history_sentence_cues: list[str] = Field(default_factory=list)
+    history_paragraph_cues: list[str] = Field(default_factory=list)
+    known_prior_cues: list[str] = Field(default_factory=list)
+    new_cues: list[str] = Field(default_factory=list)
+    procedure_cues: list[str] = Field(default_factory=list)
+    procedure_exclusion_cues: list[str] = Field(default_factory=list)
+    benign_nearby_cues: list[str] = Field(default_factory=list)
+    benign_entities: list[str] = Field(default_factory=list)
 
 
 class Trigger(BaseModel):

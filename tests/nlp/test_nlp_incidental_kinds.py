@@ -1,0 +1,343 @@
+"""Issue 13's kinds of incidental-finding errors on real reports: one table per kind,
+a positive and a negative case per rule (examples in the project's own words).
+
+Each row: report text, HL7 indication (or None), the words of the finding checked
+(its ``text`` must contain them), and what is expected of it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from radfollow.models import ExtractionResult, Finding
+
+
+def _finding(result: ExtractionResult, words: str, section: str | None = None) -> Finding:
+    found = [
+        f
+        for f in result.findings
+        if words.lower() in f.text.lower() and (section is None or f.section == section)
+    ]
+    assert found, f"no finding with {words!r} in {[f.text for f in result.findings]}"
+    return found[-1]
+
+
+# Kind 1: the finding is what the exam is about -> reason, not incidental.
+EXPLAINED = [
+    # the report is a procedure on it
+    (
+        "EXAM: CT-guided biopsy of the right renal mass.\n"
+        "FINDINGS: The right renal mass was biopsied with an 18 gauge needle.",
+        None,
+        "renal mass",
+        "procedure_target",
+    ),
+    (
+        "EXAM: Ultrasound-guided drainage of the hepatic collection.\n"
+        "FINDINGS: A 3 cm hepatic lesion was drained.",
+        None,
+        "hepatic lesion",
+        "procedure_target",
+    ),
+    # a recommendation to biopsy is not a procedure report: stays incidental
+    (
+        "EXAM: CT chest.\nFINDINGS: 2 cm thyroid nodule. Recommend biopsy of the thyroid nodule.",
+        "Trauma",
+        "thyroid nodule",
+        None,
+    ),
+    # the history names it, in a narrative first paragraph
+    (
+        "58-year-old with a known tongue-base mass for staging.\n\n"
+        "FINDINGS: 3 cm mass at the tongue base.",
+        None,
+        "3 cm mass",
+        "indication",
+    ),
+    (
+        "INDICATION: Follow-up of RUL nodule.\nFINDINGS: 6 mm nodule in the right upper lobe.",
+        None,
+        "6 mm nodule",
+        "indication",
+    ),
+    (
+        "HISTORY: Melanoma.\nFINDINGS: Multiple pulmonary nodules concerning for metastases.",
+        None,
+        "pulmonary nodules",
+        "indication",
+    ),
+    # the same type detected in the history (no phrase list needed): a cyst asked about
+    (
+        "CLINICAL HISTORY: Ovarian cyst seen on prior ultrasound.\n"
+        "FINDINGS: 3 cm left adnexal lesion.",
+        None,
+        "adnexal lesion",
+        "indication",
+    ),
+    # an unrelated finding on a staging exam stays incidental
+    (
+        "INDICATION: Staging lung cancer.\nFINDINGS: 3 cm right upper lobe mass. "
+        "1.5 cm left thyroid nodule.",
+        None,
+        "thyroid nodule",
+        None,
+    ),
+    # a history paragraph without any history wording is not read as history
+    (
+        "Chest CT.\n\nFINDINGS: 2 cm left adrenal nodule.",
+        None,
+        "adrenal nodule",
+        None,
+    ),
+    # described against a prior study as known disease
+    (
+        "FINDINGS: The known abdominal aortic aneurysm now measures 4.1 cm, previously 4.0 cm.",
+        "Back pain",
+        "aortic aneurysm",
+        "known_prior",
+    ),
+    (
+        "FINDINGS: The previously described hepatic cyst is again seen.",
+        "Abdominal pain",
+        "hepatic cyst",
+        "known_prior",
+    ),
+    (
+        "FINDINGS: Redemonstrated 8 mm left lower lobe nodule.",
+        "Cough",
+        "nodule",
+        "known_prior",
+    ),
+    # a new finding next to known ones is incidental
+    (
+        "FINDINGS: Stable 4 mm right upper lobe nodule. New 6 mm nodule in the left lower lobe.",
+        "Cough",
+        "New 6 mm nodule",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "indication", "words", "reason"), EXPLAINED)
+def test_explained_findings(run, text, indication, words, reason) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(run(text, indication=indication), words, "findings")
+    got = finding.incidental_reason.value if finding.incidental_reason else None
+    assert got == reason
+    assert finding.incidental is (reason is None)
+
+
+# Kind 2: benign said anywhere nearby.
+BENIGN = [
+    ("FINDINGS: 1.5 cm left adrenal nodule. No follow-up is needed.", "adrenal nodule", True),
+    ("FINDINGS: 1.5 cm left adrenal nodule. No routine follow-up is required.", "adrenal", True),
+    (
+        "FINDINGS: 1.5 cm left adrenal nodule. This is consistent with a lipid-rich adenoma.",
+        "adrenal nodule",
+        True,
+    ),
+    ("FINDINGS: 2 cm left renal lesion. Bosniak I.", "renal lesion", True),
+    ("FINDINGS: 2 cm left renal lesion. This is a simple cyst.", "renal lesion", True),
+    ("FINDINGS: 2 cm left renal lesion. It is a Bosniak 1 cyst.", "renal lesion", True),
+    # the next paragraph, or another numbered item, is about something else
+    ("FINDINGS: 1.5 cm left adrenal nodule.\n\nNo follow-up is needed.", "adrenal nodule", False),
+    (
+        "IMPRESSION:\n1. 4.5 cm infrarenal abdominal aortic aneurysm.\n"
+        "2. No further follow-up is needed for the gallbladder.",
+        "aortic aneurysm",
+        False,
+    ),
+    # benign words about another finding of their own sentence
+    (
+        "FINDINGS: 1.5 cm left adrenal nodule. Simple cyst in the right kidney.",
+        "adrenal nodule",
+        False,
+    ),
+    # named benign entities, unless hedged
+    ("FINDINGS: Large mucous retention cyst in the right maxillary sinus.", "cyst", True),
+    ("FINDINGS: Possible lipoma in the thigh soft tissue mass.", "mass", False),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "benign"), BENIGN)
+def test_benign_nearby(run, text, words, benign) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(run(text, indication="Trauma"), words)
+    assert finding.benign is benign
+    assert finding.incidental is (not benign)
+
+
+def test_characterising_phrase_is_not_a_second_mention(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "FINDINGS: 1.5 cm left adrenal nodule. This is consistent with a lipid-rich adenoma.",
+        indication="Trauma",
+    )
+    assert [f.text for f in result.findings] == ["1.5 cm left adrenal nodule"]
+
+
+# Kind 3: not findings at all (absent from the findings, or not affirmed).
+NOT_FINDINGS = [
+    # template label: the label is no mention; the negated sentence after it is absent
+    ("Lymph nodes: No enlarged nodes.", "enlarged nodes", "absent"),
+    ("Lymph nodes: Enlarged right hilar nodes.", "nodes", "present"),
+    # negation phrasings
+    (
+        "FINDINGS: The kidneys do not demonstrate any evidence of a mass.",
+        "mass",
+        "absent",
+    ),
+    ("FINDINGS: The liver is without sonographic evidence of a mass.", "mass", "absent"),
+    ("FINDINGS: The lungs are free of nodules.", "nodules", "absent"),
+    ("FINDINGS: The kidneys demonstrate a 2 cm mass.", "mass", "present"),
+    # differential lists and diagnostic questions
+    ("FINDINGS: Differential includes abscess, mass, or hematoma.", "mass", "possible"),
+    ("INDICATION: Rule out lung mass.", "mass", "hypothetical"),
+    ("IMPRESSION: Consider oblique views to exclude a true nodule.", "nodule", "possible"),
+    # pseudo-lesions on a radiograph
+    (
+        "FINDINGS: Nodular densities over the 9th ribs are consistent with nipple shadows.",
+        "Nodular densities",
+        "absent",
+    ),
+    ("FINDINGS: 8 mm nodular density in the left upper lobe.", "nodular density", "present"),
+    # a hedge about the cause of something else does not hedge a known finding
+    (
+        "FINDINGS: Mediastinal widening may be due to the known thyroid mass.",
+        "thyroid mass",
+        "present",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "assertion"), NOT_FINDINGS)
+def test_not_findings_assertion(run, text, words, assertion) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(run(text), words).assertion.value == assertion
+
+
+NO_MENTION = [
+    # (text, finding words that must not be a mention, a control that must be)
+    ("FINDINGS: Adrenals: Normal. Lymph nodes: none. 2 cm liver lesion.", "Lymph nodes", "liver"),
+    ("EXAM: MRI renal mass protocol.\nFINDINGS: 2 cm renal mass.", "mass protocol", "2 cm"),
+    (
+        "FINDINGS: 50% stenotic lesion of the left carotid artery. 2 cm thyroid nodule.",
+        "stenotic lesion",
+        "thyroid",
+    ),
+    (
+        "FINDINGS: The spur is the likely culprit lesion for the impingement. Bone island.",
+        "culprit lesion",
+        "Bone island",
+    ),
+    (
+        "FINDINGS: Large Hill-Sachs lesion. 1 cm lytic lesion in the humerus.",
+        "Hill-Sachs",
+        "lytic lesion",
+    ),
+    (
+        "FINDINGS: Reticulonodular opacities in both lungs. 6 mm nodule in the right upper lobe.",
+        "Reticulonodular",
+        "6 mm nodule",
+    ),
+    (
+        "FAMILY HISTORY: Brother with a lung mass.\nFINDINGS: 6 mm nodule in the right upper lobe.",
+        "lung mass",
+        "6 mm nodule",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "absent_words", "control"), NO_MENTION)
+def test_not_a_mention(run, text, absent_words, control) -> None:  # type: ignore[no-untyped-def]
+    texts = [f.text for f in run(text).findings]
+    assert not any(absent_words.lower() in t.lower() for t in texts), texts
+    assert any(control.lower() in t.lower() for t in texts), texts
+
+
+# Kind 4: the type comes from the finding's own clause and location.
+TYPES = [
+    ("EXAM: CT chest.\nFINDINGS: Hypoenhancing mass in segment 7 of the liver.", "hepatic_lesion"),
+    ("EXAM: CT chest.\nFINDINGS: 3 cm mass in the right upper lobe.", "lung_mass"),
+    ("EXAM: Pelvic ultrasound.\nFINDINGS: 2 cm follicular cyst.", "adnexal_lesion"),
+    ("EXAM: CT abdomen.\nFINDINGS: 2 cm ovarian cyst.", "adnexal_lesion"),
+    ("EXAM: CT abdomen.\nFINDINGS: 8 mm part-solid nodule.", "pulmonary_nodule"),
+    ("EXAM: CT abdomen.\nFINDINGS: 8 mm nodule.", "other_mass"),
+    ("EXAM: CT head.\nFINDINGS: 1.8 cm mass in the right parietal lobe.", "other_mass"),
+    (
+        "EXAM: Chest radiograph.\nFINDINGS: Nodular opacity projecting over the 9th rib.",
+        "pulmonary_nodule",
+    ),
+    ("EXAM: Chest radiograph.\nFINDINGS: Lytic lesion of the 9th rib.", "bone_lesion"),
+    ("EXAM: CT chest.\nFINDINGS: 4.5 cm nodule in the left upper lobe.", "lung_mass"),
+    ("EXAM: CT chest.\nFINDINGS: 2.5 cm nodule in the left upper lobe.", "pulmonary_nodule"),
+]
+
+
+@pytest.mark.parametrize(("text", "finding_type"), TYPES)
+def test_type_from_own_clause(run, text, finding_type) -> None:  # type: ignore[no-untyped-def]
+    findings = [f for f in run(text).findings if f.section == "findings"]
+    assert [f.type.value for f in findings] == [finding_type]
+
+
+# Kind 5: findings and impression agree.
+AGREE = [
+    (
+        "FINDINGS: 1.2 cm left renal cyst.\n\nIMPRESSION: Simple left renal cyst.",
+        "benign",
+    ),
+    (
+        "FINDINGS: Again demonstrated is a 2 cm right renal lesion.\n\n"
+        "IMPRESSION: 2 cm right renal lesion, as described above.",
+        "known_prior",
+    ),
+    # a lesion on the other side is a different lesion
+    (
+        "FINDINGS: 1.2 cm right renal cyst.\n\nIMPRESSION: Simple left renal cyst.",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), AGREE)
+def test_findings_and_impression_agree(run, text, reason) -> None:  # type: ignore[no-untyped-def]
+    result = run(text, indication="Trauma")
+    finding = next(f for f in result.findings if f.section == "findings")
+    impression = next(f for f in result.findings if f.section == "impression")
+    got = finding.incidental_reason.value if finding.incidental_reason else None
+    assert got == reason
+    if reason is not None:
+        assert impression.incidental is False
+
+
+# Attributes for the guideline engine.
+ATTRIBUTES = [
+    (
+        "FINDINGS: Multiple ground-glass nodules in the right upper lobe, largest 8 mm.",
+        "nodules",
+        {"composition": "ground-glass", "multiplicity": "multiple", "largest_size_mm": 8.0},
+    ),
+    (
+        "FINDINGS: 9 x 7 mm part-solid nodule in the left lower lobe.",
+        "nodule",
+        {"composition": "part-solid", "multiplicity": "single", "largest_size_mm": 9.0},
+    ),
+    (
+        "FINDINGS: A 1.5 cm left adrenal nodule measures -10 HU.",
+        "adrenal nodule",
+        {"density_hu": -10.0, "composition": None, "multiplicity": "single"},
+    ),
+    (
+        "FINDINGS: Two hepatic cysts measuring 15 Hounsfield units.",
+        "hepatic cysts",
+        {"density_hu": 15.0, "composition": "cystic", "multiplicity": "multiple"},
+    ),
+    ("FINDINGS: Calcified granuloma in the left lung.", "granuloma", {"composition": "calcified"}),
+    ("FINDINGS: Solid nodule in the right lower lobe.", "nodule", {"composition": "solid"}),
+    ("FINDINGS: No pulmonary nodules.", "nodules", {"multiplicity": None, "density_hu": None}),
+    ("FINDINGS: Mediastinal lymphadenopathy.", "lymphadenopathy", {"multiplicity": None}),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "expected"), ATTRIBUTES)
+def test_attributes(run, text, words, expected) -> None:  # type: ignore[no-untyped-def]
+    finding = _finding(run(text), words)
+    got = {k: getattr(finding, k) for k in expected}
+    got = {k: (v.value if hasattr(v, "value") else v) for k, v in got.items()}
+    assert got == expected

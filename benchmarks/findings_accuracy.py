@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from _shared import unsealed_reports
 from findings_labels import FINAL, ReportScore, counts, figures, predicted, score_report
-from followup_labels import bootstrap, by_id, read_jsonl, sample
+from followup_labels import bootstrap, by_id, check_half, half_arguments, read_jsonl, sample
 
 from radfollow.nlp.extract import Extractor, ReportText
 
@@ -34,19 +33,11 @@ SHOWN = ("inc_p", "inc_r", "inc_f1", "det_p", "det_r", "det_f1", "assertion_acc"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("tuning", "test"), required=True)
-    parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
-    parser.add_argument(
-        "--final",
-        action="store_true",
-        help="allow --errors on the test half: only after its final score, for the closing"
-        " note's list of remaining misses; nothing may be tuned after it",
-    )
+    half_arguments(parser)
     parser.add_argument("--labels", type=Path, default=FINAL, help="label file to score against")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
-    if args.errors and args.half != "tuning" and not args.final:
-        sys.exit("--errors is for the tuning half (or the test half with --final)")
+    check_half(args)
     labels = by_id(read_jsonl(args.labels))
     chosen = [i for i, row in sample().items() if row["half"] == args.half and i in labels]
     texts = unsealed_reports()

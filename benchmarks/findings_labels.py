@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from followup_labels import LABELS
+from followup_labels import LABELS, prf
 
 from radfollow.evaluation.metrics import match_spans
 from radfollow.models import ExtractionResult
@@ -144,10 +144,7 @@ def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
     out: dict[str, float] = {}
     for level in ("inc", "det"):
         tp, fp, fn = total[f"{level}_tp"], total[f"{level}_fp"], total[f"{level}_fn"]
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        out[f"{level}_p"], out[f"{level}_r"] = p, r
-        out[f"{level}_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+        out[f"{level}_p"], out[f"{level}_r"], out[f"{level}_f1"] = prf(tp, fp, fn)
     for k in ATTRIBUTES:
         out[f"{k}_acc"] = right[k] / asked[k] if asked[k] else 0.0
     return out

@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from _shared import unsealed_reports
-from followup_labels import FINAL, ReportScore, bootstrap, by_id, figures, read_jsonl, sample
+from followup_labels import (
+    FINAL,
+    ReportScore,
+    bootstrap,
+    by_id,
+    check_half,
+    figures,
+    half_arguments,
+    read_jsonl,
+    sample,
+)
 from followup_labels import score_report as compare
 
 from radfollow.errors import ModelError
@@ -82,20 +91,12 @@ def _reliability(pairs: list[tuple[float, bool]]) -> tuple[float, list[tuple[flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("tuning", "test"), required=True)
-    parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
-    parser.add_argument(
-        "--final",
-        action="store_true",
-        help="allow --errors on the test half: only after its final score, for the closing"
-        " note's list of remaining misses; nothing may be tuned after it",
-    )
+    half_arguments(parser)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--plot", type=Path, help="write a reliability plot (PNG) here")
     args = parser.parse_args()
-    if args.errors and args.half != "tuning" and not args.final:
-        sys.exit("--errors is for the tuning half (or the test half with --final)")
+    check_half(args)
     chosen = [i for i, row in sample().items() if row["half"] == args.half]
     labels = by_id(read_jsonl(FINAL))
     texts = unsealed_reports()

@@ -16,8 +16,10 @@ an interval when both ends agree within 0.05 months (null matches null).
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,10 +121,7 @@ def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
     out: dict[str, float] = {}
     for level in ("rep", "span"):
         tp, fp, fn = total[f"{level}_tp"], total[f"{level}_fp"], total[f"{level}_fn"]
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        out[f"{level}_p"], out[f"{level}_r"] = p, r
-        out[f"{level}_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+        out[f"{level}_p"], out[f"{level}_r"], out[f"{level}_f1"] = prf(tp, fp, fn)
     for k in ATTRIBUTES:
         out[f"{k}_acc"] = right[k] / pairs if pairs else 0.0
     return out
@@ -148,6 +147,31 @@ def bootstrap(
         values.sort()
         intervals[key] = (values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1])
     return intervals
+
+
+def half_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--half``, ``--errors`` and ``--final``: misses are for the tuning half only."""
+    parser.add_argument("--half", choices=("tuning", "test"), required=True)
+    parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
+    parser.add_argument(
+        "--final",
+        action="store_true",
+        help="allow --errors on the test half: only after its final score, for the closing"
+        " note's list of remaining misses; nothing may be tuned after it",
+    )
+
+
+def check_half(args: argparse.Namespace) -> None:
+    """Exit when misses are asked of the test half before its final score."""
+    if args.errors and args.half != "tuning" and not args.final:
+        sys.exit("--errors is for the tuning half (or the test half with --final)")
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 of counts (0.0 where undefined)."""
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
 def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:

@@ -7,8 +7,9 @@ Rules: ``rules/attributes.json``. For each finding (``doc.ents``):
   head included ("cyst" is cystic, "granuloma" calcified); else None;
 - ``rad_multiplicity``: ``multiple`` for a quantifier in the noun phrase
   ("several", "two") or a plural head ("nodules"); ``single`` for a singular
-  count noun ("a 6 mm nodule"); None for uncountable heads ("adenopathy")
-  and for absent or hypothetical findings;
+  count noun ("a 6 mm nodule"); None for uncountable heads ("adenopathy");
+- absent and hypothetical findings get none of these (a negated nodule has no
+  composition);
 - ``rad_density_hu``: a number followed by a Hounsfield unit ("-10 HU",
   "15 Hounsfield units") in the finding's sentence, nearest finding first;
 - ``size_types``: a finding larger than a type's size limit takes the larger
@@ -67,14 +68,17 @@ class FindingAttributes(RuleFileComponent):
             typed = [self._size_type(ent) for ent in ents]
             if any(a is not b for a, b in zip(typed, ents, strict=True)):
                 doc.ents = ents = typed
+        counted = [ent for ent in ents if ent._.rad_assertion in _COUNTED]
+        if not counted:
+            return doc  # absent and hypothetical findings have no attributes
         cues = self._composition(doc)
-        for ent in ents:
+        for ent in counted:
             ent._.rad_composition = self.composition(ent, cues)
             ent._.rad_multiplicity = self.multiplicity(ent)
         if not self._density_hint.search(doc_text(doc)):
             return doc  # no unit of attenuation anywhere in the report
         by_sentence: dict[int, list[Span]] = {}
-        for ent in ents:
+        for ent in counted:
             by_sentence.setdefault(ent.sent.start, []).append(ent)
         for group in by_sentence.values():
             self._assign_density(group)

@@ -119,9 +119,7 @@ class IncidentalClassifier(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        for ent in ents:
-            ent._.rad_incidental_reason = None
-            ent._.rad_incidental = False
+        # rad_incidental / rad_incidental_reason default to False / None (extensions.py).
         if not any(e._.rad_assertion in _AFFIRMED for e in ents):
             return doc  # nothing can be incidental (most normal reports)
         history, history_spans = self.history(doc)
@@ -141,8 +139,10 @@ class IncidentalClassifier(RuleFileComponent):
             ):
                 ent._.rad_benign = True
             reason = self.reason(ent, history, history_types, exam, targets)
-            ent._.rad_incidental_reason = reason
-            ent._.rad_incidental = reason is None
+            if reason is None:
+                ent._.rad_incidental = True
+            else:
+                ent._.rad_incidental_reason = reason
         self._link_mentions(ents)
         return doc
 

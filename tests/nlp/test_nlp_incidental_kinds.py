@@ -341,3 +341,16 @@ def test_attributes(run, text, words, expected) -> None:  # type: ignore[no-unty
     got = {k: getattr(finding, k) for k in expected}
     got = {k: (v.value if hasattr(v, "value") else v) for k, v in got.items()}
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FINDINGS: No calvarial metastases.", [("bone_lesion", "absent")]),
+        # METs: metabolic equivalents of a stress test, not metastases
+        ("EXERCISE: 4. METs: 10.1. The patient exercised to 12.8 METS.", []),
+    ],
+)
+def test_metastasis_heads(run, text, expected) -> None:  # type: ignore[no-untyped-def]
+    found = [(f.type.value, f.assertion.value) for f in run(text).findings]
+    assert found == expected

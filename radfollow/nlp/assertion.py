@@ -50,8 +50,6 @@ class AssertionResolver:
             if category in categories:
                 if value is Assertion.POSSIBLE and section in self.indication_sections:
                     return Assertion.HYPOTHETICAL
-                if category == "EVALUATION" and section not in self.indication_sections:
-                    return Assertion.POSSIBLE  # the radiologist's own question: suspected
                 return value
         return Assertion.PRESENT
 

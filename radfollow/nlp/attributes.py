@@ -29,6 +29,7 @@ from radfollow.nlp.cues import Cue, CueMatcher, window
 from radfollow.nlp.extensions import SPAN_EXTENSIONS, doc_text
 from radfollow.rules.schema import AttributeRules
 
+_HU_MIN, _HU_MAX = -1024.0, 3071.0
 _COUNTED = frozenset({Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL})
 #: Plural heads end in -s (nodules, masses, metastases) or -ata (granulomata).
 _PLURAL = re.compile(r"(?:[^s]s|sses|ses|ata|ies)$")
@@ -109,26 +110,30 @@ class FindingAttributes(RuleFileComponent):
             return None
         lo, _ = window(ent, left=5, right=0)
         before = {tok.lower_ for tok in ent.doc[lo : ent.end]}
-        if before & self._multiple or _PLURAL.search(head):
+        if before & self._multiple or (_PLURAL.search(head) and not head.endswith("sis")):
             return Multiplicity.MULTIPLE
         return Multiplicity.SINGLE
 
     def _assign_density(self, ents: list[Span]) -> None:
+        """Each value to the nearest finding before it in the sentence ("adrenal nodule
+        measuring 45 HU"), else the nearest after it; values beyond the Hounsfield scale
+        of CT (-1,024 to 3,071, DICOM 12-bit) are not attenuations."""
         sent = ents[0].sent
-        found = [
-            (sent.start_char + m.start(), float(re.sub(r"[\s\u2212\u2013]", _minus, m["value"])))
-            for m in self._density.finditer(sent.text)
-        ]
+        found = []
+        for m in self._density.finditer(sent.text):
+            value = float(re.sub(r"[\s\u2212\u2013]", _minus, m["value"]))
+            if _HU_MIN <= value <= _HU_MAX:
+                found.append((sent.start_char + m.start(), value))
         used: set[int] = set()
         for position, value in found:
-            nearest = min(
-                (e for e in ents if id(e) not in used),
-                key=lambda e: abs(e.start_char - position),
-                default=None,
-            )
-            if nearest is not None:
-                nearest._.rad_density_hu = value
-                used.add(id(nearest))
+            free = [e for e in ents if id(e) not in used]
+            before = [e for e in free if e.start_char < position]
+            chosen = max(before, key=lambda e: e.start_char) if before else None
+            if chosen is None and free:
+                chosen = min(free, key=lambda e: e.start_char)
+            if chosen is not None:
+                chosen._.rad_density_hu = value
+                used.add(id(chosen))
 
 
 def _minus(match: re.Match[str]) -> str:

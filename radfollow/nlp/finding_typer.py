@@ -2,7 +2,8 @@
 
 The target matcher labels "nodule" HEAD_NODULE; the type depends on the organ:
 a cue in the noun phrase or the phrase after it ("adrenal nodule", "nodule in
-the right upper lobe"), else the organ of the exam ("CT CHEST"). Heads that
+the right upper lobe"), else the organ of an exam named in its own sentence
+("MRI brain revealed a mass"), else the organ of the exam ("CT CHEST"). Heads that
 resolve to no type (a cerebral aneurysm, a lung cyst, a stenotic lesion of an
 artery, a Hill-Sachs lesion) are dropped, and so are template labels (a head
 followed by a colon: "Lymph nodes: No enlarged nodes.") and names (a head
@@ -25,6 +26,8 @@ from radfollow.rules.schema import OrganRules
 #: Words that open a sentence about the finding just described.
 _ANAPHORS = frozenset({"this", "it", "these", "they", "which"})
 _COPULAS = frozenset({"is", "are", "represents", "represent"})
+#: Words of a sentence that names the finding just described ("It is a Bosniak 1 cyst").
+_NAMING = _COPULAS | {"a", "an", "most", "with", "of", "bosniak", "i", "ii", "type", "simple"}
 
 
 def _extend(span: Span, end: int) -> Span:
@@ -56,6 +59,10 @@ class FindingTyper(RuleFileComponent):
         ) | frozenset(self.rules.expand_terms)
         self._characterizing = frozenset(self.rules.characterizing_cues)
         self._name_words = frozenset(w.lower() for w in self.rules.name_words)
+        self._sentence_exam = [
+            (e.organ, re.compile(r"\b(?:" + "|".join(map(re.escape, e.terms)) + r")\b", re.I))
+            for e in self.rules.sentence_exam_organs
+        ]
 
     def exam_organ(self, doc: Doc) -> str | None:
         text = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
@@ -91,7 +98,7 @@ class FindingTyper(RuleFileComponent):
             if label == "HEAD_LYMPH_NODE" and not self._sized(ent):
                 return None
             mapping = self.rules.type_map.get(label, {})
-            key = organ or doc._.rad_exam_organ or "none"
+            key = organ or self._sentence_exam_organ(ent) or doc._.rad_exam_organ or "none"
             if key not in mapping:
                 key = "none"
             finding_type = mapping.get(key)
@@ -106,6 +113,14 @@ class FindingTyper(RuleFileComponent):
         span._.rad_head = ent.label_
         span._.rad_organ = organ or doc._.rad_exam_organ
         return span
+
+    def _sentence_exam_organ(self, ent: Span) -> str | None:
+        """The organ of an exam named in the finding's own sentence, if any."""
+        text = ent.sent.text
+        for organ, regex in self._sentence_exam:
+            if regex.search(text):
+                return organ
+        return None
 
     def _expandable(self, token: Token) -> bool:
         return token.lower_ in self._expand or token.like_num
@@ -135,8 +150,13 @@ class FindingTyper(RuleFileComponent):
             follows = previous.sent.end == sent.start
             if not (follows and sent[0].lower_ in _ANAPHORS):
                 return False
-            # "2 cm renal lesion. This is a simple cyst.": the same lesion, named again.
-            if any(tok.lower_ in _COPULAS for tok in sent[1:4]):
+            # "2 cm renal lesion. This is a simple cyst.": the same lesion, named again;
+            # not "This is separate from a 4 cm renal mass".
+            between = ent.doc[sent.start + 1 : ent.start]
+            if any(tok.lower_ in _COPULAS for tok in between[:3]) and all(
+                tok.lower_ in _NAMING or tok.lower_ in self._characterizing or self._expandable(tok)
+                for tok in between
+            ):
                 return True
         before = ent.doc[max(previous.end, sent.start, ent.start - 6) : ent.start]
         return any(tok.lower_ in self._characterizing for tok in before)

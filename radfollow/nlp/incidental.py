@@ -24,8 +24,9 @@ affirmed finding is not incidental, the first of (issue 13; rules in
 
 Findings and impression then agree: one lesion described in both is one
 finding, so an incidental mention takes the reason of the other section's
-mention of the same type and side when that one is known, benign or
-explained (unless its own noun phrase calls it new).
+mention of the same type when that one is known, benign or explained, when
+their size, location or side agree and nothing they state differs (unless its
+own noun phrase calls it new).
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ _FOLLOWED = (IncidentalReason.KNOWN_PRIOR, IncidentalReason.BENIGN, IncidentalRe
 _LINKED_SECTIONS = frozenset({"findings", "impression", None})
 #: The leading paragraph read as history ends at the first blank line, within this.
 _PARAGRAPH_CHARS = 600
+#: A leading paragraph is history when a history cue opens it ("58-year-old with").
+_OPENING_CHARS = 60
+#: A benign statement in the next sentence is about this finding when it opens so.
+_ABOUT_IT = re.compile(
+    r"\s*(?:this|it|these|they|which|consistent|compatible|no (?:further |routine |imaging )?"
+    r"follow|bosniak|simple cyst|statistically benign|(?:the|this) (?:nodule|lesion|cyst|mass))\b",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(r"\b(?:not|cannot|can't|nor|indeterminate|non)\b", re.IGNORECASE)
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "and", "but", "with", "while", "whereas"})
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}|[a-z])[.)]\s")
 
 
@@ -112,6 +123,7 @@ class IncidentalClassifier(RuleFileComponent):
         self._not_procedure = _Terms(rules.procedure_exclusion_cues)
         self._benign_nearby = _Terms(rules.benign_nearby_cues)
         self._benign_entity = _Terms(rules.benign_entities)
+        self._history_negation = _Terms(rules.history_negation_cues)
 
     def indication(self, doc: Doc) -> str:
         """The indication: the caller's (HL7 OBR-13/OBR-31) or the report's section."""
@@ -147,7 +159,13 @@ class IncidentalClassifier(RuleFileComponent):
         return doc
 
     def history(self, doc: Doc) -> tuple[str, list[tuple[int, int]]]:
-        """History text and the character spans it was read from."""
+        """History text, and the character spans whose findings explain their type.
+
+        The spans are the indication/history sections and a leading history
+        paragraph; sentences with a history cue elsewhere ("history of melanoma")
+        add their words to the text only, so a recommendation or a finding in the
+        body never explains another finding by its type.
+        """
         text = doc_text(doc)
         parts = [doc._.rad_indication or ""]
         spans: list[tuple[int, int]] = []
@@ -157,14 +175,14 @@ class IncidentalClassifier(RuleFileComponent):
         leading = self._leading_paragraph(doc, text)
         if leading is not None:
             spans.append(leading)
+        parts += [text[s:t] for s, t in spans]
         starts = self._history_sentence.starts(text)
         if starts:
-            spans += [
-                (sent.start_char, sent.end_char)
+            parts += [
+                sent.text
                 for sent in doc.sents
                 if any(sent.start_char <= i < sent.end_char for i in starts)
             ]
-        parts += [text[s:t] for s, t in spans]
         return "\n".join(p for p in parts if p), spans
 
     def _leading_paragraph(self, doc: Doc, text: str) -> tuple[int, int] | None:
@@ -175,7 +193,8 @@ class IncidentalClassifier(RuleFileComponent):
         end = min(sections[0].end, _PARAGRAPH_CHARS)
         blank = re.search(r"\n[ \t]*\n", text[:end])
         end = blank.start() if blank else end
-        if end >= len(text.rstrip()) or not _search(self._history_paragraph, text[:end]):
+        opening = text[: min(end, _OPENING_CHARS)]
+        if end >= len(text.rstrip()) or not _search(self._history_paragraph, opening):
             return None
         return (0, end)
 
@@ -183,7 +202,11 @@ class IncidentalClassifier(RuleFileComponent):
         """Types of the findings this report is a procedure on (empty if it is no procedure)."""
         text = doc_text(doc)
         first_line = len(text) if "\n" not in text else text.index("\n")
-        title = exam or text[:first_line]
+        sections = doc._.rad_sections or []
+        untitled = not sections or sections[0].category is None
+        title = exam or (text[:first_line] if untitled else "")
+        if _search(self._not_procedure, title):
+            return set()  # "status post radiofrequency ablation", "remote breast biopsy"
         if not _search(self._procedure, title) and not _search(
             self._procedure, section_text(doc, "technique")
         ):
@@ -191,7 +214,9 @@ class IncidentalClassifier(RuleFileComponent):
         found = set()
         for ent in ents:
             sent = ent.sent.text
-            in_title = ent._.rad_section == "exam" or (not exam and ent.end_char <= first_line)
+            in_title = ent._.rad_section == "exam" or (
+                not exam and untitled and ent.end_char <= first_line
+            )
             narrative = _search(self._procedure, sent) and not _search(self._not_procedure, sent)
             if in_title or narrative:
                 found.add(FindingType(ent.label_))
@@ -232,15 +257,21 @@ class IncidentalClassifier(RuleFileComponent):
         return not _search(self._by_exam.get(finding_type), exam)
 
     def _explains(self, history: str, finding_type: FindingType) -> bool:
-        return _search(self._any, history) or _search(self._by_type.get(finding_type), history)
+        """A history term for this type that is the patient's ("no history of cancer" is not)."""
+        for terms in (self._any, self._by_type.get(finding_type)):
+            for start in terms.starts(history) if terms is not None else ():
+                before = history[max(0, start - 30) : start]
+                if not self._history_negation.search(before.rsplit("\n", 1)[-1]):
+                    return True
+        return False
 
     def _known_prior(self, ent: Span) -> bool:
-        sent = ent.sent
-        if not _search(self._known, sent.text):
+        """A known-prior cue in the finding's own clause ("Again demonstrated is a 3 cm
+        mass", "the cyst is again seen"; not "Stable sternum changes and a 9 mm nodule"),
+        and no new-finding cue in its sentence ("not previously seen", "has developed")."""
+        if not _search(self._known, _clause(ent).text):
             return False
-        doc = ent.doc
-        phrase = doc[max(sent.start, ent.start - 4) : min(sent.end, ent.end + 2)].text
-        return not _search(self._new, phrase)
+        return not _search(self._new, ent.sent.text)
 
     def _benign_entity_named(self, ent: Span) -> bool:
         """A present finding named as a benign entity ("mucous retention cyst", "lipoma")."""
@@ -259,9 +290,11 @@ class IncidentalClassifier(RuleFileComponent):
         if sent.end >= len(doc):
             return False
         following = doc[sent.end].sent
-        between = doc_text(doc)[ent.end_char : following.start_char]
+        between = doc_text(doc)[ent.end_char : following.start_char].replace("\r", "")
         if "\n\n" in between.replace(" ", "") or _LIST_ITEM.match(following.text):
             return False  # another paragraph, or another numbered item of a list
+        if not _ABOUT_IT.match(following.text) or _NEGATED.search(following.text):
+            return False  # not about this finding, or "cannot be confirmed as benign"
         if not _search(self._benign_nearby, following.text):
             return False
         # The benign words must not be about another finding of their own sentence.
@@ -284,7 +317,7 @@ class IncidentalClassifier(RuleFileComponent):
                     other.label_ == ent.label_
                     and other._.rad_section in _LINKED_SECTIONS
                     and other._.rad_section != ent._.rad_section
-                    and _same_side(ent, other)
+                    and _same_lesion(ent, other)
                 ):
                     reason = other._.rad_incidental_reason
                     ent._.rad_incidental_reason = reason
@@ -294,6 +327,32 @@ class IncidentalClassifier(RuleFileComponent):
                     break
 
 
-def _same_side(a: Span, b: Span) -> bool:
-    left, right = a._.rad_laterality, b._.rad_laterality
-    return left is None or right is None or left == right
+def _clause(ent: Span) -> Span:
+    """The finding's clause: its sentence between the nearest clause breaks around it."""
+    doc, sent = ent.doc, ent.sent
+    lo = ent.start
+    while lo > sent.start and doc[lo - 1].lower_ not in _CLAUSE_BREAKS:
+        lo -= 1
+    hi = ent.end
+    while hi < sent.end and doc[hi].lower_ not in _CLAUSE_BREAKS:
+        hi += 1
+    return doc[lo:hi]
+
+
+def _same_lesion(a: Span, b: Span) -> bool:
+    """Two mentions of one type describe one lesion: something they state agrees (size,
+    location or side) and nothing they state differs."""
+    agree = 0
+    for name in ("rad_laterality", "rad_location", "rad_composition"):
+        left, right = getattr(a._, name), getattr(b._, name)
+        if left is not None and right is not None:
+            if left != right:
+                return False
+            agree += name != "rad_composition"
+    size_a, size_b = a._.rad_size_mm, b._.rad_size_mm
+    if size_a and size_b:
+        big_a, big_b = max(size_a), max(size_b)
+        if abs(big_a - big_b) > max(2.0, 0.2 * max(big_a, big_b)):
+            return False
+        agree += 1
+    return agree > 0

@@ -190,7 +190,8 @@ NOT_FINDINGS = [
     # differential lists and diagnostic questions
     ("FINDINGS: Differential includes abscess, mass, or hematoma.", "mass", "possible"),
     ("INDICATION: Rule out lung mass.", "mass", "hypothetical"),
-    ("IMPRESSION: Consider oblique views to exclude a true nodule.", "nodule", "possible"),
+    ("IMPRESSION: Consider oblique views to exclude a true nodule.", "nodule", "hypothetical"),
+    ("FINDINGS: Evaluation for pulmonary nodules is limited by motion.", "nodules", "hypothetical"),
     # pseudo-lesions on a radiograph
     (
         "FINDINGS: Nodular densities over the 9th ribs are consistent with nipple shadows.",
@@ -266,6 +267,12 @@ TYPES = [
     ),
     ("EXAM: Chest radiograph.\nFINDINGS: Lytic lesion of the 9th rib.", "bone_lesion"),
     ("EXAM: CT chest.\nFINDINGS: 4.5 cm nodule in the left upper lobe.", "lung_mass"),
+    # an exam named in the finding's own sentence gives the organ before the report's exam
+    (
+        "EXAM: CT chest.\nFINDINGS: MRI brain, 1/26/93, revealed a large enhancing mass.",
+        "other_mass",
+    ),
+    ("EXAM: CT chest.\nFINDINGS: A large enhancing mass.", "lung_mass"),
     ("EXAM: CT chest.\nFINDINGS: 2.5 cm nodule in the left upper lobe.", "pulmonary_nodule"),
 ]
 
@@ -354,3 +361,145 @@ def test_attributes(run, text, words, expected) -> None:  # type: ignore[no-unty
 def test_metastasis_heads(run, text, expected) -> None:  # type: ignore[no-untyped-def]
     found = [(f.type.value, f.assertion.value) for f in run(text).findings]
     assert found == expected
+
+
+# A reviewer's cases (2026-12-01): rules that must not reach too far.
+REVIEW = [
+    # a recommendation is not history
+    (
+        "EXAM: CT abdomen\nFINDINGS: 2.1 cm enhancing lesion in the right kidney.\n"
+        "IMPRESSION: 2.1 cm right renal lesion. Recommend follow-up of the renal lesion with MRI.",
+        "Pain",
+        "2.1 cm enhancing lesion",
+        True,
+    ),
+    # findings and impression: a different lesion of the same type is not linked
+    (
+        "EXAM: CT chest\nFINDINGS: A 4 mm calcified granuloma in the left lower lobe. "
+        "A 12 mm spiculated nodule in the left upper lobe.\nIMPRESSION: 1. 12 mm spiculated "
+        "left upper lobe nodule, suspicious. 2. Calcified granuloma.",
+        "Cough",
+        "12 mm spiculated nodule",
+        True,
+    ),
+    # benign words that are negated, or about something else, do not leak
+    (
+        "EXAM: CT abdomen\nFINDINGS: A 2 cm left adrenal nodule measuring 35 HU. "
+        "It cannot be confirmed as benign on this noncontrast study.",
+        "Pain",
+        "adrenal nodule",
+        True,
+    ),
+    (
+        "EXAM: CT chest\nFINDINGS: An 8 mm solid nodule in the right lower lobe. "
+        "Benign-appearing calcified mediastinal lymph nodes.",
+        "Cough",
+        "8 mm solid nodule",
+        True,
+    ),
+    (
+        "EXAM: CT abdomen\r\nFINDINGS: A 2 cm left adrenal nodule.\r\n\r\n"
+        "This is consistent with benign degenerative change of the spine.",
+        "Pain",
+        "adrenal nodule",
+        True,
+    ),
+    # a known-prior cue about something else, or a new finding
+    (
+        "EXAM: CT chest\nFINDINGS: There is a 6 mm solid nodule in the left lower lobe, "
+        "not previously seen.",
+        "Cough",
+        "6 mm solid nodule",
+        True,
+    ),
+    (
+        "EXAM: CT chest\nFINDINGS: Stable postoperative changes of the sternum and a 9 mm "
+        "solid nodule in the right lower lobe.",
+        "Cough",
+        "9 mm solid nodule",
+        True,
+    ),
+    # history: not the patient's, or another lesion
+    (
+        "INDICATION: Trauma.\nFINDINGS: History of left lower lobe granuloma. "
+        "A new 11 mm spiculated nodule in the right upper lobe.",
+        None,
+        "11 mm spiculated nodule",
+        True,
+    ),
+    (
+        "INDICATION: Cough. No history of cancer.\nFINDINGS: 9 mm nodule in the right upper lobe.",
+        None,
+        "9 mm nodule",
+        True,
+    ),
+    # pseudo-lesion words elsewhere in the sentence; family history before the patient's
+    (
+        "EXAM: CT chest\nFINDINGS: A 9 mm spiculated nodule in the right upper lobe with an "
+        "old healed right rib fracture.",
+        "Cough",
+        "9 mm spiculated nodule",
+        True,
+    ),
+    (
+        "EXAM: CT chest\nFINDINGS: Given the family history of lung cancer, the new 14 mm "
+        "spiculated nodule in the right upper lobe is concerning.",
+        "Cough",
+        "14 mm spiculated nodule",
+        True,
+    ),
+    # "This is separate from ..." names another lesion, kept
+    (
+        "EXAM: CT abdomen\nFINDINGS: Left adrenal nodule measuring 1.2 cm. This is separate "
+        "from a 4 cm enhancing left renal mass.",
+        "Pain",
+        "renal mass",
+        True,
+    ),
+    # procedure words in the history or about another lesion
+    (
+        "CLINICAL HISTORY: 60F, remote breast biopsy, now cough.\n"
+        "FINDINGS: A 9 mm solid nodule in the right upper lobe.",
+        None,
+        "9 mm solid nodule",
+        True,
+    ),
+    (
+        "EXAM: CT abdomen, status post radiofrequency ablation\nFINDINGS: Ablation zone in "
+        "segment 7. A new 2 cm enhancing lesion in the left kidney, not in the ablation zone.",
+        None,
+        "2 cm enhancing lesion",
+        True,
+    ),
+    # findings in an untitled first paragraph are not history
+    (
+        "The lungs show a 1.5 cm nodule in the left upper lobe. Heart size normal. Patient "
+        "with prior CABG.\n\nIMPRESSION: Nodule. Recommend CT.",
+        None,
+        "1.5 cm nodule",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "indication", "words", "incidental"), REVIEW)
+def test_rules_do_not_reach_too_far(run, text, indication, words, incidental) -> None:  # type: ignore[no-untyped-def]
+    assert _finding(run(text, indication=indication), words).incidental is incidental
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "FINDINGS: Right adrenal nodule measuring 1.5 cm and 45 HU; a renal cyst measuring"
+            " 2 cm (5 HU).",
+            [45.0, 5.0],
+        ),
+        ("FINDINGS: Left adrenal nodule of 99999999 HU.", [None]),
+        ("FINDINGS: A 2 mm nodule. A 3 cm renal cyst. A solitary hepatic metastasis.", [None] * 3),
+    ],
+)
+def test_density_goes_to_the_finding_it_follows(run, text, expected) -> None:  # type: ignore[no-untyped-def]
+    findings = run(text).findings
+    assert [f.density_hu for f in findings] == expected
+    assert all(f.multiplicity is None or f.multiplicity.value == "single" for f in findings)

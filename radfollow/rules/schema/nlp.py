@@ -96,6 +96,7 @@ class OrganRules(RuleFile):
     expand_terms: list[str]
     characterizing_cues: list[str]
     name_words: list[str] = Field(default_factory=list)
+    sentence_exam_organs: list[ExamOrgan] = Field(default_factory=list)
 
 
 class LateralityCue(BaseModel):
@@ -160,6 +161,7 @@ class IncidentalRules(RuleFile):
     procedure_exclusion_cues: list[str] = Field(default_factory=list)
     benign_nearby_cues: list[str] = Field(default_factory=list)
     benign_entities: list[str] = Field(default_factory=list)
+    history_negation_cues: list[str] = Field(default_factory=list)
 
 
 class Trigger(BaseModel):

@@ -13,7 +13,9 @@ Rules: ``rules/attributes.json``. For each finding (``doc.ents``):
 - ``rad_density_hu``: a number followed by a Hounsfield unit ("-10 HU",
   "15 Hounsfield units") in the finding's sentence, nearest finding first;
 - ``size_types``: a finding larger than a type's size limit takes the larger
-  type (a pulmonary nodule over 3 cm is a lung mass, Fleischner glossary).
+  type (a pulmonary nodule over 3 cm is a lung mass, Fleischner glossary);
+- ``size_required``: an affirmed "ectatic aorta" with no diameter is not an
+  aortic aneurysm (ANNOTATION.md section 2) and is dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from radfollow.nlp.extensions import SPAN_EXTENSIONS, doc_text
 from radfollow.rules.schema import AttributeRules
 
 _HU_MIN, _HU_MAX = -1024.0, 3071.0
+_AFFIRMED = frozenset({Assertion.PRESENT, Assertion.POSSIBLE})
 _COUNTED = frozenset({Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL})
 #: Plural heads end in -s (nodules, masses, metastases) or -ata (granulomata).
 _PLURAL = re.compile(r"(?:[^s]s|sses|ses|ata|ies)$")
@@ -51,6 +54,9 @@ class FindingAttributes(RuleFileComponent):
             [(c.value.value, count - k, c.terms) for k, c in enumerate(self.rules.composition)],
         )
         self._size_types = {r.type.value: r for r in self.rules.size_types}
+        self._size_required = {
+            r.type.value: frozenset(w.lower() for w in r.words) for r in self.rules.size_required
+        }
         self._multiple = frozenset(t.lower() for t in self.rules.multiple_terms)
         self._single = frozenset(t.lower() for t in self.rules.single_terms)
         self._uncountable = frozenset(t.lower() for t in self.rules.uncountable_heads)
@@ -69,6 +75,12 @@ class FindingAttributes(RuleFileComponent):
             typed = [self._size_type(ent) for ent in ents]
             if any(a is not b for a, b in zip(typed, ents, strict=True)):
                 doc.ents = ents = typed
+        if self._size_required:
+            kept = [ent for ent in ents if not self._needs_size(ent)]
+            if len(kept) != len(ents):
+                doc.ents = ents = kept
+                if not ents:
+                    return doc
         counted = [ent for ent in ents if ent._.rad_assertion in _COUNTED]
         if not counted:
             return doc  # absent and hypothetical findings have no attributes
@@ -84,6 +96,15 @@ class FindingAttributes(RuleFileComponent):
         for group in by_sentence.values():
             self._assign_density(group)
         return doc
+
+    def _needs_size(self, ent: Span) -> bool:
+        """An affirmed "ectatic aorta" with no diameter: not an aneurysm (ANNOTATION.md)."""
+        words = self._size_required.get(ent.label_)
+        if not words or ent._.rad_size_mm or ent._.rad_assertion not in _AFFIRMED:
+            return False
+        return any(tok.lower_ in words for tok in ent) and not any(
+            tok.lower_.startswith("aneurysm") for tok in ent
+        )
 
     def _size_type(self, ent: Span) -> Span:
         rule = self._size_types.get(ent.label_)

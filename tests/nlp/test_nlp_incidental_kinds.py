@@ -233,6 +233,11 @@ NO_MENTION = [
         "lytic lesion",
     ),
     (
+        "FINDINGS: Mild aortic ectasia and tortuosity. Ectatic ascending aorta measuring 4.6 cm.",
+        "aortic ectasia",
+        "Ectatic ascending aorta",
+    ),
+    (
         "FINDINGS: Reticulonodular opacities in both lungs. 6 mm nodule in the right upper lobe.",
         "Reticulonodular",
         "6 mm nodule",

@@ -135,6 +135,15 @@ class SizeType(BaseModel):
     source: str
 
 
+class SizeRequired(BaseModel):
+    """A finding of ``type`` worded with one of ``words`` counts only with a stated size."""
+
+    model_config = STRICT
+    type: FindingType
+    words: list[str]
+    source: str
+
+
 class AttributeRules(RuleFile):
     """Composition, multiplicity and attenuation words (rules/attributes.json)."""
 
@@ -146,6 +155,7 @@ class AttributeRules(RuleFile):
     uncountable_heads: list[str]
     density_units: list[str]
     size_types: list[SizeType] = Field(default_factory=list)
+    size_required: list[SizeRequired] = Field(default_factory=list)
 
 
 class IncidentalRules(RuleFile):

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from followup_labels import LABELS, prf
+from followup_labels import LABELS, prf, summed
 
 from radfollow.evaluation.metrics import match_spans
 from radfollow.models import ExtractionResult
@@ -132,15 +131,9 @@ def score_report(gold: dict[str, Any], pred: dict[str, Any]) -> ReportScore:
 
 def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
     """Micro P/R/F1 of incidental types and detection, accuracies on matched pairs."""
-    total = dict.fromkeys(COUNTS, 0)
-    right = dict.fromkeys(ATTRIBUTES, 0)
-    asked = dict.fromkeys(ATTRIBUTES, 0)
-    for s in scores:
-        for k in COUNTS:
-            total[k] += s.counts[k]
-        for k in ATTRIBUTES:
-            right[k] += s.right[k]
-            asked[k] += s.asked[k]
+    total = summed((s.counts for s in scores), COUNTS)
+    right = summed((s.right for s in scores), ATTRIBUTES)
+    asked = summed((s.asked for s in scores), ATTRIBUTES)
     out: dict[str, float] = {}
     for level in ("inc", "det"):
         tp, fp, fn = total[f"{level}_tp"], total[f"{level}_fp"], total[f"{level}_fn"]
@@ -152,14 +145,5 @@ def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
 
 def counts(scores: Sequence[ReportScore]) -> dict[str, int]:
     """Summed counts and the number of matched pairs each accuracy is over."""
-    out = dict.fromkeys(COUNTS, 0) | {f"n_{k}": 0 for k in ATTRIBUTES}
-    for s in scores:
-        for k in COUNTS:
-            out[k] += s.counts[k]
-        for k in ATTRIBUTES:
-            out[f"n_{k}"] += s.asked[k]
-    return out
-
-
-def exists(path: Path) -> bool:
-    return path.is_file() and path.stat().st_size > 0
+    asked = summed((s.asked for s in scores), ATTRIBUTES)
+    return summed((s.counts for s in scores), COUNTS) | {f"n_{k}": asked[k] for k in ATTRIBUTES}

@@ -107,17 +107,20 @@ def score_report(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]) ->
     return result
 
 
+def summed(rows: Iterable[dict[str, int]], keys: Sequence[str]) -> dict[str, int]:
+    """Per-key sums of count dictionaries (one per report)."""
+    total = dict.fromkeys(keys, 0)
+    for row in rows:
+        for k in keys:
+            total[k] += row[k]
+    return total
+
+
 def figures(scores: Sequence[ReportScore]) -> dict[str, float]:
     """P/R/F1 at report and span level and attribute accuracies of summed counts."""
-    total = dict.fromkeys(COUNTS, 0)
-    right = dict.fromkeys(ATTRIBUTES, 0)
-    pairs = 0
-    for s in scores:
-        for k in COUNTS:
-            total[k] += s.counts[k]
-        for k in ATTRIBUTES:
-            right[k] += s.right[k]
-        pairs += s.pairs
+    total = summed((s.counts for s in scores), COUNTS)
+    right = summed((s.right for s in scores), ATTRIBUTES)
+    pairs = sum(s.pairs for s in scores)
     out: dict[str, float] = {}
     for level in ("rep", "span"):
         tp, fp, fn = total[f"{level}_tp"], total[f"{level}_fp"], total[f"{level}_fn"]

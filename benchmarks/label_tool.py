@@ -192,21 +192,37 @@ def _interval(value: Any) -> list[float] | None:
     return [float(v) for v in value]
 
 
-def resolve(work: Path, reader: str, out: Path) -> int:
+def _work_items(work: Path, *, unique: bool) -> tuple[list[tuple[str, dict[str, Any], str]], int]:
+    """A reader's work file: (``file:line: id``, item, report text) per line of a sampled
+    report, and the number of lines refused (not in the sample, or repeated when
+    ``unique``), each reported on stderr."""
     texts = unsealed_reports()
     wanted = {r["id"] for r in read_sample()}
-    errors = 0
-    rows = []
+    items, errors, seen = [], 0, set()
     for n, line in enumerate(work.read_text().splitlines(), 1):
         if not line.strip():
             continue
         item = json.loads(line)
         report_id = item["id"]
-        if report_id not in wanted:
-            print(f"{work}:{n}: {report_id} is not in the sample", file=sys.stderr)
+        if report_id not in wanted or (unique and report_id in seen):
+            print(f"{work}:{n}: {report_id} is not in the sample or repeated", file=sys.stderr)
             errors += 1
             continue
-        text = texts[report_id]["text"]
+        seen.add(report_id)
+        items.append((f"{work}:{n}: {report_id}", item, texts[report_id]["text"]))
+    return items, errors
+
+
+def _write_rows(out: Path, rows: list[dict[str, Any]]) -> None:
+    rows.sort(key=lambda r: _sort_key(r["id"]))
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def resolve(work: Path, reader: str, out: Path) -> int:
+    items, errors = _work_items(work, unique=False)
+    rows = []
+    for where, item, text in items:
+        report_id = item["id"]
         recs = []
         after = 0
         for k, rec in enumerate(item.get("recommendations", [])):
@@ -232,7 +248,7 @@ def resolve(work: Path, reader: str, out: Path) -> int:
                 )
                 after = end
             except (KeyError, ValueError) as error:
-                print(f"{work}:{n}: {report_id} recommendation {k + 1}: {error}", file=sys.stderr)
+                print(f"{where} recommendation {k + 1}: {error}", file=sys.stderr)
                 errors += 1
         rows.append(
             {
@@ -242,8 +258,7 @@ def resolve(work: Path, reader: str, out: Path) -> int:
                 "recommendations": recs,
             }
         )
-    rows.sort(key=lambda r: _sort_key(r["id"]))
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _write_rows(out, rows)
     print(
         f"{len(rows)} reports, {sum(len(r['recommendations']) for r in rows)} recommendations,"
         f" {errors} errors -> {out}",
@@ -288,29 +303,17 @@ def _finding(item: dict[str, Any]) -> dict[str, Any]:
 
 def resolve_findings(work: Path, reader: str, out: Path) -> int:
     """Finding quotes -> offsets; report-level ``incidental_types``; 1 if any error."""
-    texts = unsealed_reports()
-    wanted = {r["id"] for r in read_sample()}
-    errors = 0
+    items, errors = _work_items(work, unique=True)
     rows = []
-    seen: set[str] = set()
-    for n, line in enumerate(work.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        item = json.loads(line)
+    for where, item, text in items:
         report_id = item["id"]
-        if report_id not in wanted or report_id in seen:
-            print(f"{work}:{n}: {report_id} is not in the sample or repeated", file=sys.stderr)
-            errors += 1
-            continue
-        seen.add(report_id)
-        text = texts[report_id]["text"]
         findings = []
         for k, finding in enumerate(item.get("findings", [])):
             try:
                 start, end = _locate(text, finding["quote"], 0, finding.get("occurrence"))
                 findings.append({"start": start, "end": end, **_finding(finding)})
             except (KeyError, ValueError) as error:
-                print(f"{work}:{n}: {report_id} finding {k + 1}: {error}", file=sys.stderr)
+                print(f"{where} finding {k + 1}: {error}", file=sys.stderr)
                 errors += 1
         findings.sort(key=lambda f: (f["start"], f["end"]))
         rows.append(
@@ -321,8 +324,7 @@ def resolve_findings(work: Path, reader: str, out: Path) -> int:
                 "findings": findings,
             }
         )
-    rows.sort(key=lambda r: _sort_key(r["id"]))
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _write_rows(out, rows)
     print(
         f"{len(rows)} reports, {sum(len(r['findings']) for r in rows)} findings,"
         f" {sum(len(r['incidental_types']) for r in rows)} incidental types,"

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
 from pathlib import Path
 
 from _shared import load
+from followup_labels import bootstrap
 
 from radfollow.evaluation.metrics import PRF
 from radfollow.models import ExtractionResult, Finding
@@ -56,12 +56,9 @@ def prf(pairs: list[tuple[bool, bool]]) -> PRF:
     return out
 
 
-def interval(pairs: list[tuple[bool, bool]], resamples: int = 2000) -> tuple[float, float]:
-    """95% percentile bootstrap interval of F1, resampling reports (seeded)."""
-    rng = random.Random(0)
-    n = len(pairs)
-    values = sorted(prf([pairs[rng.randrange(n)] for _ in range(n)]).f1 for _ in range(resamples))
-    return values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1]
+def interval(pairs: list[tuple[bool, bool]]) -> tuple[float, float]:
+    """95% percentile bootstrap interval of F1, resampling reports (``followup_labels``)."""
+    return bootstrap(pairs, lambda sample: {"f1": prf(list(sample)).f1})["f1"]
 
 
 def main() -> None:

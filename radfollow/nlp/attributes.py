@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 from radfollow.models import Assertion, Composition, Multiplicity
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.cues import Cue, CueMatcher, window
-from radfollow.nlp.extensions import SPAN_EXTENSIONS, doc_text
+from radfollow.nlp.extensions import doc_text, respan
 from radfollow.rules.schema import AttributeRules
 
 _HU_MIN, _HU_MAX = -1024.0, 3071.0
@@ -111,10 +111,7 @@ class FindingAttributes(RuleFileComponent):
         sizes = ent._.rad_size_mm
         if rule is None or not sizes or max(sizes) <= rule.above_mm:
             return ent
-        span = Span(ent.doc, ent.start, ent.end, label=rule.becomes.value)
-        for name in SPAN_EXTENSIONS:
-            setattr(span._, name, getattr(ent._, name))
-        return span
+        return respan(ent, label=rule.becomes.value)
 
     def composition(self, ent: Span, cues: list[Cue]) -> Composition | None:
         lo, hi = window(ent, left=5, right=4)

@@ -40,6 +40,12 @@ class Caseless:
             return self.regex.search(text) is not None
         return self._lowered.search(text.lower() if lowered is None else lowered) is not None
 
+    def starts(self, text: str) -> list[int]:
+        """Offsets in ``text`` where the pattern matches (lower-casing ASCII keeps them)."""
+        if self._lowered is None or not text.isascii():
+            return [m.start() for m in self.regex.finditer(text)]
+        return [m.start() for m in self._lowered.finditer(text.lower())]
+
 
 class CaselessAny:
     """Whether any of several case-insensitive patterns occurs (``Caseless`` of their union).
@@ -60,6 +66,12 @@ class CaselessAny:
         """Whether one of the patterns occurs in ``text`` (``lowered``: ``text.lower()``)."""
         lowered = text.lower() if lowered is None else lowered
         return any(part.test(text, lowered) for part in self._parts)
+
+
+def whole_words(terms: Iterable[str]) -> str:
+    """A pattern for any of the literal ``terms`` as whole words, longest first."""
+    words = sorted({t.lower() for t in terms}, key=len, reverse=True)
+    return r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)" if words else "(?!)"
 
 
 def union(patterns: Iterable[str]) -> str:

@@ -76,6 +76,20 @@ def _char_length(doc: Doc) -> int:
     return int(last.idx) + len(last.text_with_ws)
 
 
+def respan(span: Span, *, end: int | None = None, label: str | None = None) -> Span:
+    """A copy of finding ``span`` with another end token or label and its ``rad_`` values.
+
+    spaCy keys a Span's extension values by its offsets, so a new Span starts
+    with defaults; the values set so far are carried over.
+    """
+    copy = Span(span.doc, span.start, span.end if end is None else end, label=label or span.label_)
+    for name in SPAN_EXTENSIONS:
+        value = getattr(span._, name)
+        if value is not SPAN_EXTENSIONS[name]:
+            setattr(copy._, name, value)
+    return copy
+
+
 def register_extensions() -> None:
     for name, default in DOC_EXTENSIONS.items():
         if not Doc.has_extension(name):

@@ -19,9 +19,9 @@ from spacy.tokens import Doc, Span, Token
 
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.cues import Cue, CueMatcher, best_cue
-from radfollow.nlp.extensions import doc_text
+from radfollow.nlp.extensions import doc_text, respan
 from radfollow.nlp.sectionizer import section_text
-from radfollow.rules.schema import OrganRules
+from radfollow.rules.schema import ExamOrgan, OrganRules
 
 #: Words that open a sentence about the finding just described.
 _ANAPHORS = frozenset({"this", "it", "these", "they", "which"})
@@ -30,12 +30,16 @@ _COPULAS = frozenset({"is", "are", "represents", "represent"})
 _NAMING = _COPULAS | {"a", "an", "most", "with", "of", "bosniak", "i", "ii", "type", "simple"}
 
 
-def _extend(span: Span, end: int) -> Span:
-    """``span`` up to token ``end``, keeping its label and typer attributes."""
-    longer = Span(span.doc, span.start, end, label=span.label_)
-    for name in ("rad_phrase_start", "rad_head", "rad_organ"):
-        setattr(longer._, name, getattr(span._, name))
-    return longer
+def _organ_regexes(entries: list[ExamOrgan]) -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (e.organ, re.compile(r"\b(?:" + "|".join(map(re.escape, e.terms)) + r")\b", re.I))
+        for e in entries
+    ]
+
+
+def _first_organ(regexes: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:
+    """The organ of the first entry (file order) with a term in ``text``."""
+    return next((organ for organ, regex in regexes if regex.search(text)), None)
 
 
 class FindingTyper(RuleFileComponent):
@@ -49,29 +53,18 @@ class FindingTyper(RuleFileComponent):
     def _compile(self) -> None:
         entries = [(o.organ, o.strength, o.terms) for o in self.rules.organs]
         self._cues = CueMatcher(self.nlp, entries)
-        self._exam = [
-            (e.organ, re.compile(r"\b(?:" + "|".join(map(re.escape, e.terms)) + r")\b", re.I))
-            for e in self.rules.exam_organs
-        ]
+        self._exam = _organ_regexes(self.rules.exam_organs)
         self._size_cues = frozenset(self.rules.lymph_node_size_cues)
         self._expand = frozenset(
             term for o in self.rules.organs for term in o.terms if " " not in term
         ) | frozenset(self.rules.expand_terms)
         self._characterizing = frozenset(self.rules.characterizing_cues)
         self._name_words = frozenset(w.lower() for w in self.rules.name_words)
-        self._sentence_exam = [
-            (e.organ, re.compile(r"\b(?:" + "|".join(map(re.escape, e.terms)) + r")\b", re.I))
-            for e in self.rules.sentence_exam_organs
-        ]
+        self._sentence_exam = _organ_regexes(self.rules.sentence_exam_organs)
 
     def exam_organ(self, doc: Doc) -> str | None:
         text = " ".join(filter(None, [doc._.rad_procedure, section_text(doc, "exam")]))
-        if not text:
-            text = doc_text(doc)[:160]
-        for organ, regex in self._exam:
-            if regex.search(text):
-                return organ
-        return None
+        return _first_organ(self._exam, text or doc_text(doc)[:160])
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.rad_exam_organ = self.exam_organ(doc)
@@ -82,7 +75,7 @@ class FindingTyper(RuleFileComponent):
             if self._is_label(ent) or (typed and self._characterizes(ent, typed[-1])):
                 continue
             if typed and ent.start == typed[-1].end and ent.label_.startswith("HEAD_"):
-                typed[-1] = _extend(typed[-1], ent.end)  # "mass lesion", "nodule lesion"
+                typed[-1] = respan(typed[-1], end=ent.end)  # "mass lesion", "nodule lesion"
                 continue
             span = self._resolve(doc, ent, cues, floor)
             if span is not None:
@@ -116,11 +109,7 @@ class FindingTyper(RuleFileComponent):
 
     def _sentence_exam_organ(self, ent: Span) -> str | None:
         """The organ of an exam named in the finding's own sentence, if any."""
-        text = ent.sent.text
-        for organ, regex in self._sentence_exam:
-            if regex.search(text):
-                return organ
-        return None
+        return _first_organ(self._sentence_exam, ent.sent.text)
 
     def _expandable(self, token: Token) -> bool:
         return token.lower_ in self._expand or token.like_num

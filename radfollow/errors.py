@@ -174,6 +174,16 @@ class SchemaVersionError(TrackerError):
     code = "RF706"
 
 
+class NoTrackerError(TrackerError):
+    """A command that works on an existing tracker (``tracker list``, ``show``,
+    ``stats``, ``close``, ``reopen``) was given a database that holds none: a SQLite
+    file that does not exist or is empty, a database without the tracker's schema (no
+    ``alembic_version`` table). Such commands never create one; ``radfollow process
+    --db`` and the listener do."""
+
+    code = "RF707"
+
+
 class InternalError(RadfollowError):
     """An unexpected exception while processing one input unit (a bug). The reason
     names the exception class only: exception messages may quote report values."""

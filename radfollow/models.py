@@ -178,6 +178,20 @@ class Recommendation(BaseModel):
         return self
 
 
+class PatientClass(StrEnum):
+    """PV1-2 patient class (HL7 v2.5.1 table 0004), the values radfollow maps.
+
+    C (commercial account), N (not applicable), U (unknown) and site codes read as None.
+    """
+
+    EMERGENCY = "emergency"  # E
+    INPATIENT = "inpatient"  # I
+    OUTPATIENT = "outpatient"  # O
+    PREADMIT = "preadmit"  # P
+    RECURRING = "recurring"  # R
+    OBSTETRICS = "obstetrics"  # B
+
+
 class Patient(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -185,6 +199,9 @@ class Patient(BaseModel):
     assigning_authority: str | None = None
     sex: str | None = None
     birth_date: date | None = None
+    postal_code: str | None = Field(
+        default=None, description="PID-11 patient address, first repetition, component 5."
+    )
 
 
 class Coding(BaseModel):
@@ -211,10 +228,80 @@ class RadiologyReport(BaseModel):
     modality_raw: str | None = Field(default=None, description="OBR-24 as sent.")
     modality: str | None = Field(default=None, description="DICOM-style modality, e.g. CT, MR.")
     observation_time: datetime | None = Field(default=None, description="OBR-7, timezone-aware.")
+    message_time: datetime | None = Field(
+        default=None,
+        description="MSH-7, when the message was sent (a correction takes effect then);"
+        " timezone-aware.",
+    )
     result_status: ResultStatus = ResultStatus.FINAL
     ordering_provider: str | None = None
+    principal_interpreter: str | None = Field(
+        default=None,
+        description="OBR-32 principal result interpreter (NDL component 1, a CNN), as"
+        " 'GIVEN MIDDLE FAMILY (ID)'.",
+    )
+    department: str | None = Field(
+        default=None,
+        description="PV1-3 assigned patient location: point of care (component 1), else"
+        " facility (component 4); else ORC-21 ordering facility name (component 1).",
+    )
+    patient_class: PatientClass | None = Field(
+        default=None, description="PV1-2 patient class (table 0004); null when absent or unknown."
+    )
     indication: str | None = None
     text: str
+    source: str | None = Field(default=None, description="Input file the message came from.")
+    position: int | None = Field(default=None, description="1-based message index in its file.")
+
+
+class OrderEventKind(StrEnum):
+    """What an order or appointment message says happened to an exam (docs/hl7-orders.md)."""
+
+    ORDERED = "ordered"  # a new or changed order: ORC-1 NW, XO, SC (ORM^O01, OMI^O23)
+    SCHEDULED = "scheduled"  # an appointment booked, moved or changed: SIU S12, S13, S14
+    CANCELLED = "cancelled"  # ORC-1 CA, OC, DC, CR, OD; SIU S15, S17
+    NO_SHOW = "no_show"  # SIU S26
+
+
+class OrderEvent(BaseModel):
+    """One order group (ORC/OBR) of an ORM^O01 or OMI^O23, or one SIU appointment message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    control_id: str = Field(description="MSH-10")
+    sending_facility: str | None = Field(default=None, description="MSH-4")
+    message_type: str = Field(description="MSH-9 type^trigger, e.g. 'ORM^O01', 'SIU^S12'.")
+    event: OrderEventKind
+    event_time: datetime | None = Field(
+        default=None, description="MSH-7, when the event was sent; timezone-aware."
+    )
+    patient: Patient
+    placer_order_number: str | None = Field(
+        default=None, description="ORC-2, else OBR-2 (orders); SCH-1, else ARQ-1 (SIU)."
+    )
+    filler_order_number: str | None = Field(
+        default=None, description="ORC-3, else OBR-3 (orders); SCH-2 (SIU)."
+    )
+    accession: str | None = Field(
+        default=None,
+        description="IPC-1, else OBR-18, ORC-3, OBR-3 (orders); null for SIU or when unknown.",
+    )
+    procedure: Coding = Field(
+        default_factory=Coding, description="OBR-4 (orders); AIS-3, else SCH-7 (SIU)."
+    )
+    modality: str | None = Field(
+        default=None,
+        description="DICOM-style modality from IPC-5 or OBR-24, else inferred from the"
+        " procedure text.",
+    )
+    scheduled_time: datetime | None = Field(
+        default=None,
+        description="When the exam is planned: TQ1-7, OBR-27.4, ORC-7.4 (orders);"
+        " AIS-4, TQ1-7, SCH-11.4 (SIU). Timezone-aware.",
+    )
+    ordering_provider: str | None = Field(
+        default=None, description="ORC-12, else OBR-16 (orders); null for SIU."
+    )
     source: str | None = Field(default=None, description="Input file the message came from.")
     position: int | None = Field(default=None, description="1-based message index in its file.")
 

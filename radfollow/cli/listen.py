@@ -143,7 +143,7 @@ def status(
     from radfollow.listener.admin import inbox_status
 
     try:
-        found = inbox_status(open_tracker(db))
+        found = inbox_status(open_tracker(db, create=False))
     except RadfollowError as error:
         fail(error)
     if fmt == "json":
@@ -206,7 +206,7 @@ def replay(
         accession=accession,
     )
     try:
-        tracker = open_tracker(db, rules_dir=rules)
+        tracker = open_tracker(db, rules_dir=rules, create=False)
         result = do_replay(
             tracker, statuses=statuses, dead_letters=dead_letters, since=when, hl7=options.hl7
         )

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -229,10 +229,13 @@ MaxFileSize = Annotated[
 ]
 
 
-def utc_datetime(value: str | None, option: str, *, end_of_day: bool = True) -> datetime | None:
+def utc_datetime(
+    value: str | None, option: str, *, end_of_day: bool = True, tz: tzinfo = UTC
+) -> datetime | None:
     """``YYYY-MM-DD`` (the day's end, or start with ``end_of_day=False``) or an ISO
-    date-time (no offset: UTC), as aware UTC. Not a date, or out of the range of
-    representable UTC times (0001-01-01 to 9999-12-31): a usage error (exit 2)."""
+    date-time (no offset: in ``tz``, the site's zone, default UTC), as aware UTC.
+    Not a date, or out of the range of representable UTC times (0001-01-01 to
+    9999-12-31): a usage error (exit 2)."""
     if value is None:
         return None
     try:
@@ -242,7 +245,7 @@ def utc_datetime(value: str | None, option: str, *, end_of_day: bool = True) -> 
             )
         except ValueError:
             parsed = datetime.fromisoformat(value)
-        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
         return aware.astimezone(UTC)
     except ValueError:
         reason = f"not a date: {value!r} (use YYYY-MM-DD)"

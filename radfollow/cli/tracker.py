@@ -21,9 +21,27 @@ from radfollow.cli.options import RulesDir, fail, utc_datetime
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.spreadsheet import to_csv
+from radfollow.models import FindingType, Modality, PatientClass
 from radfollow.tracker.db import DEFAULT_URL, Tracker, database_error, database_url, open_tracker
-from radfollow.tracker.queries import MAX_ID, STATUSES, Filters, detail, stats, worklist
+from radfollow.tracker.decisions import choose, unmatch
+from radfollow.tracker.queries import (
+    MAX_ID,
+    STATS_DIMENSIONS,
+    STATUSES,
+    Filters,
+    StatsRow,
+    WorklistRow,
+    count,
+    detail,
+    known_values,
+    stats,
+    worklist,
+)
 from radfollow.tracker.review import CloseReason, close, reopen
+
+MODALITIES = [m.value for m in Modality]
+FINDING_TYPES = [f.value for f in FindingType]
+PATIENT_CLASSES = tuple(c.value for c in PatientClass)
 
 app = typer.Typer(help="Follow-up tracker for quality teams.", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -43,9 +61,10 @@ RecId = Annotated[int, typer.Argument(help="Recommendation id.", min=1, max=MAX_
 
 def _open(db: str, rules: Path | None) -> Tracker:
     """The tracker with the site's policy (``--rules``: its tracker.json and the body
-    regions of its recommendations.json)."""
+    regions of its recommendations.json). Every ``tracker`` command acts on an
+    existing tracker: a database without one is an error (RF707), never created."""
     try:
-        return open_tracker(db, rules_dir=rules)
+        return open_tracker(db, rules_dir=rules, create=False)
     except RadfollowError as error:
         fail(error)
 
@@ -61,7 +80,17 @@ def _reading(tracker: Tracker) -> Iterator[Session]:
         fail(database_error(error, database_url(tracker.url)))
 
 
-def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[str]) -> None:
+def _emit(
+    rows: list[BaseModel],
+    fmt: str,
+    output: Path | None,
+    columns: list[str],
+    *,
+    model: type[BaseModel],
+) -> None:
+    """``rows`` (instances of ``model``) as a table (``columns``), JSON or CSV (every
+    field of ``model``, in its order, so an empty export still has its header); CSV
+    is UTF-8 with a BOM, to a file and to stdout alike."""
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("--format must be table, csv or json")
     data = [r.model_dump(mode="json") for r in rows]
@@ -71,7 +100,15 @@ def _emit(rows: list[BaseModel], fmt: str, output: Path | None, columns: list[st
             table.add_row(*[_cell(item.get(c)) for c in columns])
         console.print(table)
         return
-    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else _csv(data)
+    if fmt == "json":
+        text = json.dumps(data, indent=2) + "\n"
+    else:
+        text = _csv(data, list(model.model_fields))
+    if output is None and fmt == "csv":  # bytes: the BOM and the CRLFs as they are
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8-sig"))
+        sys.stdout.buffer.flush()
+        return
     if output is None:
         sys.stdout.write(text)
         return
@@ -87,46 +124,112 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _csv(data: list[dict[str, Any]]) -> str:
-    """CSV a spreadsheet opens cleanly: every field, header row, every cell quoted,
-    ranges as "6-12", numbers as numbers, text that could run as a formula prefixed
-    with ' (radfollow.io.spreadsheet); no rows: empty."""
-    if not data:
-        return ""
+def _csv(data: list[dict[str, Any]], columns: list[str]) -> str:
+    """CSV a spreadsheet opens cleanly: the header row (``columns``, also when there
+    are no rows), every cell quoted, ranges as "6-12", numbers as numbers, text that
+    could run as a formula prefixed with ' (radfollow.io.spreadsheet)."""
     cells = [{k: v if isinstance(v, int | float) else _cell(v) for k, v in d.items()} for d in data]
-    return to_csv(cells, list(data[0]))
+    return to_csv(cells, columns)
+
+
+def _choice(value: str | None, option: str, known: list[str]) -> str | None:
+    """``value`` when it is one of ``known``; a usage error listing them otherwise."""
+    if value is None or value in known:
+        return value
+    shown = ", ".join(known[:40]) + (" ..." if len(known) > 40 else "")
+    message = f"{value!r} is not known; known values: {shown or 'none'}"
+    raise typer.BadParameter(message, param_hint=option)
 
 
 @app.command("list")
 def list_command(
     db: Db = DEFAULT_URL,
     rules: RulesDir = None,
-    status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Repeat or comma-separate: " + ", ".join(STATUSES)),
+    ] = None,
     as_of: AsOf = None,
     modality: Annotated[str | None, typer.Option("--modality")] = None,
     finding: Annotated[str | None, typer.Option("--finding", help="Finding type.")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Recommended body region.")] = None,
+    radiologist: Annotated[
+        str | None, typer.Option("--radiologist", help="Principal result interpreter (OBR-32).")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Ordering provider (OBR-16).")
+    ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Sending facility (MSH-4).")] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", help="PV1-3 point of care / ORC-21.")
+    ] = None,
+    patient_class: Annotated[
+        str | None, typer.Option("--patient-class", help=", ".join(PATIENT_CLASSES))
+    ] = None,
+    due_from: Annotated[
+        str | None, typer.Option("--due-from", help="Due window ends on or after (YYYY-MM-DD).")
+    ] = None,
+    due_to: Annotated[
+        str | None, typer.Option("--due-to", help="Due window starts on or before (YYYY-MM-DD).")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
     patient: Annotated[str | None, typer.Option("--patient", help="Patient id.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, max=MAX_ID)] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip rows.")] = 0,
     fmt: Format = "table",
     output: Output = None,
 ) -> None:
-    """Recommendations with their status, most urgent first."""
-    if status is not None and status not in STATUSES:
-        raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
-    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
+    """Recommendations with their status, most urgent first; the total goes to stderr."""
+    statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()]
+    for value in statuses:
+        _choice(value, "--status", list(STATUSES))
+    tracker = _open(db, rules)
+    tz = tracker.timezone
+    when = utc_datetime(as_of, "--as-of", tz=tz) or datetime.now(UTC)
+    _choice(modality.upper() if modality else None, "--modality", MODALITIES)
+    _choice(finding, "--finding", FINDING_TYPES)
+    region = region.lower() if region else None
+    _choice(region, "--region", tracker.policy.known_regions())
+    _choice(patient_class, "--patient-class", list(PATIENT_CLASSES))
     filters = Filters(
-        status=status,
+        statuses=statuses,
         modality=modality,
         finding_type=finding,
-        since=utc_datetime(since, "--since", end_of_day=False),
-        until=utc_datetime(until, "--until"),
+        region=region,
+        radiologist=radiologist,
+        provider=provider,
+        site=site,
+        department=department,
+        patient_class=patient_class,
+        due_from=utc_datetime(due_from, "--due-from", end_of_day=False, tz=tz),
+        due_to=utc_datetime(due_to, "--due-to", tz=tz),
+        since=utc_datetime(since, "--since", end_of_day=False, tz=tz),
+        until=utc_datetime(until, "--until", tz=tz),
         patient=patient,
     )
-    tracker = _open(db, rules)
     with _reading(tracker) as session:
-        rows = worklist(session, filters, as_of=when, grace=tracker.policy.grace, limit=limit)
+        dimensions: list[tuple[str | None, str, str]] = [
+            (radiologist, "radiologist", "--radiologist"),
+            (provider, "provider", "--provider"),
+            (site, "site", "--site"),
+            (department, "department", "--department"),
+        ]
+        for given, dimension, option in dimensions:
+            if given is not None:
+                _choice(given, option, known_values(session, dimension))
+        grace, lead = tracker.policy.grace, tracker.policy.coming_due
+        rows = worklist(
+            session,
+            filters,
+            as_of=when,
+            grace=grace,
+            limit=limit,
+            offset=offset,
+            lead=lead,
+            tz=tz,
+        )
+        total = count(session, filters, as_of=when, grace=grace, lead=lead, tz=tz)
     columns = [
         "id",
         "status",
@@ -135,12 +238,18 @@ def list_command(
         "finding_type",
         "modality",
         "body_region",
-        "interval_months",
+        "interval_min",
+        "interval_max",
         "due_start",
         "due_end",
         "completed_by",
     ]
-    _emit(list(rows), fmt, output, columns)
+    _emit(list(rows), fmt, output, columns, model=WorklistRow)
+    if fmt == "table" or output is not None:  # machine formats on stdout stay pure data
+        shown = f"rows {offset + 1}-{offset + len(rows)} of {total}"
+        if not rows:
+            shown = f"no rows at offset {offset} ({total} in all)" if offset else "no rows"
+        typer.echo(shown, err=output is not None)
 
 
 @app.command()
@@ -152,10 +261,17 @@ def show(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """One recommendation: the report text around it, its finding, matching and audit trail."""
-    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
     tracker = _open(db, rules)
+    when = utc_datetime(as_of, "--as-of", tz=tracker.timezone) or datetime.now(UTC)
     with _reading(tracker) as session:
-        found = detail(session, rec_id, as_of=when, grace=tracker.policy.grace)
+        found = detail(
+            session,
+            rec_id,
+            as_of=when,
+            grace=tracker.policy.grace,
+            lead=tracker.policy.coming_due,
+            tz=tracker.timezone,
+        )
     if found is None:
         fail(f"no recommendation {rec_id}")
     if fmt == "json":
@@ -167,11 +283,12 @@ def show(
         ("patient", row.patient_id),
         ("study", f"{row.accession} {row.procedure or ''} {row.study_date}"),
         ("recommends", f"{row.modality or 'follow-up'} {row.body_region or ''}"),
-        ("interval", _cell(row.interval_months) or f"none ({row.window} window)"),
+        ("interval", _interval(row) or f"none ({row.window} window)"),
+        ("side", row.laterality or ""),
         ("due", f"{row.due_start} to {row.due_end}"),
         ("conditional", str(row.conditional)),
         ("score", _cell(row.score)),
-        ("completed by", row.completed_by or ""),
+        ("completed by", f"{row.completed_by or ''}{' (early)' if row.early else ''}"),
         ("matched because", found.completion_reason or ""),
         ("closed", row.closed_reason or ""),
     ]:
@@ -180,16 +297,96 @@ def show(
         console.print(
             f"  {'finding':<16} {json.dumps(found.finding)}", highlight=False, markup=False
         )
+    if found.candidates:
+        console.print("\n[bold]Candidate studies (a person decides)[/bold]")
+        for c in found.candidates:
+            console.print(
+                f"  {c['accession']}  {c['procedure'] or ''}  {c['study_date']}  "
+                f"{c['strength']}: {c['reason']}",
+                highlight=False,
+                markup=False,
+            )
     console.print("\n[bold]Report text[/bold]")
     console.print(found.context, highlight=False, markup=False)
     console.print("\n[bold]Audit trail[/bold]")
     for action in found.audit:
         console.print(
             f"  {action['at']}  {action['actor']:<12} {action['action']:<10} "
-            f"{action['reason'] or ''}",
+            f"{action['reason'] or ''}"
+            + (f" (clinical time {action['clinical_at']})" if action["clinical_at"] else ""),
             highlight=False,
             markup=False,
         )
+
+
+def _interval(row: WorklistRow) -> str:
+    """ "6-12" months, "3" when both ends agree, "" without an interval."""
+    if row.interval_min is None or row.interval_max is None:
+        return ""
+    if row.interval_min == row.interval_max:
+        return f"{row.interval_min:g}"
+    return f"{row.interval_min:g}-{row.interval_max:g}"
+
+
+@app.command("unmatch")
+def unmatch_command(
+    rec_id: RecId,
+    by: Annotated[str, typer.Option("--by", help="Who decides (recorded in the audit trail).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the study does not fulfil it.")],
+    study: Annotated[
+        str | None,
+        typer.Option("--study", help="Accession of one candidate to turn down (default: all)."),
+    ] = None,
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+) -> None:
+    """Undo a wrong completion (or turn down review candidates): back to the worklist.
+
+    The study is never matched to this recommendation again.
+    """
+    if not by.strip():
+        raise typer.BadParameter("must name who acts", param_hint="--by")
+    if not reason.strip():
+        raise typer.BadParameter("must say why the study does not fulfil it", param_hint="--reason")
+    tracker = _open(db, rules)
+    try:
+        with _reading(tracker) as session:
+            gone = unmatch(
+                session, rec_id, by=by, reason=reason, at=datetime.now(UTC), accession=study
+            )
+    except RadfollowError as error:
+        fail(error)
+    typer.echo(f"recommendation {rec_id}: {', '.join(gone)} no longer fulfils it")
+
+
+@app.command("match")
+def match_command(
+    rec_id: RecId,
+    study: Annotated[str, typer.Option("--study", help="Accession of the fulfilling study.")],
+    by: Annotated[str, typer.Option("--by", help="Who decides (recorded in the audit trail).")],
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+) -> None:
+    """Complete a recommendation with the study a person chose (e.g. a review candidate)."""
+    if not by.strip():
+        raise typer.BadParameter("must name who acts", param_hint="--by")
+    tracker = _open(db, rules)
+    early = tracker.policy.early
+    try:
+        with _reading(tracker) as session:
+            choose(
+                session,
+                rec_id,
+                accession=study,
+                by=by,
+                note=note,
+                at=datetime.now(UTC),
+                early_days=early,
+            )
+    except RadfollowError as error:
+        fail(error)
+    typer.echo(f"recommendation {rec_id} completed by {study}")
 
 
 @app.command("close")
@@ -202,6 +399,10 @@ def close_command(
     rules: RulesDir = None,
 ) -> None:
     """Close a recommendation with a reason (recorded in the audit trail)."""
+    if not by.strip():
+        raise typer.BadParameter(
+            "must name who acts (the audit trail records it)", param_hint="--by"
+        )
     tracker = _open(db, rules)
     try:
         with _reading(tracker) as session:
@@ -220,6 +421,10 @@ def reopen_command(
     rules: RulesDir = None,
 ) -> None:
     """Reopen a closed recommendation."""
+    if not by.strip():
+        raise typer.BadParameter(
+            "must name who acts (the audit trail records it)", param_hint="--by"
+        )
     tracker = _open(db, rules)
     try:
         with _reading(tracker) as session:
@@ -233,30 +438,53 @@ def reopen_command(
 def stats_command(
     db: Db = DEFAULT_URL,
     rules: RulesDir = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Group by (repeatable): " + ", ".join(STATS_DIMENSIONS)),
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Reported on or after.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Reported on or before.")] = None,
     as_of: AsOf = None,
     fmt: Format = "table",
     output: Output = None,
 ) -> None:
-    """Recommendations, completion rate, overdue count and median days to completion."""
-    filters = Filters(
-        since=utc_datetime(since, "--since", end_of_day=False), until=utc_datetime(until, "--until")
-    )
-    when = utc_datetime(as_of, "--as-of") or datetime.now(UTC)
+    """Adherence and closed-loop rates (docs/tracker.md, "Statistics"), overall and by group."""
+    named = [g.strip() for item in by or ["finding,modality"] for g in item.split(",")]
+    groups = tuple(dict.fromkeys(g for g in named if g))  # once each, in the order given
+    for group in groups:
+        _choice(group, "--by", list(STATS_DIMENSIONS))
     tracker = _open(db, rules)
+    tz = tracker.timezone
+    filters = Filters(
+        since=utc_datetime(since, "--since", end_of_day=False, tz=tz),
+        until=utc_datetime(until, "--until", tz=tz),
+    )
+    when = utc_datetime(as_of, "--as-of", tz=tz) or datetime.now(UTC)
+    policy = tracker.policy
     with _reading(tracker) as session:
-        rows = stats(session, filters, as_of=when, grace=tracker.policy.grace)
+        rows = stats(
+            session,
+            filters,
+            as_of=when,
+            grace=policy.grace,
+            by=groups,
+            lead=policy.coming_due,
+            manual_only=frozenset(policy.rules.manual_only),
+            tz=tz,
+        )
     columns = [
         "group",
         "value",
         "recommendations",
-        "open",
-        "due",
+        "adherent",
         "overdue",
-        "completed",
-        "closed",
-        "completion_rate",
+        "coming_due",
+        "scheduled",
+        "needs_review",
+        "non_compliant",
+        "mature",
+        "adherence",
+        "closed_loop_rate",
         "median_days_to_completion",
     ]
-    _emit(list(rows), fmt, output, columns)
+    _emit(list(rows), fmt, output, columns, model=StatsRow)

@@ -7,6 +7,10 @@
 Time zone: OBR-7 values that carry no UTC offset are read in ``default_tz``
 (UTC unless the caller passes the sending site's zone, e.g.
 ``ZoneInfo("Europe/Berlin")``); values with an offset keep it.
+
+People and places (docs/hl7-orders.md): OBR-16 ordering provider, OBR-32
+principal interpreter, PV1-2 patient class, PV1-3 (else ORC-21) department and
+PID-11 postal code, each None when not sent.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any
 
-from radfollow.errors import HL7MissingDataError, HL7ParseError
+from radfollow.errors import HL7Error, HL7MissingDataError, HL7ParseError
 from radfollow.hl7 import extract
 from radfollow.hl7.charset import CharsetRules, decode_message
 from radfollow.hl7.delimiters import Delimiters
@@ -104,14 +108,30 @@ def parse_message(
         "sending_facility": header.sending_facility or None,
         "hl7_version": header.version or None,
         "patient": extract.read_patient(segments, reader),
+        "message_time": _message_time(segments[0], reader, options.default_tz),
+        "patient_class": extract.read_patient_class(segments, reader),
         "source": raw.source,
         "position": raw.position,
     }
+    pv1 = extract.find_segment(segments, "PV1")
     return [
-        RadiologyReport(**message_fields, **_group_fields(group, index, reader, options), text=text)
+        RadiologyReport(
+            **message_fields,
+            **_group_fields(group, index, reader, options),
+            department=extract.read_department(pv1, group.orc, reader),
+            text=text,
+        )
         for index, (group, text) in enumerate(zip(groups, texts, strict=True), start=1)
         if text
     ]
+
+
+def _message_time(msh: Segment, reader: Reader, default_tz: tzinfo) -> datetime | None:
+    """MSH-7; None when absent or unreadable (it only dates a correction's arrival)."""
+    try:
+        return parse_dtm(reader.value(msh.raw(7)), default_tz, where="MSH-7")
+    except HL7Error:
+        return None
 
 
 def _group_fields(
@@ -129,6 +149,7 @@ def _group_fields(
         "observation_time": parse_dtm(reader.value(obr.raw(7)), options.default_tz, where="OBR-7"),
         "result_status": extract.read_result_status(obr, reader),
         "ordering_provider": extract.read_provider(obr.raw(16), reader),
+        "principal_interpreter": extract.read_interpreter(obr, reader),
         "indication": extract.read_indication(obr, reader),
     }
 

@@ -1,4 +1,6 @@
-"""Field-level readers: PID patient and the OBR values of a report (MSH: hl7/header.py)."""
+"""Field-level readers: PID patient, PV1 visit and the OBR values of a report (MSH:
+hl7/header.py). Field numbers and tables are those of HL7 v2.5.1 chapters 3
+(PID, PV1), 4 (ORC, OBR-32) and 7 (OBR)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from types import MappingProxyType
 from radfollow.errors import HL7MissingDataError, HL7ParseError, quoted_code
 from radfollow.hl7.fields import Reader, Segment
 from radfollow.hl7.timefmt import parse_date
-from radfollow.models import Coding, Patient, ResultStatus
+from radfollow.models import Coding, Patient, PatientClass, ResultStatus
 
 # OBR-25 (HL7 table 0123). Absent means final; A (some results available) and
 # R (stored, not yet verified) are not final, so they read as preliminary.
@@ -24,10 +26,24 @@ RESULT_STATUSES: Mapping[str, ResultStatus] = MappingProxyType(
     }
 )
 
+# PV1-2 (HL7 table 0004). C (commercial account), N (not applicable), U (unknown)
+# and anything else read as None.
+PATIENT_CLASSES: Mapping[str, PatientClass] = MappingProxyType(
+    {
+        "E": PatientClass.EMERGENCY,
+        "I": PatientClass.INPATIENT,
+        "O": PatientClass.OUTPATIENT,
+        "P": PatientClass.PREADMIT,
+        "R": PatientClass.RECURRING,
+        "B": PatientClass.OBSTETRICS,
+    }
+)
+
 
 def read_patient(segments: list[Segment], reader: Reader) -> Patient:
-    """PID-3 (first repetition with an id), PID-7 date of birth, PID-8 sex."""
-    pid = next((seg for seg in segments if seg.name == "PID"), None)
+    """PID-3 (first repetition with an id), PID-7 date of birth, PID-8 sex, PID-11
+    postal code (first repetition, XAD component 5)."""
+    pid = find_segment(segments, "PID")
     if pid is None:
         raise HL7MissingDataError("no PID segment")
     for repetition in reader.repetitions(pid.raw(3)):
@@ -39,6 +55,7 @@ def read_patient(segments: list[Segment], reader: Reader) -> Patient:
                 assigning_authority=authority or None,
                 sex=reader.value(pid.raw(8)).upper() or None,
                 birth_date=parse_date(reader.value(pid.raw(7)), where="PID-7"),
+                postal_code=reader.value(pid.raw(11), 5) or None,
             )
     raise HL7MissingDataError("PID-3 patient identifier is empty")
 
@@ -52,14 +69,47 @@ def read_coding(raw_field: str, reader: Reader) -> Coding:
     return Coding()
 
 
-def read_provider(raw_field: str, reader: Reader) -> str | None:
-    """XCN ``ID^FAMILY^GIVEN^MIDDLE`` as ``GIVEN MIDDLE FAMILY (ID)``."""
-    ident = reader.value(raw_field, 1)
-    family, given, middle = (reader.value(raw_field, n) for n in (2, 3, 4))
+def person_name(ident: str, family: str, given: str, middle: str) -> str | None:
+    """``GIVEN MIDDLE FAMILY (ID)``, leaving out the empty parts; None when all are empty."""
     name = " ".join(part for part in (given, middle, family) if part)
     if name and ident:
         return f"{name} ({ident})"
     return name or ident or None
+
+
+def read_provider(raw_field: str, reader: Reader) -> str | None:
+    """XCN ``ID^FAMILY^GIVEN^MIDDLE`` as ``GIVEN MIDDLE FAMILY (ID)``."""
+    ident, family, given, middle = (reader.value(raw_field, n) for n in (1, 2, 3, 4))
+    return person_name(ident, family, given, middle)
+
+
+def read_interpreter(obr: Segment, reader: Reader) -> str | None:
+    """OBR-32 principal result interpreter (NDL): component 1 is a CNN whose
+    sub-components are ``ID&FAMILY&GIVEN&MIDDLE``; read as :func:`read_provider`."""
+    ident, family, given, middle = (reader.value(obr.raw(32), 1, n) for n in (1, 2, 3, 4))
+    return person_name(ident, family, given, middle)
+
+
+def find_segment(segments: list[Segment], name: str) -> Segment | None:
+    """The first segment called ``name``, or None."""
+    return next((seg for seg in segments if seg.name == name), None)
+
+
+def read_patient_class(segments: list[Segment], reader: Reader) -> PatientClass | None:
+    """PV1-2 patient class (table 0004); None without PV1 or for C, N, U and other codes."""
+    pv1 = find_segment(segments, "PV1")
+    return PATIENT_CLASSES.get(reader.value(pv1.raw(2)).upper()) if pv1 else None
+
+
+def read_department(pv1: Segment | None, orc: Segment | None, reader: Reader) -> str | None:
+    """PV1-3 assigned patient location (PL): point of care (component 1), else facility
+    (component 4, sub-component 1); else ORC-21 ordering facility name (XON component 1)."""
+    if pv1 is not None:
+        location = pv1.raw(3)
+        found = reader.value(location, 1) or reader.value(location, 4, 1)
+        if found:
+            return found
+    return (reader.value(orc.raw(21), 1) or None) if orc is not None else None
 
 
 def read_indication(obr: Segment, reader: Reader) -> str | None:

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radfollow.hl7.adapter import DEFAULT_ACCESSION_FIELDS, accession_refs, parse_message
 from radfollow.hl7.framing import RawMessage
-from radfollow.models import RadiologyReport
+from radfollow.hl7.header import read_header
+from radfollow.hl7.orders import ORDER_MESSAGE_TYPES, parse_order_message
+from radfollow.models import OrderEvent, RadiologyReport
 from radfollow.rules.loader import load_rules
 from radfollow.rules.schema import CharsetRules, ModalityRules, PlaceholderRules
 
@@ -63,6 +65,22 @@ class HL7Options:
         )
         accession_refs(fields)  # raises ValueError
         return cls(fields, zone, rules_dir)
+
+    def is_order(self, raw: RawMessage) -> bool:
+        """Whether MSH-9 names an order or appointment message (ORM^O01, OMI^O23, SIU^S12...)."""
+        header = read_header(raw.data, charset_rules=self.charset_rules)
+        return (
+            header is not None and f"{header.message_type}^{header.trigger}" in ORDER_MESSAGE_TYPES
+        )
+
+    def parse_orders(self, raw: RawMessage) -> list[OrderEvent]:
+        """The order or appointment events of one ORM/OMI/SIU message; raises HL7Error."""
+        return parse_order_message(
+            raw,
+            default_tz=self.default_tz,
+            modality_rules=self.modality_rules,
+            charset_rules=self.charset_rules,
+        )
 
     def parse(self, raw: RawMessage) -> list[RadiologyReport]:
         """The reports of one message (one per OBR group with text); raises HL7Error."""

@@ -28,6 +28,7 @@ from radfollow.hl7.delimiters import Delimiters
 from radfollow.hl7.framing import RawMessage
 from radfollow.hl7.header import FALLBACK_CODEC, MessageHeader, find_msh, read_header
 from radfollow.hl7.options import HL7Options
+from radfollow.hl7.orders import ORDER_MESSAGE_TYPES
 from radfollow.models import MAX_REPORT_CHARS
 from radfollow.processing.checks import check_processing_id, check_report
 
@@ -50,7 +51,7 @@ class Verdict:
     error_code: str | None = None
 
 
-PROCESSED_TYPES = frozenset({"ORU^R01", "ORU"})
+PROCESSED_TYPES = frozenset({"ORU^R01", "ORU"}) | ORDER_MESSAGE_TYPES
 
 
 def inspect(
@@ -61,7 +62,8 @@ def inspect(
     max_report_chars: int = MAX_REPORT_CHARS,
     accept_test: bool = False,
 ) -> Verdict:
-    """Classify one message. Types other than ORU^R01 are ignored (AA) or, with
+    """Classify one message. Types other than ORU^R01 and the order and appointment
+    messages (ORM^O01, OMI^O23, SIU^S12/S13/S14/S15/S17/S26) are ignored (AA) or, with
     ``reject_other``, rejected (AE 200). ``hl7`` says how the feed is read;
     ``max_report_chars`` is the processing core's report size limit;
     ``accept_test``: MSH-11 T (training) and D (debugging) are processed too.
@@ -80,8 +82,12 @@ def inspect(
         )
     try:
         check_processing_id(header.processing_id, accept_test=accept_test)
-        for report in hl7.parse(RawMessage("listener", 1, data)):
-            check_report(report, max_chars=max_report_chars, tracking=True)
+        raw = RawMessage("listener", 1, data)
+        if kind in ORDER_MESSAGE_TYPES:
+            hl7.parse_orders(raw)
+        else:
+            for report in hl7.parse(raw):
+                check_report(report, max_chars=max_report_chars, tracking=True)
     except HL7TestMessageError as err:
         return Verdict("unusable", header, err.message, "202")
     except ReportTooLargeError as err:

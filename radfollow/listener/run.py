@@ -72,7 +72,7 @@ def serve(
     """
     if out is not None:
         check_out_dir(out)
-    tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True)
+    tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True, timezone=options.timezone)
     recovered = recover(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -47,7 +47,7 @@ from radfollow.tracker.schema import InboxMessage
 from radfollow.tracker.transaction import write
 
 if TYPE_CHECKING:
-    from radfollow.models import ExtractionResult, RadiologyReport
+    from radfollow.models import ExtractionResult, OrderEvent, RadiologyReport
     from radfollow.processing.core import ProcessingOptions
 
 log = logging.getLogger("radfollow.listener.worker")
@@ -122,6 +122,7 @@ class _Work:
     reports: list[RadiologyReport]
     results: list[ExtractionResult]
     bundles: list[str]
+    orders: list[OrderEvent] = field(default_factory=list)
 
 
 class _Failed(Exception):
@@ -179,7 +180,11 @@ class Processor:
         from radfollow.processing.pool import ExtractionFailure, extract_contained
 
         try:
-            reports = self.core.read(RawMessage(f"inbox:{row_id}", 1, raw))
+            message = RawMessage(f"inbox:{row_id}", 1, raw)
+            orders = self.core.read_orders(message)
+            if orders is not None:  # no NLP, no Bundle: the tracker only
+                return _Work([], [], [], orders)
+            reports = self.core.read(message)
             for report in reports:
                 self.core.check(report, tracking=True)
         except RadfollowError as error:
@@ -199,6 +204,8 @@ class Processor:
             return "skipped"
         for report, result in zip(work.reports, work.results, strict=True):
             self.core.store(session, self.tracker, report, result)
+        for event in work.orders:
+            self.core.store_order(session, self.tracker, event)
         session.flush()  # the tracker accepted every report: now the Bundles
         self._write_bundles(work.bundles)
         row.status, row.processed_at, row.claimed_by = "done", datetime.now(UTC), None

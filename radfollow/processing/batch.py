@@ -33,7 +33,7 @@ from radfollow.hl7.framing import RawMessage, no_message_reason
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, read_input
 from radfollow.io.jsonl import InputLine, read_jsonl
-from radfollow.models import OutputRecord, RadiologyReport, RejectedInput
+from radfollow.models import OrderEvent, OutputRecord, RadiologyReport, RejectedInput
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.checks import too_large
@@ -284,16 +284,24 @@ def _kind(path: Path) -> str:
         return "entry"
 
 
+Pending = RadiologyReport | RejectedInput | OrderEvent
+
+
 def _reports(
     units: Iterable[RawMessage | RejectedInput], core: ReportProcessor, tracking: bool, tick: Tick
-) -> Iterator[RadiologyReport | RejectedInput]:
-    """The reports of every message, checked; a rejection in place of each bad unit."""
+) -> Iterator[Pending]:
+    """The reports (and order or appointment events) of every message, checked; a
+    rejection in place of each bad unit."""
     for unit in units:
         if isinstance(unit, RejectedInput):
             yield unit
             continue
         tick(1)
         try:
+            orders = core.read_orders(unit)
+            if orders is not None:
+                yield from orders
+                continue
             reports = core.read(unit)
         except Exception as error:
             log.info("rejected %s message %d: %s", unit.source, unit.position, type(error).__name__)
@@ -333,7 +341,7 @@ def run_process(
     core = ReportProcessor(options)
     summary = JobSummary()
     tracker = _open_tracker(db, options)
-    pending: deque[RadiologyReport | RejectedInput] = deque()
+    pending: deque[Pending] = deque()
 
     def texts() -> Iterator[ReportText]:
         units = _messages(paths, tick, max_file_bytes)
@@ -349,14 +357,14 @@ def run_process(
             atomic_writer(out_dir / "records.jsonl") as records,
         ):
             for result in extractors.extract(texts()):
-                report = _next_report(pending, summary)
+                report = _next_report(pending, summary, core, tracker)
                 if report is None:  # pragma: no cover - the pool answers each report once
                     raise RuntimeError("the NLP returned more results than reports")
                 rendered = _finish(core, tracker, report, result, summary)
                 if rendered is not None:
                     bundles.write(rendered.bundle + "\n")
                     records.write(rendered.record.model_dump_json() + "\n")
-            _next_report(pending, summary)  # rejections after the last report
+            _next_report(pending, summary, core, tracker)  # what follows the last report
         with atomic_writer(out_dir / "errors.ndjson") as errors:
             for error in summary.errors:
                 errors.write(error.model_dump_json() + "\n")
@@ -367,16 +375,38 @@ def run_process(
 
 
 def _next_report(
-    pending: deque[RadiologyReport | RejectedInput], summary: JobSummary
+    pending: deque[Pending], summary: JobSummary, core: ReportProcessor, tracker: Tracker | None
 ) -> RadiologyReport | None:
-    """Record the rejections queued before the next report, and return that report
-    (None when the queue holds no more reports)."""
+    """Record the rejections and store the order events queued before the next report,
+    and return that report (None when the queue holds no more reports)."""
     while pending:
         item = pending.popleft()
         if isinstance(item, RadiologyReport):
             return item
+        if isinstance(item, OrderEvent):
+            _order(core, tracker, item, summary)
+            continue
         summary.reject(item)
     return None
+
+
+def _order(
+    core: ReportProcessor, tracker: Tracker | None, event: OrderEvent, summary: JobSummary
+) -> None:
+    """Store one order or appointment event in the tracker (only there: they have no
+    FHIR output); without a tracker it is counted as ignored."""
+    counts = summary.tracker
+    if tracker is None:
+        counts["orders ignored (no --db)"] = counts.get("orders ignored (no --db)", 0) + 1
+        return
+    try:
+        outcome = core.track_order(tracker, event)
+    except Exception as error:
+        summary.reject(rejection(event.source or "", event.position, event.control_id, error))
+        return
+    key = "orders" if outcome.status == "stored" else f"orders {outcome.status}"
+    counts[key] = counts.get(key, 0) + 1
+    counts["scheduled"] = counts.get("scheduled", 0) + len(outcome.scheduled)
 
 
 def _finish(
@@ -401,6 +431,10 @@ def _finish(
         counts = summary.tracker
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         counts["completed"] = counts.get("completed", 0) + len(outcome.completed)
+        if outcome.needs_review:
+            counts["needs review"] = counts.get("needs review", 0) + len(outcome.needs_review)
+        if outcome.scheduled:
+            counts["scheduled"] = counts.get("scheduled", 0) + len(outcome.scheduled)
         counts["superseded"] = counts.get("superseded", 0) + outcome.superseded
     summary.processed += 1
     summary.findings += len(result.findings)
@@ -413,4 +447,4 @@ def _open_tracker(db: str | None, options: ProcessingOptions) -> Tracker | None:
         return None
     from radfollow.tracker.db import open_tracker
 
-    return open_tracker(db, rules_dir=options.rules_dir)
+    return open_tracker(db, rules_dir=options.rules_dir, timezone=options.timezone)

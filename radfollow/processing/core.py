@@ -14,6 +14,7 @@ and, for batch jobs, in worker processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -21,7 +22,7 @@ from radfollow.fhir import bundle_json
 from radfollow.hl7.framing import RawMessage
 from radfollow.hl7.header import read_header
 from radfollow.hl7.options import HL7Options
-from radfollow.models import ExtractionResult, OutputRecord, RadiologyReport
+from radfollow.models import ExtractionResult, OrderEvent, OutputRecord, RadiologyReport
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.checks import check_processing_id, check_report
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from radfollow.tracker.db import Tracker
     from radfollow.tracker.ingest import IngestOutcome
+    from radfollow.tracker.orders import OrderOutcome
 
 BundleType = Literal["collection", "transaction"]
 
@@ -52,6 +54,13 @@ class ProcessingOptions:
     def __post_init__(self) -> None:
         if self.hl7.rules_dir != self.pipeline.rules_dir:
             raise ValueError("the HL7 options and the pipeline name different rules folders")
+
+    @property
+    def timezone(self) -> str | None:
+        """The IANA name of ``--timezone`` (stored with the tracker's data); None
+        for a zone without one (a fixed offset given in code)."""
+        zone = self.hl7.default_tz
+        return getattr(zone, "key", None) or ("UTC" if zone is UTC else None)
 
     @property
     def rules_dir(self) -> Path | None:
@@ -111,6 +120,28 @@ class ReportProcessor:
         if header is not None:  # else parsing raises the reason
             check_processing_id(header.processing_id, accept_test=self.options.accept_test_messages)
         return self.options.hl7.parse(raw)
+
+    def read_orders(self, raw: RawMessage) -> list[OrderEvent] | None:
+        """The events of an order or appointment message (ORM^O01, OMI^O23, SIU^S12...),
+        or None when ``raw`` is not one; raises HL7Error like :meth:`read`."""
+        if not self.options.hl7.is_order(raw):
+            return None
+        header = read_header(raw.data, charset_rules=self.options.hl7.charset_rules)
+        if header is not None:
+            check_processing_id(header.processing_id, accept_test=self.options.accept_test_messages)
+        return self.options.hl7.parse_orders(raw)
+
+    def store_order(self, session: Session, tracker: Tracker, event: OrderEvent) -> OrderOutcome:
+        """Write one order or appointment event to the tracker in the caller's transaction."""
+        from radfollow.tracker.orders import ingest_order
+
+        return ingest_order(session, event, tracker.policy)
+
+    def track_order(self, tracker: Tracker, event: OrderEvent) -> OrderOutcome:
+        """:meth:`store_order` in its own transaction, retried on a race."""
+        from radfollow.tracker.transaction import write
+
+        return write(tracker, lambda session: self.store_order(session, tracker, event))
 
     def check(self, report: RadiologyReport, *, tracking: bool) -> None:
         """Refuse a report that can never be processed, before any work is spent on it.

@@ -3,7 +3,9 @@
 ``sqlite:///radfollow.db`` is the default: one file, WAL journal, foreign
 keys on; a plain file path (no ``://``) means a SQLite file too. PostgreSQL by
 URL (``postgresql+psycopg://user:pass@host/db``). ``open_tracker`` brings the
-schema to the latest Alembic revision.
+schema to the latest Alembic revision; with ``create=False`` (the ``tracker``
+commands) it refuses a database that holds no tracker yet instead of creating one,
+and still upgrades an older tracker schema.
 
 Migrations run under a lock across processes, so several processes may open
 (and create) one new database at once: ``flock`` on ``<database>.lock`` beside
@@ -22,14 +24,16 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radfollow.errors import (
     CorruptDatabaseError,
     NotADatabaseError,
+    NoTrackerError,
     SchemaVersionError,
     TrackerError,
     TrackerOpenError,
@@ -151,6 +155,38 @@ def database_error(err: SQLAlchemyError, url: URL) -> TrackerError:
     return TrackerOpenError(f"tracker database {where}: {detail}")
 
 
+def require_tracker(engine: Engine) -> None:
+    """Refuse a database that holds no tracker, creating nothing (no file, no -wal,
+    -shm or .lock beside a missing SQLite file).
+
+    Raises NoTrackerError (RF707): a SQLite file that does not exist or is empty, a
+    database without an ``alembic_version`` table; the errors of
+    :func:`check_sqlite_file` for a path that cannot be a SQLite file; RF703-RF705
+    when the database cannot be read.
+    """
+    path = sqlite_path(engine.url)
+    if path is not None:
+        check_sqlite_file(path)
+        try:
+            size: int | None = path.stat().st_size
+        except FileNotFoundError:
+            size = None
+        if not size:
+            what = "no such tracker database" if size is None else "an empty file"
+            raise NoTrackerError(f"{path}: {what}; `radfollow process --db {path}` creates one")
+    try:
+        with engine.connect() as conn:
+            found = inspect(conn).has_table("alembic_version")
+    except SQLAlchemyError as err:
+        raise database_error(err, engine.url) from None
+    if not found:
+        where = shown(engine.url)
+        raise NoTrackerError(
+            f"{where}: holds no tracker (no alembic_version table); "
+            f"`radfollow process --db {where}` creates one"
+        )
+
+
 def alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
@@ -231,9 +267,11 @@ class Tracker:
     """A migrated database, a session factory and the policy.
 
     ``rules_dir``: a site's rules folder (``--rules``); its ``tracker.json`` and
-    ``recommendations.json`` replace the packaged ones for the policy. Raises
-    RuleFileError for bad rules (before the database is touched), TrackerError
-    when the database cannot be opened.
+    ``recommendations.json`` replace the packaged ones for the policy. ``create``
+    False: a database without a tracker is refused (NoTrackerError, RF707) rather
+    than created; an older tracker schema is still upgraded. Raises RuleFileError
+    for bad rules (before the database is touched), TrackerError when the database
+    cannot be opened.
     """
 
     def __init__(
@@ -242,14 +280,44 @@ class Tracker:
         *,
         rules_dir: str | Path | None = None,
         durable: bool = False,
+        create: bool = True,
+        timezone: str | None = None,
     ) -> None:
         from radfollow.tracker.policy import Policy
 
         self.url = url
         self.policy = Policy(rules_dir=rules_dir)
         self.engine = make_engine(url, durable=durable)
-        migrate(self.engine)
+        try:
+            if not create:
+                require_tracker(self.engine)
+            migrate(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            self.timezone = self._site_timezone(timezone)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _site_timezone(self, wanted: str | None) -> ZoneInfo:
+        """The site's zone stored with the data; ``wanted`` (a writer's ``--timezone``)
+        is stored when none is, and must agree with the stored one (TrackerError)."""
+        from radfollow.tracker.schema import Setting
+
+        with self.session() as session:
+            stored = session.get(Setting, "timezone")
+            if stored is None and wanted is not None:
+                session.add(Setting(key="timezone", value=wanted))
+            elif stored is not None and wanted is not None and stored.value != wanted:
+                raise TrackerError(
+                    f"{shown(self.engine.url)}: its site timezone is {stored.value}; "
+                    f"--timezone {wanted} differs (dates would mix)"
+                )
+            name = stored.value if stored is not None else (wanted or "UTC")
+        return ZoneInfo(name)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -262,7 +330,23 @@ class Tracker:
 
 
 def open_tracker(
-    url: str | None, *, rules_dir: str | Path | None = None, durable: bool = False
+    url: str | None,
+    *,
+    rules_dir: str | Path | None = None,
+    durable: bool = False,
+    create: bool = True,
+    timezone: str | None = None,
 ) -> Tracker:
-    """``Tracker`` at ``url`` (None: ``DEFAULT_URL``); same arguments and errors."""
-    return Tracker(url or DEFAULT_URL, rules_dir=rules_dir, durable=durable)
+    """``Tracker`` at ``url`` (None: ``DEFAULT_URL``); same arguments and errors.
+
+    ``timezone``: the IANA zone of the writer (``--timezone``), stored with the
+    data the first time and checked against it afterwards (TrackerError when it
+    differs); readers leave it None and get the stored one (``Tracker.timezone``,
+    UTC when none was stored). ``create=False`` for commands that act on an
+    existing tracker (read-only commands, close, reopen): a missing or empty
+    SQLite file, or a database without the tracker's schema, raises
+    NoTrackerError (RF707) and nothing is created.
+    """
+    return Tracker(
+        url or DEFAULT_URL, rules_dir=rules_dir, durable=durable, create=create, timezone=timezone
+    )

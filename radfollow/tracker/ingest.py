@@ -23,18 +23,21 @@ from sqlalchemy.orm import Session
 from radfollow.errors import TrackerError
 from radfollow.models import ExtractionResult, RadiologyReport
 from radfollow.models import Finding as FindingRecord
+from radfollow.models import Patient as PatientRecord
 from radfollow.tracker.keys import control_key, fit
 from radfollow.tracker.matching import (
     match_new_recommendations,
     match_new_study,
-    record,
     system_action,
 )
 from radfollow.tracker.policy import Policy
+from radfollow.tracker.scheduling import schedule_from_orders
 from radfollow.tracker.schema import (
     PENDING,
     Completion,
     Finding,
+    MatchCandidate,
+    MatchExclusion,
     Message,
     Patient,
     Recommendation,
@@ -50,6 +53,8 @@ class IngestOutcome:
     created: int = 0
     superseded: int = 0
     completed: list[int] = field(default_factory=list)
+    needs_review: list[int] = field(default_factory=list)
+    scheduled: list[int] = field(default_factory=list)
 
 
 def ingest(
@@ -58,11 +63,11 @@ def ingest(
     """Store one report in the caller's transaction; see the module docstring.
 
     Concurrent writers of one patient's reports are serialised from the first
-    statement on (:func:`_lock_patient`), so a final report and its correction
+    statement on (:func:`lock_patient`), so a final report and its correction
     written at the same moment end as they would one after the other.
     Raises TrackerError when the report has no observation time.
     """
-    patient = _lock_patient(session, report)
+    patient = lock_patient(session, report.patient)
     facility = control_key(report.sending_facility or "")
     message = session.scalar(
         select(Message).where(
@@ -117,14 +122,20 @@ def _ingest_new(
         return IngestOutcome("ignored", "earlier version after its correction or cancellation")
     study = _study(session, patient, report, report.observation_time, policy)
     outcome = IngestOutcome("stored", study_id=study.id)
-    outcome.superseded = _supersede(session, earlier, study, status)
-    recs = [] if status == "X" else _recommendations(session, study, result, policy)
+    # A later version (correction, cancellation, final after preliminary) takes
+    # effect when it arrives (MSH-7), never before the exam.
+    at = study.observed_at
+    if earlier and report.message_time is not None:
+        at = max(at, report.message_time)
+    outcome.superseded = _supersede(session, earlier, study, status, at)
+    recs = [] if status == "X" else _recommendations(session, study, result, policy, at)
+    _carry_exclusions(session, earlier, recs)
     outcome.created = len(recs)
-    for match in match_new_study(session, study, policy) + match_new_recommendations(
+    outcome.scheduled = schedule_from_orders(session, recs, policy)
+    for rec_id, matched in match_new_study(session, study, policy) + match_new_recommendations(
         session, recs, policy
     ):
-        record(session, match)
-        outcome.completed.append(match.recommendation.id)
+        (outcome.completed if matched == "completed" else outcome.needs_review).append(rec_id)
     return outcome
 
 
@@ -133,7 +144,7 @@ def _same_version(study: Study, status: str, text: str) -> bool:
     return study.result_status == status and (status != "C" or study.report_text == text)
 
 
-def _lock_patient(session: Session, report: RadiologyReport) -> Patient:
+def lock_patient(session: Session, source: PatientRecord) -> Patient:
     """The patient's row, inserted when new, held until the transaction ends.
 
     PostgreSQL: ``SELECT ... FOR UPDATE`` (after ``INSERT ... ON CONFLICT DO
@@ -144,8 +155,8 @@ def _lock_patient(session: Session, report: RadiologyReport) -> Patient:
     snapshot that a concurrent writer can make stale).
     """
     key = {
-        "identifier": report.patient.id,
-        "assigning_authority": control_key(report.patient.assigning_authority or ""),
+        "identifier": source.id,
+        "assigning_authority": control_key(source.assigning_authority or ""),
     }
     query = select(Patient).filter_by(**key)
     if session.get_bind().dialect.name == "postgresql":
@@ -173,24 +184,45 @@ def _insert_patient(insert: Any, key: dict[str, str]) -> Any:
 def _study(
     session: Session, patient: Patient, report: RadiologyReport, observed: datetime, policy: Policy
 ) -> Study:
+    info = policy.procedure(report.procedure.text, report.procedure.code, report.modality)
     study = Study(
         patient_id=patient.id,
         accession=report.accession,
         control_id=control_key(report.control_id),
-        modality=report.modality,
+        modality=info.modality,
         procedure=fit(report.procedure.text, 255),
-        body_region=policy.study_region(report.procedure.text),
+        procedure_code=fit(report.procedure.code, 32),
+        procedure_kind=info.kind,
+        laterality=info.laterality,
+        body_region=info.region,
+        regions=fit("|".join(info.regions), 255) or None,
         observed_at=observed,
         result_status=report.result_status.value,
         report_text=report.text,
         source=fit(report.source, 512),
+        facility=fit(report.sending_facility, 64),
+        department=fit(report.department, 64),
+        ordering_provider=fit(report.ordering_provider, 128),
+        interpreter=fit(report.principal_interpreter, 128),
+        patient_class=report.patient_class.value if report.patient_class else None,
     )
+    _demographics(patient, report)
     session.add(study)
     session.flush()
     return study
 
 
-def _supersede(session: Session, earlier: list[Study], study: Study, status: str) -> int:
+def _demographics(patient: Patient, report: RadiologyReport) -> None:
+    """The patient's sex, birth date and postal code as the latest report states them."""
+    source = report.patient
+    patient.sex = fit(source.sex, 8) or patient.sex
+    patient.birth_date = source.birth_date or patient.birth_date
+    patient.postal_code = fit(source.postal_code, 16) or patient.postal_code
+
+
+def _supersede(
+    session: Session, earlier: list[Study], study: Study, status: str, at: datetime
+) -> int:
     replaced = {
         "C": {"P", "F", "C"},
         "X": {"P", "F", "C"},
@@ -199,7 +231,7 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
     targets = [s.id for s in earlier if s.result_status in replaced]
     if not targets:
         return 0
-    _undo_completions(session, targets, study)
+    _undo_completions(session, targets, study, at)
     recs = session.scalars(
         select(Recommendation).where(
             Recommendation.study_id.in_(targets), Recommendation.state == "active"
@@ -210,16 +242,14 @@ def _supersede(session: Session, earlier: list[Study], study: Study, status: str
     for rec in recs:
         rec.state = "superseded"
         rec.superseded_by = study.id
-        rec.superseded_at = study.observed_at
+        rec.superseded_at = at
         rec.refresh_resolved()
-        session.add(
-            system_action(rec.id, "superseded", f"{why} {study.control_id}", study.observed_at)
-        )
+        session.add(system_action(rec.id, "superseded", f"{why} {study.control_id}", at))
         count += 1
     return count
 
 
-def _undo_completions(session: Session, targets: list[int], study: Study) -> None:
+def _undo_completions(session: Session, targets: list[int], study: Study, at: datetime) -> None:
     """Completions made by a replaced study no longer hold; the new version is matched again."""
     why = {"C": "corrected", "X": "cancelled"}.get(study.result_status, "replaced")
     for completion in list(
@@ -230,14 +260,58 @@ def _undo_completions(session: Session, targets: list[int], study: Study) -> Non
             rec.completed_at = None
             rec.refresh_resolved()
             reason = f"completing study {why} ({study.control_id})"
-            session.add(system_action(rec.id, "reopened", reason, study.observed_at))
+            session.add(system_action(rec.id, "reopened", reason, at))
         session.delete(completion)
+    for candidate in list(
+        session.scalars(select(MatchCandidate).where(MatchCandidate.study_id.in_(targets)))
+    ):
+        session.delete(candidate)
+        session.flush()
+        reason = f"candidate study {why} ({study.control_id})"
+        _clear_review_if_empty(session, candidate.recommendation_id, reason, at)
     session.flush()
 
 
+def _carry_exclusions(session: Session, earlier: list[Study], recs: list[Recommendation]) -> None:
+    """A study a person turned down for a recommendation stays turned down for the
+    recommendations of the report's later versions (a correction re-extracts them)."""
+    if not earlier or not recs:
+        return
+    old = (
+        select(MatchExclusion)
+        .join(Recommendation, Recommendation.id == MatchExclusion.recommendation_id)
+        .where(Recommendation.study_id.in_([s.id for s in earlier]))
+    )
+    by_study = {e.study_id: e for e in session.scalars(old.order_by(MatchExclusion.id))}
+    for exclusion in by_study.values():
+        for rec in recs:
+            session.add(
+                MatchExclusion(
+                    recommendation_id=rec.id,
+                    study_id=exclusion.study_id,
+                    actor=exclusion.actor,
+                    reason=exclusion.reason,
+                    at=exclusion.at,
+                )
+            )
+    session.flush()
+
+
+def _clear_review_if_empty(session: Session, rec_id: int, reason: str, at: datetime) -> None:
+    """A recommendation in review whose last candidate went away leaves review."""
+    rec = session.get(Recommendation, rec_id)
+    left = select(MatchCandidate.id).where(MatchCandidate.recommendation_id == rec_id)
+    if rec is None or rec.needs_review_at is None or session.scalar(left.limit(1)) is not None:
+        return
+    rec.needs_review_at = None
+    session.add(system_action(rec.id, "review cleared", reason, at))
+
+
 def _recommendations(
-    session: Session, study: Study, result: ExtractionResult, policy: Policy
+    session: Session, study: Study, result: ExtractionResult, policy: Policy, at: datetime
 ) -> list[Recommendation]:
+    """The report's recommendations, reported at ``at`` (the exam time, or a later
+    version's arrival); due windows count from the exam time."""
     findings = {f.id: _finding(study, f) for f in result.findings}
     session.add_all(findings.values())
     session.flush()
@@ -245,6 +319,7 @@ def _recommendations(
     for rec in result.recommendations:
         finding = findings.get(rec.finding_id) if rec.finding_id else None
         modality = rec.modality.value if rec.modality else None
+        side = finding.laterality if finding else None
         window = policy.window(study.observed_at, rec.interval_months, modality)
         row = Recommendation(
             study_id=study.id,
@@ -255,6 +330,10 @@ def _recommendations(
             modality=modality,
             modality_options=" ".join(m.value for m in rec.modality_options) or None,
             body_region=rec.body_region,
+            laterality=side if side in ("left", "right", "bilateral") else None,
+            interpreter=study.interpreter,
+            ordering_provider=study.ordering_provider,
+            facility=study.facility,
             interval_min=rec.interval_months[0] if rec.interval_months else None,
             interval_max=rec.interval_months[1] if rec.interval_months else None,
             window_source=window.source,
@@ -266,7 +345,7 @@ def _recommendations(
             start=rec.start,
             end=rec.end,
             state="active",
-            reported_at=study.observed_at,
+            reported_at=at,
             resolved_at=PENDING,
             created_at=datetime.now(UTC),
         )
@@ -274,10 +353,7 @@ def _recommendations(
         recs.append(row)
     session.add_all(recs)
     session.flush()
-    session.add_all(
-        system_action(r.id, "created", f"report {study.control_id}", study.observed_at)
-        for r in recs
-    )
+    session.add_all(system_action(r.id, "created", f"report {study.control_id}", at) for r in recs)
     return recs
 
 

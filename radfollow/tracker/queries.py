@@ -1,8 +1,11 @@
 """Worklists, statuses and statistics, computed against an as-of date.
 
-Statuses (docs/tracker.md): ``open`` before the due window, ``due`` inside it
-(plus the grace period), ``overdue`` after it, ``completed`` once a later study
-fulfilled it, ``closed`` by a reviewer, ``superseded`` by a corrected report.
+Statuses (docs/tracker.md), the first that applies: ``closed`` by a reviewer,
+``superseded`` by a corrected report, ``completed`` once a later study
+fulfilled it, ``needs_review`` (a person must choose between candidate
+studies or confirm a weak match), ``scheduled`` (a later order or appointment
+fits it), ``overdue`` after its window (plus the grace period), ``due`` inside
+it, ``coming_due`` in the lead time before it opens, ``open`` before that.
 Each status is a SQL condition on indexed columns, so a worklist filter never
 scans the whole table.
 
@@ -17,23 +20,34 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from radfollow.tracker.schema import (
     PENDING,
     Completion,
+    MatchCandidate,
     Patient,
     Recommendation,
     ReviewAction,
     Study,
 )
 
-STATUSES = ("open", "due", "overdue", "completed", "closed", "superseded")
+STATUSES = (
+    "open",
+    "coming_due",
+    "due",
+    "scheduled",
+    "overdue",
+    "needs_review",
+    "completed",
+    "closed",
+    "superseded",
+)
 R = Recommendation
 #: The largest id a tracker table can hold: SQLite's INTEGER (64 bits); PostgreSQL's
 #: INTEGER columns hold 32 bits (``_PG_MAX_ID``).
@@ -55,6 +69,20 @@ def _minus(as_of: datetime, grace: timedelta) -> datetime:
     return as_of - grace if as_of - _EARLIEST > grace else _EARLIEST
 
 
+def _day(as_of: datetime, tz: tzinfo) -> datetime:
+    """The start of ``as_of``'s day in the site's zone ``tz``: the grace period ends
+    with the whole day ``due_end + grace``, so a recommendation is overdue from the
+    next day on."""
+    local = as_of.astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(UTC) if start.year > 1 else _EARLIEST
+
+
+def _plus(as_of: datetime, lead: timedelta) -> datetime:
+    """``as_of + lead``, or the last representable time when that is later."""
+    return as_of + lead if PENDING - as_of > lead else PENDING
+
+
 def _closed(as_of: datetime) -> ColumnElement[bool]:
     return and_(R.state == "closed", R.closed_at <= as_of)
 
@@ -72,35 +100,96 @@ def _pending(as_of: datetime) -> ColumnElement[bool]:
     return and_(R.reported_at <= as_of, R.resolved_at > min(as_of, _STILL_PENDING))
 
 
-def status_condition(status: str, as_of: datetime, grace: timedelta) -> ColumnElement[bool]:
+def _in_review(as_of: datetime) -> ColumnElement[bool]:
+    return and_(R.needs_review_at.is_not(None), R.needs_review_at <= as_of)
+
+
+def _scheduled(as_of: datetime, grace: timedelta) -> ColumnElement[bool]:
+    """A live order fits it, and its planned time (without one: the window end) is not
+    more than the grace period past: a booked study that never came lapses."""
+    planned = func.coalesce(R.scheduled_for, R.due_end) >= _minus(as_of, grace)
+    return and_(R.scheduled_at.is_not(None), R.scheduled_at <= as_of, planned)
+
+
+def status_condition(
+    status: str,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = timedelta(days=30),
+    tz: tzinfo = UTC,
+) -> ColumnElement[bool]:
+    """The SQL condition of one status at ``as_of``; ``lead``: the coming-due lead time;
+    ``tz``: the site's zone, whose calendar days bound the grace period."""
     reported = R.reported_at <= as_of
+    waiting = and_(_pending(as_of), ~_in_review(as_of), ~_scheduled(as_of, grace))
     conditions = {
         "closed": and_(reported, _closed(as_of)),
         "superseded": and_(reported, _superseded(as_of)),
         "completed": and_(reported, _completed(as_of), ~_closed(as_of), ~_superseded(as_of)),
-        "open": and_(_pending(as_of), R.due_start > as_of),
-        "due": and_(_pending(as_of), R.due_start <= as_of, R.due_end >= _minus(as_of, grace)),
-        "overdue": and_(_pending(as_of), R.due_end < _minus(as_of, grace)),
+        "needs_review": and_(_pending(as_of), _in_review(as_of)),
+        "scheduled": and_(_pending(as_of), ~_in_review(as_of), _scheduled(as_of, grace)),
+        "open": and_(waiting, R.due_start > _plus(as_of, lead)),
+        "coming_due": and_(waiting, R.due_start > as_of, R.due_start <= _plus(as_of, lead)),
+        "due": and_(waiting, R.due_start <= as_of, R.due_end >= _minus(_day(as_of, tz), grace)),
+        "overdue": and_(waiting, R.due_end < _minus(_day(as_of, tz), grace)),
     }
     return conditions[status]
 
 
-def status_column(as_of: datetime, grace: timedelta) -> ColumnElement[str]:
+#: The order in which statuses are decided (the first that applies).
+_PRECEDENCE = (
+    "closed",
+    "superseded",
+    "completed",
+    "needs_review",
+    "scheduled",
+    "overdue",
+    "due",
+    "coming_due",
+    "open",
+)
+
+
+def status_column(
+    as_of: datetime, grace: timedelta, lead: timedelta = timedelta(days=30), tz: tzinfo = UTC
+) -> ColumnElement[str]:
     return case(
-        *[(status_condition(s, as_of, grace), s) for s in STATUSES], else_="not yet reported"
+        *[(status_condition(s, as_of, grace, lead, tz), s) for s in _PRECEDENCE],
+        else_="not yet reported",
     )
 
 
+#: The default coming-due lead (tracker.json ``coming_due_days``).
+DEFAULT_LEAD = timedelta(days=30)
+
+
 class Filters(BaseModel):
-    status: str | None = None
+    """Worklist filters; every list means "any of these", every field "and".
+
+    ``due_from``/``due_to``: the due window overlaps ``[due_from, due_to]``.
+    ``region``: the recommended body region (its own study's when it names none).
+    """
+
+    statuses: list[str] = []
     modality: str | None = None
     finding_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     patient: str | None = None
+    region: str | None = None
+    radiologist: str | None = None
+    provider: str | None = None
+    site: str | None = None
+    department: str | None = None
+    patient_class: str | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
 
 
 class WorklistRow(BaseModel):
+    """One recommendation as worklists and exports show it (no report text but the
+    recommendation's own sentence, ``evidence``). Times are ISO 8601 UTC; dates ISO."""
+
     id: int
     status: str
     patient_id: str
@@ -109,8 +198,11 @@ class WorklistRow(BaseModel):
     study_date: str
     finding_type: str | None
     modality: str | None
+    modality_options: str | None
     body_region: str | None
-    interval_months: list[float] | None
+    laterality: str | None
+    interval_min: float | None
+    interval_max: float | None
     window: str
     due_start: str
     due_end: str
@@ -118,40 +210,121 @@ class WorklistRow(BaseModel):
     score: float | None
     evidence: str
     completed_by: str | None
+    completed_at: str | None
+    early: bool | None
+    closed_at: str | None
+    closed_by: str | None
     closed_reason: str | None
+    ordering_provider: str | None
+    radiologist: str | None
+    site: str | None
+    department: str | None
+    patient_class: str | None
+
+
+def _query(
+    columns: list[Any],
+    filters: Filters,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta,
+    tz: tzinfo = UTC,
+    *,
+    joins: bool = True,
+) -> Any:
+    """``columns`` of the recommendations the filters select. ``joins`` False (a
+    count): the study and patient are joined only when a filter needs them."""
+    query = select(*columns)
+    if joins or _needs_study(filters):
+        query = query.join(Study, Study.id == R.study_id)
+    if joins or filters.patient:
+        query = query.join(Patient, Patient.id == R.patient_id)
+    query = query.where(R.reported_at <= as_of)
+    return _filtered(query, filters, as_of, grace, lead, tz)
+
+
+def _needs_study(filters: Filters) -> bool:
+    return any((filters.region, filters.department, filters.patient_class))
 
 
 def worklist(
-    session: Session, filters: Filters, *, as_of: datetime, grace: timedelta, limit: int | None
+    session: Session,
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    limit: int | None,
+    offset: int = 0,
+    lead: timedelta = DEFAULT_LEAD,
+    only: int | None = None,
+    tz: tzinfo = UTC,
 ) -> list[WorklistRow]:
+    """One page of the worklist, most urgent (earliest window end) first.
+
+    ``only``: just this recommendation (the detail page's row)."""
     done = aliased(Study)
-    status = status_column(as_of, grace).label("status")
+    closer = (
+        select(ReviewAction.actor)
+        .where(ReviewAction.recommendation_id == R.id, ReviewAction.action == "closed")
+        .order_by(ReviewAction.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    status = status_column(as_of, grace, lead, tz).label("status")
+    columns = [R, status, Patient.identifier, Study, done.accession, Completion.early, closer]
     query = (
-        select(
-            R,
-            status,
-            Patient.identifier,
-            Study.accession,
-            Study.procedure,
-            Study.observed_at,
-            done.accession,
-        )
-        .join(Study, Study.id == R.study_id)
-        .join(Patient, Patient.id == R.patient_id)
+        _query(columns, filters, as_of, grace, lead, tz)
         .outerjoin(Completion, Completion.recommendation_id == R.id)
         .outerjoin(done, done.id == Completion.study_id)
-        .where(R.reported_at <= as_of)
         .order_by(R.due_end, R.id)
     )
-    query = _filtered(query, filters, as_of, grace)
+    if only is not None:
+        query = query.where(R.id == only)
+    if offset:
+        query = query.offset(offset)
     if limit:
         query = query.limit(limit)
-    return [_row(*row, as_of=as_of) for row in session.execute(query)]
+    return [_row(*row, tz=tz) for row in session.execute(query)]
 
 
-def _filtered(query: Any, filters: Filters, as_of: datetime, grace: timedelta) -> Any:
-    if filters.status:
-        query = query.where(status_condition(filters.status, as_of, grace))
+def count(
+    session: Session,
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = DEFAULT_LEAD,
+    tz: tzinfo = UTC,
+) -> int:
+    """How many recommendations the filters select (all pages)."""
+    query = _query([func.count(R.id)], filters, as_of, grace, lead, tz, joins=False)
+    return int(session.scalar(query) or 0)
+
+
+def known_values(session: Session, dimension: str) -> list[str]:
+    """The distinct stored values of a study dimension (radiologist, provider, site,
+    department), sorted, for usage errors that list them."""
+    column = {
+        "radiologist": Study.interpreter,
+        "provider": Study.ordering_provider,
+        "site": Study.facility,
+        "department": Study.department,
+    }[dimension]
+    query = select(column).where(column.is_not(None)).distinct().order_by(column).limit(1000)
+    return [v for v in session.scalars(query) if v]
+
+
+def _filtered(
+    query: Any,
+    filters: Filters,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = DEFAULT_LEAD,
+    tz: tzinfo = UTC,
+) -> Any:
+    if filters.statuses:
+        wanted = [status_condition(s, as_of, grace, lead, tz) for s in filters.statuses]
+        query = query.where(or_(*wanted))
     if filters.modality:
         query = query.where(R.modality == filters.modality.upper())
     if filters.finding_type:
@@ -162,40 +335,73 @@ def _filtered(query: Any, filters: Filters, as_of: datetime, grace: timedelta) -
         query = query.where(R.reported_at <= filters.until)
     if filters.patient:
         query = query.where(Patient.identifier == filters.patient)
+    if filters.region:
+        query = query.where(func.coalesce(R.body_region, Study.body_region) == filters.region)
+    for value, column in (
+        (filters.radiologist, R.interpreter),
+        (filters.provider, R.ordering_provider),
+        (filters.site, R.facility),
+        (filters.department, Study.department),
+        (filters.patient_class, Study.patient_class),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.due_from:
+        query = query.where(R.due_end >= filters.due_from)
+    if filters.due_to:
+        query = query.where(R.due_start <= filters.due_to)
     return query
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _row(
     rec: Recommendation,
     status: str,
     patient: str,
-    accession: str,
-    procedure: str | None,
-    observed: datetime,
+    study: Study,
     completed_by: str | None,
+    early: bool | None,
+    closed_by: str | None,
     *,
-    as_of: datetime,
+    tz: tzinfo = UTC,
 ) -> WorklistRow:
-    interval = [rec.interval_min, rec.interval_max] if rec.interval_min is not None else None
+    """Dates are the site's calendar days (``tz``)."""
+    completed = status == "completed"
+    closed = status == "closed"
     return WorklistRow(
         id=rec.id,
         status=status,
         patient_id=patient,
-        accession=accession,
-        procedure=procedure,
-        study_date=observed.date().isoformat(),
+        accession=study.accession,
+        procedure=study.procedure,
+        study_date=study.observed_at.astimezone(tz).date().isoformat(),
         finding_type=rec.finding_type,
         modality=rec.modality,
+        modality_options=rec.modality_options,
         body_region=rec.body_region,
-        interval_months=interval,  # type: ignore[arg-type]
+        laterality=rec.laterality,
+        interval_min=rec.interval_min,
+        interval_max=rec.interval_max,
         window=rec.window_source,
-        due_start=rec.due_start.date().isoformat(),
-        due_end=rec.due_end.date().isoformat(),
+        due_start=rec.due_start.astimezone(tz).date().isoformat(),
+        due_end=rec.due_end.astimezone(tz).date().isoformat(),
         conditional=rec.conditional,
         score=rec.score,
         evidence=rec.evidence,
-        completed_by=completed_by if status == "completed" else None,
-        closed_reason=rec.closed_reason if status == "closed" else None,
+        completed_by=completed_by if completed else None,
+        completed_at=_iso(rec.completed_at) if completed else None,
+        early=bool(early) if completed else None,
+        closed_at=_iso(rec.closed_at) if closed else None,
+        closed_by=closed_by if closed else None,
+        closed_reason=rec.closed_reason if closed else None,
+        ordering_provider=study.ordering_provider,
+        radiologist=study.interpreter,
+        site=study.facility,
+        department=study.department,
+        patient_class=study.patient_class,
     )
 
 
@@ -204,26 +410,41 @@ class Detail(BaseModel):
     context: str
     finding: dict[str, Any] | None
     completion_reason: str | None
+    #: Studies waiting for a person's choice (status needs_review).
+    candidates: list[dict[str, Any]]
     audit: list[dict[str, Any]]
 
 
-def detail(session: Session, rec_id: int, *, as_of: datetime, grace: timedelta) -> Detail | None:
+def detail(
+    session: Session,
+    rec_id: int,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = DEFAULT_LEAD,
+    tz: tzinfo = UTC,
+) -> Detail | None:
     rec = session.get(R, rec_id) if valid_id(session, rec_id) else None
     if rec is None:
         return None
-    status = session.scalar(select(status_column(as_of, grace)).where(R.id == rec_id))
+    rows = worklist(
+        session,
+        Filters(),
+        as_of=datetime.max.replace(tzinfo=UTC),
+        grace=grace,
+        limit=None,
+        lead=lead,
+        only=rec_id,
+        tz=tz,
+    )
+    status = session.scalar(select(status_column(as_of, grace, lead, tz)).where(R.id == rec_id))
+    row = rows[0].model_copy(update={"status": status or "not yet reported"})
+    if row.status != "completed":
+        row = row.model_copy(update={"completed_by": None, "completed_at": None, "early": None})
+    if row.status != "closed":
+        row = row.model_copy(update={"closed_at": None, "closed_by": None, "closed_reason": None})
     study = rec.study
     completion = session.scalar(select(Completion).where(Completion.recommendation_id == rec_id))
-    row = _row(
-        rec,
-        status or "not yet reported",
-        study.patient.identifier,
-        study.accession,
-        study.procedure,
-        study.observed_at,
-        completion.study.accession if completion else None,
-        as_of=as_of,
-    )
     text = study.report_text
     context = text[max(0, rec.start - 300) : rec.end + 200]
     finding = None
@@ -243,13 +464,34 @@ def detail(session: Session, rec_id: int, *, as_of: datetime, grace: timedelta) 
             "largest_size_mm": f.largest_size_mm,
             "density_hu": f.density_hu,
         }
+    candidates = [
+        {
+            "accession": c.study.accession,
+            "procedure": c.study.procedure,
+            "study_date": c.study.observed_at.astimezone(tz).date().isoformat(),
+            "strength": c.strength,
+            "early": c.early,
+            "reason": c.reason,
+        }
+        for c in session.scalars(
+            select(MatchCandidate)
+            .where(MatchCandidate.recommendation_id == rec_id)
+            .order_by(MatchCandidate.found_at, MatchCandidate.id)
+        )
+    ]
     actions = session.scalars(
         select(ReviewAction)
         .where(ReviewAction.recommendation_id == rec_id)
-        .order_by(ReviewAction.at, ReviewAction.id)
+        .order_by(ReviewAction.id)  # the order they were written: append-only
     )
     audit = [
-        {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "reason": a.reason}
+        {
+            "at": a.at.isoformat(),
+            "clinical_at": _iso(a.clinical_at),
+            "actor": a.actor,
+            "action": a.action,
+            "reason": a.reason,
+        }
         for a in actions
     ]
     return Detail(
@@ -257,70 +499,172 @@ def detail(session: Session, rec_id: int, *, as_of: datetime, grace: timedelta) 
         context=context,
         finding=finding,
         completion_reason=completion.reason if completion else None,
+        candidates=candidates,
         audit=audit,
     )
 
 
+#: ``tracker stats --by`` dimensions and the value each groups on.
+STATS_DIMENSIONS = (
+    "month",
+    "radiologist",
+    "provider",
+    "site",
+    "department",
+    "patient_class",
+    "modality",
+    "finding",
+    "region",
+)
+#: Closed reasons that count as adherent, and as non-compliant (docs/tracker.md).
+ADHERENT_CLOSED = frozenset({"done elsewhere"})
+NON_COMPLIANT_CLOSED = frozenset({"patient declined", "lost to follow-up"})
+
+
 class StatsRow(BaseModel):
+    """Counts and rates of one group (definitions: docs/tracker.md, "Statistics").
+
+    ``adherence`` = adherent / (adherent + overdue + coming_due + non_compliant);
+    ``closed_loop_rate`` = (adherent + scheduled) / mature; None when the
+    denominator is 0. ``group`` "manual_only" rows count the recommendations no
+    study can complete (consult, lab, procedure, other), kept out of the rates.
+    """
+
     group: str
     value: str
     recommendations: int
     open: int
+    coming_due: int
     due: int
+    scheduled: int
     overdue: int
+    needs_review: int
     completed: int
-    closed: int
-    completion_rate: float | None
+    adherent: int
+    non_compliant: int
+    closed_other: int
+    mature: int
+    adherence: float | None
+    closed_loop_rate: float | None
     median_days_to_completion: float | None
 
 
 def stats(
-    session: Session, filters: Filters, *, as_of: datetime, grace: timedelta
+    session: Session,
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    by: tuple[str, ...] = ("finding", "modality"),
+    lead: timedelta = DEFAULT_LEAD,
+    manual_only: frozenset[str] = frozenset({"CONSULT", "LAB", "PROCEDURE", "OTHER"}),
+    tz: tzinfo = UTC,
 ) -> list[StatsRow]:
-    """Counts by status, completion rate and median days to completion, overall and by group.
+    """Counts and rates overall ("all") and per value of each ``by`` dimension.
 
-    Superseded recommendations are left out. The completion rate is completed /
-    (completed + overdue): of the recommendations whose window has passed, how
-    many were done.
+    Superseded recommendations are left out. Adherent: completed, or closed as
+    done elsewhere. Non-compliant: closed as patient declined or lost to
+    follow-up. Other closed reasons (not indicated, deceased, care transferred)
+    count in ``closed_other`` only. Mature: adherent, non-compliant, or pending
+    with its window opened by ``as_of``. ``month``: the report's month in ``tz``.
+    Raises ValueError for an unknown dimension.
     """
-    status = status_column(as_of, grace).label("status")
-    completed_or_reported = func.coalesce(R.completed_at, R.reported_at)
-    query = select(R.finding_type, R.modality, status, R.reported_at, completed_or_reported).where(
-        R.reported_at <= as_of
-    )
-    query = _filtered(query.join(Patient, Patient.id == R.patient_id), filters, as_of, grace)
-    groups: dict[tuple[str, str], list[tuple[str, float | None]]] = defaultdict(list)
-    for finding_type, modality, st, reported, completed in session.execute(query):
+    unknown = [d for d in by if d not in STATS_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown stats dimension {unknown[0]!r}")
+    status = status_column(as_of, grace, lead, tz).label("status")
+    finished = func.coalesce(R.completed_at, R.reported_at)
+    columns = [
+        status,
+        R.reported_at,
+        finished,
+        R.due_start,
+        R.closed_reason,
+        R.modality,
+        R.finding_type,
+        func.coalesce(R.body_region, Study.body_region),
+        Study.interpreter,
+        Study.ordering_provider,
+        Study.facility,
+        Study.department,
+        Study.patient_class,
+    ]
+    groups: dict[tuple[str, str], list[tuple[str, float | None, bool]]] = defaultdict(list)
+    for row in session.execute(_query(columns, filters, as_of, grace, lead, tz)):
+        st, reported, done, due_start, reason, modality = row[:6]
         if st == "superseded":
             continue
-        waited = (completed - reported).total_seconds() / 86400 if st == "completed" else None
-        for key in (
-            ("all", "all"),
-            ("finding_type", finding_type or "unlinked"),
-            ("modality", modality or "unspecified"),
-        ):
-            groups[key].append((st, waited))
-    return [_stats_row(g, v, items) for (g, v), items in sorted(groups.items(), key=_order)]
+        values = {
+            "month": reported.astimezone(tz).strftime("%Y-%m"),
+            "modality": modality or "unspecified",
+            "finding": row[6] or "unlinked",
+            "region": row[7] or "unknown",
+            "radiologist": row[8] or "unknown",
+            "provider": row[9] or "unknown",
+            "site": row[10] or "unknown",
+            "department": row[11] or "unknown",
+            "patient_class": row[12] or "unknown",
+        }
+        category = _category(st, reason)
+        waited = (done - reported).total_seconds() / 86400 if st == "completed" else None
+        opened = due_start <= as_of
+        keys = [("all", "all")] + [(d, values[d]) for d in by]
+        if modality in manual_only:
+            keys = [("manual_only", "all")]
+        for key in keys:
+            groups[key].append((category, waited, opened))
+    return [_stats_row(g, v, items) for (g, v), items in sorted(groups.items(), key=_order(by))]
 
 
-def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, str, str]:
-    (group, value), _ = item
-    return ({"all": 0, "finding_type": 1, "modality": 2}[group], group, value)
+def _category(status: str, reason: str | None) -> str:
+    if status == "completed" or (status == "closed" and reason in ADHERENT_CLOSED):
+        return "adherent"
+    if status == "closed":
+        return "non_compliant" if reason in NON_COMPLIANT_CLOSED else "closed_other"
+    return status
 
 
-def _stats_row(group: str, value: str, items: list[tuple[str, float | None]]) -> StatsRow:
-    counts = {s: sum(1 for st, _ in items if st == s) for s in STATUSES}
-    finished = counts["completed"] + counts["overdue"]
-    waits = [w for _, w in items if w is not None]
+def _order(by: tuple[str, ...]) -> Any:
+    rank = {"all": 0, **{d: i + 1 for i, d in enumerate(by)}, "manual_only": len(by) + 1}
+
+    def key(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
+        (group, value), _ = item
+        return (rank[group], value)
+
+    return key
+
+
+def _stats_row(group: str, value: str, items: list[tuple[str, float | None, bool]]) -> StatsRow:
+    counts: dict[str, int] = defaultdict(int)
+    completed = 0
+    mature = 0
+    scheduled_mature = 0
+    for category, waited, opened in items:
+        counts[category] += 1
+        completed += waited is not None
+        if category in ("adherent", "non_compliant") or (category != "closed_other" and opened):
+            mature += 1
+            scheduled_mature += category == "scheduled"
+    waits = [w for _, w, _ in items if w is not None]
+    adherence_base = sum(counts[c] for c in ("adherent", "overdue", "coming_due", "non_compliant"))
     return StatsRow(
         group=group,
         value=value,
         recommendations=len(items),
         open=counts["open"],
+        coming_due=counts["coming_due"],
         due=counts["due"],
+        scheduled=counts["scheduled"],
         overdue=counts["overdue"],
-        completed=counts["completed"],
-        closed=counts["closed"],
-        completion_rate=round(counts["completed"] / finished, 4) if finished else None,
+        needs_review=counts["needs_review"],
+        completed=completed,
+        adherent=counts["adherent"],
+        non_compliant=counts["non_compliant"],
+        closed_other=counts["closed_other"],
+        mature=mature,
+        adherence=round(counts["adherent"] / adherence_base, 4) if adherence_base else None,
+        closed_loop_rate=(
+            round((counts["adherent"] + scheduled_mature) / mature, 4) if mature else None
+        ),
         median_days_to_completion=round(statistics.median(waits), 1) if waits else None,
     )

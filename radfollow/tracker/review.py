@@ -17,7 +17,17 @@ class CloseReason(StrEnum):
     NOT_INDICATED = "not indicated"
     PATIENT_DECLINED = "patient declined"
     DECEASED = "deceased"
+    CARE_TRANSFERRED = "care transferred"
     LOST_TO_FOLLOW_UP = "lost to follow-up"
+
+
+def actor_name(by: str) -> str:
+    """``by`` without surrounding whitespace; every audit entry names who acted, so an
+    empty or blank actor raises TrackerError."""
+    actor = by.strip()
+    if not actor:
+        raise TrackerError("--by must name who acts (the audit trail records it)")
+    return actor
 
 
 def _get(session: Session, rec_id: int) -> Recommendation:
@@ -30,6 +40,8 @@ def _get(session: Session, rec_id: int) -> Recommendation:
 def close(
     session: Session, rec_id: int, *, reason: CloseReason, by: str, at: datetime, note: str | None
 ) -> Recommendation:
+    """Close ``rec_id`` as ``by`` (stripped; blank raises TrackerError), audited."""
+    actor = actor_name(by)
     rec = _get(session, rec_id)
     if rec.state == "superseded":
         raise TrackerError(f"recommendation {rec_id} was superseded by a corrected report")
@@ -39,7 +51,7 @@ def close(
     rec.refresh_resolved()
     text = reason.value if not note else f"{reason.value}: {note}"
     session.add(
-        ReviewAction(recommendation_id=rec.id, actor=by, action="closed", reason=text, at=at)
+        ReviewAction(recommendation_id=rec.id, actor=actor, action="closed", reason=text, at=at)
     )
     return rec
 
@@ -47,12 +59,14 @@ def close(
 def reopen(
     session: Session, rec_id: int, *, by: str, at: datetime, note: str | None
 ) -> Recommendation:
+    """Reopen a closed ``rec_id`` as ``by`` (stripped; blank raises TrackerError), audited."""
+    actor = actor_name(by)
     rec = _get(session, rec_id)
     if rec.state != "closed":
         raise TrackerError(f"recommendation {rec_id} is not closed")
     rec.state, rec.closed_reason, rec.closed_at = "active", None, None
     rec.refresh_resolved()
     session.add(
-        ReviewAction(recommendation_id=rec.id, actor=by, action="reopened", reason=note, at=at)
+        ReviewAction(recommendation_id=rec.id, actor=actor, action="reopened", reason=note, at=at)
     )
     return rec

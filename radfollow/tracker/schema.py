@@ -6,11 +6,12 @@ the library never updates or deletes its rows.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -64,6 +65,21 @@ class Patient(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     identifier: Mapped[str] = mapped_column(String(64))
     assigning_authority: Mapped[str] = mapped_column(String(64), default="")
+    # Migration 0008 (PID-8, PID-7, PID-11 component 5): the latest report's
+    # values; for population analytics, never logged.
+    sex: Mapped[str | None] = mapped_column(String(8))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class Setting(Base):
+    """Values stored with the data (migration 0008): ``timezone``, the site's IANA
+    zone, set by the first process or listener that writes (``--timezone``)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
 
 
 class Message(Base):
@@ -84,6 +100,9 @@ class Study(Base):
     __table_args__ = (
         Index("ix_studies_patient_time", "patient_id", "observed_at"),
         Index("ix_studies_accession", "accession"),
+        Index("ix_studies_ordering_provider", "ordering_provider"),
+        Index("ix_studies_interpreter", "interpreter"),
+        Index("ix_studies_facility", "facility"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -97,7 +116,34 @@ class Study(Base):
     result_status: Mapped[str] = mapped_column(String(1))
     report_text: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(512))
+    # Migration 0008: what the procedure is (rules/procedures.json) and the
+    # people and places of the study. NULL in rows stored before 0008.
+    #: OBR-4 identifier (e.g. CPT 71250).
+    procedure_code: Mapped[str | None] = mapped_column(String(32))
+    #: diagnostic | angiography | screening | biopsy | interventional.
+    procedure_kind: Mapped[str | None] = mapped_column(String(16))
+    #: left | right | bilateral, as the procedure names it.
+    laterality: Mapped[str | None] = mapped_column(String(16))
+    #: Every body region the procedure names, "|"-separated ("head|neck");
+    #: ``body_region`` is the first.
+    regions: Mapped[str | None] = mapped_column(String(255))
+    #: MSH-4 sending facility.
+    facility: Mapped[str | None] = mapped_column(String(64))
+    #: PV1-3 point of care, else ORC-21.
+    department: Mapped[str | None] = mapped_column(String(64))
+    #: OBR-16.
+    ordering_provider: Mapped[str | None] = mapped_column(String(128))
+    #: OBR-32 principal result interpreter (the radiologist).
+    interpreter: Mapped[str | None] = mapped_column(String(128))
+    #: PV1-2: emergency | inpatient | outpatient | preadmit | recurring | obstetrics.
+    patient_class: Mapped[str | None] = mapped_column(String(16))
     patient: Mapped[Patient] = relationship()
+
+    def region_list(self) -> list[str]:
+        """``regions`` as a list; ``[body_region]`` for rows stored before 0008."""
+        if self.regions:
+            return self.regions.split("|")
+        return [self.body_region] if self.body_region else []
 
 
 class Finding(Base):
@@ -141,6 +187,11 @@ class Recommendation(Base):
         Index("ix_recs_completed_at", "completed_at"),
         Index("ix_recs_patient", "patient_id", "state"),
         Index("ix_recs_reported_at", "reported_at"),
+        # Worklists cut by radiologist, ordering provider or site, most urgent first
+        # (migration 0008): the study's values, copied so a page is one index range.
+        Index("ix_recs_interpreter_due", "interpreter", "due_end"),
+        Index("ix_recs_provider_due", "ordering_provider", "due_end"),
+        Index("ix_recs_facility_due", "facility", "due_end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,6 +224,24 @@ class Recommendation(Base):
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("studies.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Migration 0008.
+    #: left | right | bilateral: the side of its finding; NULL when not stated.
+    laterality: Mapped[str | None] = mapped_column(String(16))
+    #: Since when a person must choose between candidate studies (``match_candidates``)
+    #: or confirm a weak match; NULL when no review is pending.
+    needs_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Since when a later order or appointment fits it (``scheduled_order_id``);
+    #: NULL when none, or after that order was cancelled or missed.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scheduled_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    #: The scheduling order's planned time; the status ``scheduled`` lapses
+    #: ``scheduled_lapse_days`` after it (after the window end without one).
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Copies of its study's ``interpreter``, ``ordering_provider`` and ``facility``
+    #: (never changed after), for the worklist indexes above.
+    interpreter: Mapped[str | None] = mapped_column(String(128))
+    ordering_provider: Mapped[str | None] = mapped_column(String(128))
+    facility: Mapped[str | None] = mapped_column(String(64))
     #: When it stopped being pending (closed, superseded or completed, the
     #: earliest); PENDING while it is still pending.
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -202,7 +271,71 @@ class Completion(Base):
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
     reason: Mapped[str] = mapped_column(Text)
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Migration 0008: taken more than ``early_days`` before the window opened;
+    # who matched it (radfollow, or the reviewer who chose the study).
+    early: Mapped[bool] = mapped_column(Boolean, default=False)
+    matched_by: Mapped[str] = mapped_column(String(64), default="radfollow")
     study: Mapped[Study] = relationship()
+
+
+class MatchCandidate(Base):
+    """A study that may fulfil a recommendation in ``needs_review`` (migration 0008)."""
+
+    __tablename__ = "match_candidates"
+    __table_args__ = (UniqueConstraint("recommendation_id", "study_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    #: strong (fully qualifies: two or more did) or weak (region or kind unverified).
+    strength: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    early: Mapped[bool] = mapped_column(Boolean, default=False)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    study: Mapped[Study] = relationship()
+
+
+class MatchExclusion(Base):
+    """A study a person said does not fulfil a recommendation: never matched again (0008)."""
+
+    __tablename__ = "match_exclusions"
+    __table_args__ = (UniqueConstraint("recommendation_id", "study_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Order(Base):
+    """An order or appointment (ORM^O01, OMI^O23, SIU^S12...) for a patient (0008).
+
+    status: ordered | scheduled | cancelled | no_show, the latest event's.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "order_key"),
+        Index("ix_orders_patient", "patient_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    #: sha256-capped placer/filler order number or accession (keys.control_key).
+    order_key: Mapped[str] = mapped_column(String(64))
+    accession: Mapped[str | None] = mapped_column(String(64))
+    procedure: Mapped[str | None] = mapped_column(String(255))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    regions: Mapped[str | None] = mapped_column(String(255))
+    laterality: Mapped[str | None] = mapped_column(String(16))
+    procedure_kind: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: MSH-7 of the latest event (when it took effect).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_type: Mapped[str] = mapped_column(String(16))
 
 
 class ReviewAction(Base):
@@ -216,7 +349,12 @@ class ReviewAction(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+    #: When the action was taken (radfollow's clock for its own actions).
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Migration 0008: for radfollow's own actions, the clinical time they rest on
+    #: (the study's, or the message time of an order or correction); NULL for a
+    #: person's actions and rows stored before 0008.
+    clinical_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InboxMessage(Base):

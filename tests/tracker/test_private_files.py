@@ -98,6 +98,7 @@ def test_sqlite_database_and_its_side_files(tmp_path: Path) -> None:
 
 def test_tracker_exports(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 't.db'}"
+    Tracker(db).close()  # tracker commands read an existing database, never create one
     for fmt in ("csv", "json"):
         target = tmp_path / "exports" / fmt / f"list.{fmt}"
         result = runner.invoke(

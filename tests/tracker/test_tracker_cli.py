@@ -85,7 +85,8 @@ def test_process_feeds_the_tracker_and_cli_reads_it(db_url: str, tmp_path: Path)
         "finding_type",
         "modality",
         "body_region",
-        "interval_months",
+        "interval_min",
+        "interval_max",
         "due_start",
         "due_end",
         "conditional",
@@ -94,7 +95,7 @@ def test_process_feeds_the_tracker_and_cli_reads_it(db_url: str, tmp_path: Path)
     ):
         assert key in row
     assert (row["status"], row["completed_by"], row["patient_id"]) == ("completed", "A2", "MRN7")
-    assert row["interval_months"] == [3.0, 3.0]
+    assert (row["interval_min"], row["interval_max"]) == (3.0, 3.0)
     only_overdue = json.loads(
         _invoke(
             "tracker",
@@ -151,7 +152,7 @@ def test_process_feeds_the_tracker_and_cli_reads_it(db_url: str, tmp_path: Path)
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read UTF-8
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0]["group"] == "all" and table[0]["completed"] == "1"
-    assert table[0]["completion_rate"] == "1.0"
+    assert table[0]["adherence"] == "1.0" and table[0]["closed_loop_rate"] == "1.0"
 
 
 def test_list_rejects_unknown_status(db_url: str) -> None:
@@ -160,6 +161,7 @@ def test_list_rejects_unknown_status(db_url: str) -> None:
 
 
 def test_show_unknown_id(db_url: str) -> None:
+    Tracker(db_url).close()
     result = runner.invoke(app, ["tracker", "show", "999", "--db", db_url])
     assert result.exit_code == 1 and "no recommendation 999" in result.output
 

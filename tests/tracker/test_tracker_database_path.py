@@ -123,9 +123,11 @@ def test_unusable_database_path_is_one_line(
 )
 @pytest.mark.parametrize("form", ["url", "plain path"])
 def test_new_database_path_is_created(tmp_path: Path, name: str, setup: Setup, form: str) -> None:
+    """By a writing opener (``process --db``, the listener); tracker commands then read it."""
     path = tmp_path / "new.db"
     setup(path)
     db = f"sqlite:///{path}" if form == "url" else str(path)
+    open_tracker(db).close()
     result = runner.invoke(app, ["tracker", "list", "--db", db, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "[]"

@@ -11,7 +11,7 @@ import pytest
 
 from radfollow.errors import RuleFileError
 from radfollow.rules.loader import packaged_rule_file
-from radfollow.rules.schema import RecommendationRules, RuleFile, TrackerPolicy
+from radfollow.rules.schema import ProcedureRules, RuleFile, TrackerPolicy
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.policy import Policy
 
@@ -44,7 +44,7 @@ def test_window(interval, modality, start: str, end: str, source: str) -> None: 
         ("CT CHEST WITHOUT CONTRAST", "chest"),
         ("CT ABDOMEN AND PELVIS WITH CONTRAST", "abdomen and pelvis"),
         ("MR ABDOMEN", "abdomen"),
-        ("PET CT SKULL BASE TO MID THIGH", "whole body"),
+        ("PET CT SKULL BASE TO MID THIGH", "skull base to thigh"),
         ("US THYROID", "thyroid"),
         ("XR LEFT KNEE 3 VIEWS", "extremity"),
         ("NUCLEAR STRESS TEST", None),
@@ -115,22 +115,22 @@ def test_site_tracker_json_sets_the_tracker_policy(
         tracker.close()
 
 
-FOOT = {"region": "foot", "pattern": "\\bfoot\\b|\\bfeet\\b", "organs": ["bone"]}
+FOOT = {"region": "foot", "keywords": ["FOOT", "FEET"]}
 
 
 @pytest.mark.parametrize(
     ("site_file", "procedure", "region"),
     [
         pytest.param(True, "XR LEFT FOOT 3 VIEWS", "foot", id="site-region"),
-        pytest.param(False, "XR LEFT FOOT 3 VIEWS", None, id="packaged-has-no-foot"),
+        pytest.param(False, "XR LEFT FOOT 3 VIEWS", "extremity", id="packaged-foot-is-extremity"),
         pytest.param(True, "CT CHEST WITHOUT CONTRAST", "chest", id="site-keeps-the-others"),
     ],
 )
-def test_site_recommendations_json_regions_reach_the_policy(
+def test_site_procedures_json_regions_reach_the_policy(
     tmp_path: Path, site_file: bool, procedure: str, region: str | None
 ) -> None:
     if site_file:
-        _site_file(tmp_path, RecommendationRules, lambda d: d["body_regions"].append(FOOT))
+        _site_file(tmp_path, ProcedureRules, lambda d: d["regions"].insert(0, FOOT))
     assert Policy(rules_dir=tmp_path).study_region(procedure) == region
 
 

@@ -15,6 +15,7 @@ attributes.json             AttributeRules            schema.nlp
 incidental.json             IncidentalRules           schema.nlp
 recommendations.json        RecommendationRules       schema.nlp
 tracker.json                TrackerPolicy             schema.tracker
+procedures.json             ProcedureRules            schema.tracker
 charsets.json               CharsetRules              schema.hl7
 modalities.json             ModalityRules             schema.hl7
 placeholders.json           PlaceholderRules          schema.hl7
@@ -73,7 +74,7 @@ from radfollow.rules.schema.nlp import (
     TargetRules,
     Trigger,
 )
-from radfollow.rules.schema.tracker import TrackerPolicy
+from radfollow.rules.schema.tracker import ProcedureRules, TrackerPolicy
 
 #: Every rule file's model, in pipeline order; one per packaged file.
 RULE_FILES: tuple[type[RuleFile], ...] = (
@@ -86,6 +87,7 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     IncidentalRules,
     RecommendationRules,
     TrackerPolicy,
+    ProcedureRules,
     CharsetRules,
     ModalityRules,
     PlaceholderRules,
@@ -119,6 +121,7 @@ __all__ = [
     "OrganCue",
     "OrganRules",
     "PlaceholderRules",
+    "ProcedureRules",
     "RecommendationRules",
     "RecommendationThresholds",
     "RegionRule",

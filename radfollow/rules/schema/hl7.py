@@ -8,13 +8,12 @@ import codecs
 import re
 from typing import ClassVar
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from radfollow.models import Modality
-from radfollow.rules.schema.base import STRICT, RuleFile
+from radfollow.rules.schema.base import KeywordRule, RuleFile, keyword_text
 
 _NAME_NOISE = re.compile(r"[\s_-]+")
-_NON_WORD = re.compile(r"[^A-Z0-9*]+")
 
 
 def normalise_charset_name(name: str) -> str:
@@ -101,33 +100,8 @@ class CharsetRules(RuleFile):
         return self
 
 
-def _words(text: str) -> str:
-    """Upper-cased text with punctuation as single spaces, padded with spaces."""
-    return f" {_NON_WORD.sub(' ', text.upper()).strip()} "
-
-
-class InferenceRule(BaseModel):
-    model_config = STRICT
-
+class InferenceRule(KeywordRule):
     modality: Modality
-    keywords: tuple[str, ...]
-
-    @field_validator("keywords")
-    @classmethod
-    def _normalise(cls, keywords: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(_words(k).strip() for k in keywords)
-        for keyword in cleaned:
-            if not keyword.rstrip("*") or "*" in keyword.rstrip("*"):
-                raise ValueError(f"bad keyword {keyword!r}: '*' is allowed only at the end")
-        return cleaned
-
-    def matches(self, words: str) -> bool:
-        """Whether a keyword occurs in ``words`` (the output of ``_words``)."""
-        for keyword in self.keywords:
-            needle = f" {keyword[:-1]}" if keyword.endswith("*") else f" {keyword} "
-            if needle in words:
-                return True
-        return False
 
 
 class ModalityRules(RuleFile):
@@ -152,7 +126,7 @@ class ModalityRules(RuleFile):
 
     def infer(self, procedure_text: str) -> str | None:
         """The first inference rule with a keyword in ``procedure_text``; None when none has."""
-        words = _words(procedure_text.replace("*", " "))
+        words = keyword_text(procedure_text.replace("*", " "))
         for rule in self.inference:
             if rule.matches(words):
                 return rule.modality.value

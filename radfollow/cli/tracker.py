@@ -352,7 +352,13 @@ def unmatch_command(
     try:
         with _reading(tracker) as session:
             gone = unmatch(
-                session, rec_id, by=by, reason=reason, at=datetime.now(UTC), accession=study
+                session,
+                rec_id,
+                by=by,
+                reason=reason,
+                at=datetime.now(UTC),
+                accession=study,
+                policy=tracker.policy,
             )
     except RadfollowError as error:
         fail(error)
@@ -428,7 +434,7 @@ def reopen_command(
     tracker = _open(db, rules)
     try:
         with _reading(tracker) as session:
-            reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note)
+            reopen(session, rec_id, by=by, at=datetime.now(UTC), note=note, policy=tracker.policy)
     except RadfollowError as error:
         fail(error)
     typer.echo(f"recommendation {rec_id} reopened")

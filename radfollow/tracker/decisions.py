@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
-from radfollow.tracker.matching import Verdict, complete
+from radfollow.tracker.matching import Verdict, complete, match_new_recommendations
+from radfollow.tracker.policy import Policy
 from radfollow.tracker.queries import valid_id
 from radfollow.tracker.review import actor_name
 from radfollow.tracker.schema import (
@@ -58,13 +59,16 @@ def unmatch(
     reason: str,
     at: datetime,
     accession: str | None = None,
+    policy: Policy | None = None,
 ) -> list[str]:
     """Undo the completion of ``rec_id`` (or turn down its candidates in review).
 
     ``accession``: only that candidate (default: the completing study, or every
-    candidate). Returns the accessions excluded. Raises TrackerError when the
-    recommendation is neither completed nor in review, ``by`` or ``reason`` is blank, or
-    ``accession`` is not its completing study or a candidate.
+    candidate). With ``policy``, the other stored studies are matched again (one
+    may fulfil it, or several go to review). Returns the accessions excluded.
+    Raises TrackerError when the recommendation is neither completed nor in
+    review, ``by`` or ``reason`` is blank, or ``accession`` is not its completing
+    study or a candidate.
     """
     actor = actor_name(by)
     if not reason.strip():
@@ -106,6 +110,8 @@ def unmatch(
         ReviewAction(recommendation_id=rec.id, actor=actor, action="unmatched", reason=text, at=at)
     )
     session.flush()
+    if policy is not None and rec.needs_review_at is None:
+        match_new_recommendations(session, [rec], policy)  # another stored study may fit
     return accessions
 
 
@@ -129,6 +135,8 @@ def choose(
     if rec.completed_at is not None:
         raise TrackerError(f"recommendation {rec_id} is already completed; unmatch it first")
     study = _study(session, rec, accession)
+    if study.result_status == "X":
+        raise TrackerError(f"study {accession} was cancelled")
     if study.observed_at <= rec.study.observed_at or study.id == rec.study_id:
         raise TrackerError(f"study {accession} is not later than the recommending study")
     session.execute(

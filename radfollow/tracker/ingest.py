@@ -26,6 +26,7 @@ from radfollow.models import Finding as FindingRecord
 from radfollow.models import Patient as PatientRecord
 from radfollow.tracker.keys import control_key, fit
 from radfollow.tracker.matching import (
+    SYSTEM,
     match_new_recommendations,
     match_new_study,
     system_action,
@@ -234,7 +235,7 @@ def _supersede(
     _undo_completions(session, targets, study, at)
     recs = session.scalars(
         select(Recommendation).where(
-            Recommendation.study_id.in_(targets), Recommendation.state == "active"
+            Recommendation.study_id.in_(targets), Recommendation.state.in_(("active", "closed"))
         )
     )
     count = 0
@@ -256,6 +257,14 @@ def _undo_completions(session: Session, targets: list[int], study: Study, at: da
         session.scalars(select(Completion).where(Completion.study_id.in_(targets)))
     ):
         rec = session.get(Recommendation, completion.recommendation_id)
+        if completion.matched_by != SYSTEM and study.result_status in ("F", "C"):
+            # a person's choice holds for the new version of the study they chose
+            completion.study_id = study.id
+            reason = (
+                f"completing study {why} ({study.control_id}): {completion.matched_by}'s match kept"
+            )
+            session.add(system_action(completion.recommendation_id, "match kept", reason, at))
+            continue
         if rec is not None:
             rec.completed_at = None
             rec.refresh_resolved()

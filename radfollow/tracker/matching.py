@@ -106,7 +106,8 @@ def evaluate(rec: Recommendation, exam: Exam, policy: Policy) -> Verdict | None:
     if exam.time <= own.observed_at or exam.accession == own.accession:
         return None
     options = rec.acceptable_modalities() or ([own.modality] if own.modality else [])
-    if any(policy.manual_only(m) for m in options[:1]):
+    options = [m for m in options if not policy.manual_only(m)]
+    if not options and rec.acceptable_modalities():  # consult, lab...: a person closes it
         return None
     if exam.time < own.observed_at + policy.minimum_delay(rec.interval_min):
         return None
@@ -114,26 +115,27 @@ def evaluate(rec: Recommendation, exam: Exam, policy: Policy) -> Verdict | None:
     kind_reason = _kind(rec, options, exam, policy, weak)
     if kind_reason is None:
         return None
-    region, own_regions = rec.body_region, None
-    if region is None:
-        own_regions = study_regions(own, policy)
-        region = own_regions[0] if own_regions else None
+    region, source = _wanted_region(rec, policy)
     if region is None:
         weak.append("the recommendation names no region and its own study's is unknown")
     elif not exam.regions:
         weak.append("the study's region is unknown (procedure not understood): modality only")
     else:
         fits = [_region_fit(r, region, exam.kind, policy) for r in exam.regions]
+        inferred = source == " (the recommending study's)"
         if "strong" not in fits and "weak" not in fits:
-            return None
-        if "strong" not in fits:
+            if not (inferred and any(policy.region_covers(region, r) for r in exam.regions)):
+                return None
+            weak.append(f"the recommendation names no region; {region} is its study's")
+        elif "strong" not in fits:
             weak.append(f"region {'/'.join(exam.regions)} may not show all of {region}")
+        elif inferred and exam.kind == "biopsy":
+            weak.append(f"the recommendation names no organ; {region} is its study's region")
     if not _sides_agree(rec.laterality, exam.laterality):
         return None
     early = exam.time < rec.due_start - policy.early
     parts = [kind_reason]
     if region is not None and exam.regions:
-        source = "" if rec.body_region else " (the recommending study's)"
         parts.append(f"region {'/'.join(exam.regions)} covers {region}{source}")
     if rec.laterality:
         parts.append(f"side {exam.laterality or 'not stated'} covers {rec.laterality}")
@@ -143,6 +145,18 @@ def evaluate(rec: Recommendation, exam: Exam, policy: Policy) -> Verdict | None:
     wanted = " ".join(x for x in ("/".join(options) or "follow-up", region) if x)
     reason = f"{exam.label} fulfils {wanted}: " + "; ".join(parts)
     return Verdict("weak" if weak else "strong", reason, early)
+
+
+def _wanted_region(rec: Recommendation, policy: Policy) -> tuple[str | None, str]:
+    """The region to fulfil and where it came from: stated, the finding's organ
+    (``finding_regions``), else the recommending study's first region."""
+    if rec.body_region:
+        return rec.body_region, ""
+    organ = policy.rules.finding_regions.get(rec.finding_type or "")
+    if organ:
+        return organ, f" (the {rec.finding_type}'s organ)"
+    own = study_regions(rec.study, policy)
+    return (own[0], " (the recommending study's)") if own else (None, "")
 
 
 def study_regions(study: Study, policy: Policy) -> list[str]:
@@ -159,7 +173,7 @@ def _kind(
         fits = next((m for m in options if policy.biopsy_fulfils(m)), None)
         guide = exam.modality or "any"
         return None if fits is None else f"a biopsy ({guide} guided) fulfils {fits}"
-    if exam.kind == "interventional" or any(policy.biopsy_fulfils(m) for m in options[:1]):
+    if exam.kind == "interventional":
         return None
     modality = next((m for m in options if policy.modality_fulfils(m, exam.modality)), None)
     if modality is None:

@@ -44,6 +44,8 @@ def read_procedure(
     kind = next((r.kind for r in rules.kinds if r.find(words)), "diagnostic")
     regions: list[str] = []
     rest = words
+    while (noise := rules.ignore.find(rest)) is not None:
+        rest = rest.replace(f" {noise} ", " ", 1)
     for rule in rules.regions:
         while (found := rule.find(rest)) is not None:
             if rule.region not in regions:

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from radfollow.tracker.schema import (
     PENDING,
@@ -84,7 +84,10 @@ def _plus(as_of: datetime, lead: timedelta) -> datetime:
 
 
 def _closed(as_of: datetime) -> ColumnElement[bool]:
-    return and_(R.state == "closed", R.closed_at <= as_of)
+    """Closed by ``as_of``, and not superseded by then (a correction of its report
+    supersedes a closed recommendation too: its closure held until then)."""
+    kept = or_(R.state == "closed", and_(R.state == "superseded", R.superseded_at > as_of))
+    return and_(R.closed_at.is_not(None), R.closed_at <= as_of, kept)
 
 
 def _superseded(as_of: datetime) -> ColumnElement[bool]:
@@ -262,6 +265,24 @@ def worklist(
     """One page of the worklist, most urgent (earliest window end) first.
 
     ``only``: just this recommendation (the detail page's row)."""
+    query = worklist_query(
+        filters, as_of=as_of, grace=grace, limit=limit, offset=offset, lead=lead, only=only, tz=tz
+    )
+    return rows_of(session, query, tz=tz)
+
+
+def worklist_query(
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    limit: int | None,
+    offset: int = 0,
+    lead: timedelta = DEFAULT_LEAD,
+    only: int | None = None,
+    tz: tzinfo = UTC,
+) -> Any:
+    """The statement :func:`worklist` runs (for timing the database apart)."""
     done = aliased(Study)
     closer = (
         select(ReviewAction.actor)
@@ -277,6 +298,8 @@ def worklist(
         .outerjoin(Completion, Completion.recommendation_id == R.id)
         .outerjoin(done, done.id == Completion.study_id)
         .order_by(R.due_end, R.id)
+        # a worklist row shows no report text: never load it
+        .options(defer(Study.report_text), defer(Study.source))
     )
     if only is not None:
         query = query.where(R.id == only)
@@ -284,6 +307,11 @@ def worklist(
         query = query.offset(offset)
     if limit:
         query = query.limit(limit)
+    return query
+
+
+def rows_of(session: Session, query: Any, *, tz: tzinfo = UTC) -> list[WorklistRow]:
+    """Run a :func:`worklist_query` statement; dates in the site's zone ``tz``."""
     return [_row(*row, tz=tz) for row in session.execute(query)]
 
 

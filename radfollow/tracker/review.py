@@ -8,6 +8,8 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
+from radfollow.tracker.matching import match_new_recommendations
+from radfollow.tracker.policy import Policy
 from radfollow.tracker.queries import valid_id
 from radfollow.tracker.schema import Recommendation, ReviewAction
 
@@ -57,9 +59,18 @@ def close(
 
 
 def reopen(
-    session: Session, rec_id: int, *, by: str, at: datetime, note: str | None
+    session: Session,
+    rec_id: int,
+    *,
+    by: str,
+    at: datetime,
+    note: str | None,
+    policy: Policy | None = None,
 ) -> Recommendation:
-    """Reopen a closed ``rec_id`` as ``by`` (stripped; blank raises TrackerError), audited."""
+    """Reopen a closed ``rec_id`` as ``by`` (stripped; blank raises TrackerError), audited.
+
+    With ``policy``, the studies stored meanwhile are matched to it again.
+    """
     actor = actor_name(by)
     rec = _get(session, rec_id)
     if rec.state != "closed":
@@ -69,4 +80,7 @@ def reopen(
     session.add(
         ReviewAction(recommendation_id=rec.id, actor=actor, action="reopened", reason=note, at=at)
     )
+    session.flush()
+    if policy is not None and rec.completed_at is None:
+        match_new_recommendations(session, [rec], policy)
     return rec

@@ -26,6 +26,7 @@ from radfollow.tracker.decisions import choose, unmatch
 from radfollow.tracker.ingest import ingest
 from radfollow.tracker.orders import ingest_order
 from radfollow.tracker.queries import Filters, detail, worklist
+from radfollow.tracker.review import CloseReason, close, reopen
 from radfollow.tracker.schema import Recommendation as RecRow
 
 Track = Callable[..., None]
@@ -68,7 +69,7 @@ def track(tracker: Tracker) -> Track:
                 findings=[
                     Finding(
                         id="f1",
-                        type="other_mass",
+                        type=rec.get("type", "other_mass"),
                         text="mass",
                         start=0,
                         end=4,
@@ -315,6 +316,39 @@ CASES = [
             "text": "Recommend screening mammogram in 1 year.",
         },
         [("B", "2026-01-15", "BILAT SCREENING MAMMO", "MG")],
+        "completed",
+        "B",
+    ),
+    # The finding's organ is the region of a recommendation that names none.
+    (
+        "liver-biopsy-not-by-kidney-biopsy",
+        ("CT ABDOMEN", "CT"),
+        {"options": ["BIOPSY"], "region": None, "interval": None, "type": "hepatic_lesion"},
+        [("B", "2025-01-20", "IR KIDNEY BIOPSY RIGHT", "CT")],
+        "overdue",
+        None,
+    ),
+    (
+        "adnexal-us-after-ct-ap",
+        ("CT ABD/PELVIS W CONTRAST", "CT"),
+        {"options": ["US"], "region": None, "interval": (1.5, 1.5), "type": "adnexal_lesion"},
+        [("B", "2025-03-01", "US PELVIS TRANSVAGINAL", "US")],
+        "completed",
+        "B",
+    ),
+    (
+        "narrower-than-the-inferred-region-weak",
+        ("CT ABD/PELVIS W CONTRAST", "CT"),
+        {"options": ["US"], "region": None, "interval": (1.5, 1.5)},
+        [("B", "2025-03-01", "US ABDOMEN GALLBLADDER", "US")],
+        "needs_review",
+        None,
+    ),
+    (
+        "biopsy-or-mri-by-mri",
+        ("CT ABDOMEN", "CT"),
+        {"options": ["BIOPSY", "MR"], "region": "liver", "interval": None},
+        [("B", "2025-02-01", "MRI ABDOMEN W/WO", "MR")],
         "completed",
         "B",
     ),
@@ -598,3 +632,86 @@ def test_a_booked_study_that_never_came_lapses(
     track("A", "2025-01-10", "CT CHEST", "CT", CT_CHEST_YEAR)
     _book(tracker, _order("scheduled", "APT1", "2025-12-01", "2026-01-12"))
     assert _status(tracker, as_of)[0] == status
+
+
+def _rec_id(tracker: Tracker) -> int:
+    with tracker.session() as session:
+        return session.scalars(select(RecRow.id).where(RecRow.state != "superseded")).one()
+
+
+def test_unmatch_looks_at_the_other_stored_studies(tracker: Tracker, track: Track) -> None:
+    track("A", "2025-01-10", "CT CHEST", "CT", {"options": ["CT"], "region": "chest"})
+    track("B", "2025-02-10", "CT CHEST", "CT")
+    track("C", "2025-02-20", "CT CHEST W CONTRAST", "CT")
+    with tracker.session() as session:
+        unmatch(
+            session,
+            _rec_id(tracker),
+            by="qa",
+            reason="outside read",
+            at=datetime.now(UTC),
+            policy=tracker.policy,
+        )
+    assert _status(tracker)[:2] == ("completed", "C")
+
+
+def test_reopen_matches_the_studies_stored_meanwhile(tracker: Tracker, track: Track) -> None:
+    track("A", "2025-01-10", "CT CHEST", "CT", {"options": ["CT"], "region": "chest"})
+    with tracker.session() as session:
+        close(
+            session,
+            _rec_id(tracker),
+            reason=CloseReason.NOT_INDICATED,
+            by="qa",
+            at=_at("2025-01-15"),
+            note=None,
+        )
+    track("B", "2025-02-10", "CT CHEST", "CT")
+    assert _status(tracker)[0] == "closed"
+    with tracker.session() as session:
+        reopen(
+            session,
+            _rec_id(tracker),
+            by="qa",
+            at=_at("2025-03-01"),
+            note=None,
+            policy=tracker.policy,
+        )
+    assert _status(tracker)[:2] == ("completed", "B")
+
+
+def test_a_persons_match_holds_for_the_corrected_study(tracker: Tracker, track: Track) -> None:
+    track("A", "2025-01-10", "CT CHEST", "CT", {"options": ["CT"], "region": "chest"})
+    track("B", "2025-02-10", "MRI CHEST", "MR")
+    with tracker.session() as session:
+        choose(session, _rec_id(tracker), accession="B", by="qa", note=None, at=datetime.now(UTC))
+    track("B", "2025-02-10", "MRI CHEST", "MR", status="C")
+    assert _status(tracker)[:2] == ("completed", "B")
+
+
+def test_a_cancelled_study_cannot_be_chosen(tracker: Tracker, track: Track) -> None:
+    track("A", "2025-01-10", "CT CHEST", "CT", {"options": ["CT"], "region": "chest"})
+    track("B", "2025-02-10", "MRI CHEST", "MR")
+    track("B", "2025-02-10", "MRI CHEST", "MR", status="X")
+    with tracker.session() as session, pytest.raises(TrackerError, match="cancelled"):
+        choose(session, _rec_id(tracker), accession="B", by="qa", note=None, at=datetime.now(UTC))
+
+
+def test_a_correction_supersedes_a_closed_recommendation(tracker: Tracker, track: Track) -> None:
+    rec = {"options": ["CT"], "region": "chest", "interval": (12, 12)}
+    track("A", "2025-01-10", "CT CHEST", "CT", rec)
+    with tracker.session() as session:
+        close(
+            session,
+            _rec_id(tracker),
+            reason=CloseReason.PATIENT_DECLINED,
+            by="qa",
+            at=_at("2025-01-15"),
+            note=None,
+        )
+    track("A", "2025-01-10", "CT CHEST", "CT", rec, status="C")
+    with tracker.session() as session:
+        rows = worklist(
+            session, Filters(), as_of=_at("2025-03-01"), grace=tracker.policy.grace, limit=None
+        )
+    assert sorted(r.status for r in rows) == ["open", "superseded"]  # not closed twice

@@ -155,6 +155,9 @@ def test_unmatch_then_match_through_the_cli(db_url: str, tmp_path: Path) -> None
     )
     assert "A2 no longer fulfils it" in out
     (row,) = _rows(db_url, "--as-of", "2026-02-01")
+    assert (row["status"], row["completed_by"]) == ("completed", "A3")  # the other study
+    _invoke("tracker", "unmatch", rec, "--by", "qa", "--reason", "also wrong", "--db", db_url)
+    (row,) = _rows(db_url, "--as-of", "2026-02-01")
     assert row["status"] == "due"
     _invoke("tracker", "match", rec, "--study", "A3", "--by", "qa", "--db", db_url)
     (row,) = _rows(db_url, "--as-of", "2026-02-01")

@@ -44,6 +44,19 @@ POLICY = Policy()
         ("MR L SPINE WO", None, ("spine",), "diagnostic", None),  # L is lumbar, not left
         ("MAMMO DIAG R", None, ("breast",), "diagnostic", "right"),
         ("US KIDNEY L", None, ("kidney",), "diagnostic", "left"),
+        # second review (issue 14): RIS wordings
+        ("CT ABDOMEN PELVIS R/O ABSCESS", None, ("abdomen and pelvis",), "diagnostic", None),
+        ("XR L/S SPINE", None, ("spine",), "diagnostic", None),
+        ("US ABDOMEN RUQ", None, ("right upper quadrant",), "diagnostic", None),
+        ("US ABDOMEN GALLBLADDER", None, ("gallbladder",), "diagnostic", None),
+        ("CT LUNG NODULE FOLLOW UP", None, ("chest",), "diagnostic", None),
+        ("CTA THORACIC AORTA", None, ("chest",), "angiography", None),
+        ("PET/CT SKULL BASE TO MIDTHIGH", None, ("skull base to thigh",), "diagnostic", None),
+        ("CT ABDO PELVIS", None, ("abdomen and pelvis",), "diagnostic", None),
+        ("US PELVIS NON-OB", None, ("pelvis",), "diagnostic", None),
+        ("MG DIAG BILAT", None, ("breast",), "diagnostic", "bilateral"),
+        ("US RETROPERITONEAL LIMITED", None, ("limited retroperitoneum",), "diagnostic", None),
+        ("CT SIM RT PLANNING", None, (), "diagnostic", None),
         # codes win over the text
         ("OUTSIDE STUDY", "71250", ("chest",), "diagnostic", None),
         ("SCREENING", "77067", ("breast",), "screening", "bilateral"),

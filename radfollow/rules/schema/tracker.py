@@ -27,6 +27,7 @@ class TrackerPolicy(RuleFile):
     manual_only: list[str] = Field(default_factory=lambda: ["CONSULT", "LAB", "PROCEDURE", "OTHER"])
     region_covers: dict[str, list[str]]
     partial_regions: dict[str, list[str]] = Field(default_factory=dict)
+    finding_regions: dict[str, str] = Field(default_factory=dict)
     minimum_delay_fraction: float = Field(default=0.5, ge=0.0, le=1.0)
     minimum_delay_days: int = Field(default=1, ge=0)
     early_days: int = Field(default=30, ge=0)
@@ -60,9 +61,15 @@ class ProcedureRules(RuleFile):
     file_name: ClassVar[str] = "procedures.json"
     description: str = ""
     codes: dict[str, CodedProcedure]
+    ignore: KeywordRule = KeywordRule(keywords=())
     regions: tuple[ProcedureRegion, ...]
     kinds: tuple[ProcedureKindRule, ...]
     laterality: tuple[ProcedureSideRule, ...]
+
+    @field_validator("ignore", mode="before")
+    @classmethod
+    def _ignore_list(cls, value: object) -> object:
+        return {"keywords": value} if isinstance(value, list | tuple) else value
 
     @field_validator("codes")
     @classmethod

@@ -81,18 +81,19 @@ class Match:
     study: Study
     verdict: Verdict
 
-    @property
-    def reason(self) -> str:
-        return self.verdict.reason
+
+def _read(study: Study, policy: Policy) -> tuple[tuple[str, ...], str, str | None]:
+    """(regions, kind, laterality) of a study; rows stored before migration 0008,
+    which lack them, have their procedure read again."""
+    if study.procedure_kind is None:
+        info = policy.procedure(study.procedure, study.procedure_code, study.modality)
+        return info.regions, info.kind, info.laterality
+    return tuple(study.region_list()), study.procedure_kind, study.laterality
 
 
 def study_exam(study: Study, policy: Policy) -> Exam:
-    """The study as an :class:`Exam`; rows stored before migration 0008 are read again."""
-    if study.procedure_kind is None:
-        info = policy.procedure(study.procedure, study.procedure_code, study.modality)
-        regions, kind, side = info.regions, info.kind, info.laterality
-    else:
-        regions, kind, side = tuple(study.region_list()), study.procedure_kind, study.laterality
+    """The study as an :class:`Exam`."""
+    regions, kind, side = _read(study, policy)
     label = (
         f"{study.procedure or study.modality} (accession {study.accession}, "
         f"{study.observed_at.date().isoformat()})"
@@ -160,9 +161,7 @@ def _wanted_region(rec: Recommendation, policy: Policy) -> tuple[str | None, str
 
 
 def study_regions(study: Study, policy: Policy) -> list[str]:
-    if study.procedure_kind is None:
-        return list(policy.procedure(study.procedure, study.procedure_code).regions)
-    return study.region_list()
+    return list(_read(study, policy)[0])
 
 
 def _kind(

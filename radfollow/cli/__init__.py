@@ -1,7 +1,7 @@
 """radfollow command line: thin Typer commands over library functions.
 
 One module per command group (``batch``, ``evaluate``, ``train``, ``tracker``,
-``listen``); shared options and the one failure helper in ``options``.
+``listen``, ``serve``, ``users``); shared options and the one failure helper in ``options``.
 
 Exit codes: 0 every input processed; 1 some inputs rejected or a run failed
 (one-line reason on stderr); 2 usage errors (Typer's own). No traceback
@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from radfollow import __version__
-from radfollow.cli import batch, evaluate, listen, tracker, train
+from radfollow.cli import batch, evaluate, listen, serve, tracker, train, users
 from radfollow.errors import error_location
 
 app = typer.Typer(
@@ -35,6 +35,8 @@ app.command()(train.train)
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(listen.app, name="listen")
 app.command("replay")(listen.replay)
+app.command()(serve.serve)
+app.add_typer(users.app, name="users")
 
 
 def _version(value: bool) -> None:

@@ -38,6 +38,7 @@ from radfollow.tracker.queries import (
     worklist,
 )
 from radfollow.tracker.review import CloseReason, close, reopen
+from radfollow.tracker.worklog import labels
 
 MODALITIES = [m.value for m in Modality]
 FINDING_TYPES = [f.value for f in FindingType]
@@ -477,6 +478,9 @@ def stats_command(
             lead=policy.coming_due,
             manual_only=frozenset(policy.rules.manual_only),
             tz=tz,
+            age_bands=tuple(policy.rules.age_bands),
+            suppress_below=policy.rules.small_count_suppression,
+            postal_prefix=policy.rules.postal_prefix_length,
         )
     columns = [
         "group",
@@ -494,3 +498,24 @@ def stats_command(
         "median_days_to_completion",
     ]
     _emit(list(rows), fmt, output, columns, model=StatsRow)
+
+
+@app.command("export-labels")
+def export_labels_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")],
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+) -> None:
+    """Verified extractions (the review app's "verify") as JSONL training examples.
+
+    One line per verified recommendation, its latest verdict: the sentence and its
+    offsets in the report, what radfollow extracted, and the verdict with the
+    corrected modality and interval (months). The file holds report text: keep it
+    where the reports are kept."""
+    tracker = _open(db, rules)
+    with _reading(tracker) as session, atomic_writer(output, encoding="utf-8") as handle:
+        written = 0
+        for label in labels(session):
+            handle.write(label.model_dump_json() + "\n")
+            written += 1
+    typer.echo(f"{written} labelled examples written to {output}")

@@ -43,3 +43,38 @@ def to_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
     for row in rows:
         writer.writerow([safe_cell(row.get(c)) for c in columns])
     return buffer.getvalue()
+
+
+def to_xlsx(rows: Iterable[Mapping[str, object]], columns: Sequence[str], *, sheet: str) -> bytes:
+    """``rows`` as an Excel workbook (one sheet named ``sheet``, a bold header row).
+    Text cells are written as text (openpyxl data type "s"), so no cell is ever a
+    formula; numbers stay numbers."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        cells = []
+        for name in columns:
+            value = row.get(name)
+            cell = WriteOnlyCell(ws)
+            if value is None:
+                pass
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                cell.value = value
+            else:
+                cell.value = str(value)
+                cell.data_type = "s"  # text even when it starts with "="
+            cells.append(cell)
+        ws.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -33,6 +33,7 @@ from radfollow.hl7.framing import RawMessage, no_message_reason
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES, read_input
 from radfollow.io.jsonl import InputLine, read_jsonl
+from radfollow.io.private import make_private_dirs
 from radfollow.models import OrderEvent, OutputRecord, RadiologyReport, RejectedInput
 from radfollow.nlp.extract import ReportText
 from radfollow.nlp.pipeline import PipelineConfig
@@ -340,6 +341,7 @@ def run_process(
     options = options or ProcessingOptions()
     core = ReportProcessor(options)
     summary = JobSummary()
+    make_private_dirs(out_dir)  # first: --db may be a file inside it
     tracker = _open_tracker(db, options)
     pending: deque[Pending] = deque()
 

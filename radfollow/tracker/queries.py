@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from radfollow.tracker.schema import (
     PENDING,
     Completion,
+    Finding,
     MatchCandidate,
     Patient,
     Recommendation,
@@ -187,6 +188,8 @@ class Filters(BaseModel):
     patient_class: str | None = None
     due_from: datetime | None = None
     due_to: datetime | None = None
+    #: A user name; "" selects the recommendations assigned to nobody.
+    assignee: str | None = None
 
 
 class WorklistRow(BaseModel):
@@ -223,6 +226,15 @@ class WorklistRow(BaseModel):
     site: str | None
     department: str | None
     patient_class: str | None
+    assignee: str | None = None
+    #: The linked finding's largest size in mm (None: not measured or no finding).
+    size_mm: float | None = None
+
+
+#: Worklist orders: ``due_end`` most overdue (earliest window end) first;
+#: ``due_start`` by when the window opens; ``priority`` not conditional first, then
+#: the policy's finding-type order, then the largest finding, then ``due_end``.
+SORTS = ("due_end", "due_start", "priority")
 
 
 def _query(
@@ -261,12 +273,24 @@ def worklist(
     lead: timedelta = DEFAULT_LEAD,
     only: int | None = None,
     tz: tzinfo = UTC,
+    sort: str = "due_end",
+    priority: tuple[str, ...] = (),
 ) -> list[WorklistRow]:
-    """One page of the worklist, most urgent (earliest window end) first.
+    """One page of the worklist in ``sort`` order (SORTS; default most urgent, the
+    earliest window end, first); ``priority``: finding types, most urgent first.
 
     ``only``: just this recommendation (the detail page's row)."""
     query = worklist_query(
-        filters, as_of=as_of, grace=grace, limit=limit, offset=offset, lead=lead, only=only, tz=tz
+        filters,
+        as_of=as_of,
+        grace=grace,
+        limit=limit,
+        offset=offset,
+        lead=lead,
+        only=only,
+        tz=tz,
+        sort=sort,
+        priority=priority,
     )
     return rows_of(session, query, tz=tz)
 
@@ -281,8 +305,14 @@ def worklist_query(
     lead: timedelta = DEFAULT_LEAD,
     only: int | None = None,
     tz: tzinfo = UTC,
+    sort: str = "due_end",
+    priority: tuple[str, ...] = (),
 ) -> Any:
-    """The statement :func:`worklist` runs (for timing the database apart)."""
+    """The statement :func:`worklist` runs (for timing the database apart).
+    Raises ValueError for a ``sort`` not in SORTS."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
+    size = aliased(Finding)
     done = aliased(Study)
     closer = (
         select(ReviewAction.actor)
@@ -292,12 +322,23 @@ def worklist_query(
         .scalar_subquery()
     )
     status = status_column(as_of, grace, lead, tz).label("status")
-    columns = [R, status, Patient.identifier, Study, done.accession, Completion.early, closer]
+    largest = size.largest_size_mm
+    columns = [
+        R,
+        status,
+        Patient.identifier,
+        Study,
+        done.accession,
+        Completion.early,
+        closer,
+        largest,
+    ]
     query = (
         _query(columns, filters, as_of, grace, lead, tz)
         .outerjoin(Completion, Completion.recommendation_id == R.id)
         .outerjoin(done, done.id == Completion.study_id)
-        .order_by(R.due_end, R.id)
+        .outerjoin(size, size.id == R.finding_id)
+        .order_by(*_ordering(sort, priority, largest))
         # a worklist row shows no report text: never load it
         .options(defer(Study.report_text), defer(Study.source))
     )
@@ -308,6 +349,17 @@ def worklist_query(
     if limit:
         query = query.limit(limit)
     return query
+
+
+def _ordering(sort: str, priority: tuple[str, ...], largest: Any) -> list[Any]:
+    if sort == "due_start":
+        return [R.due_start, R.id]
+    if sort == "priority":
+        rank = case(
+            *[(R.finding_type == t, i) for i, t in enumerate(priority)], else_=len(priority)
+        )
+        return [R.conditional, rank, func.coalesce(largest, -1.0).desc(), R.due_end, R.id]
+    return [R.due_end, R.id]
 
 
 def rows_of(session: Session, query: Any, *, tz: tzinfo = UTC) -> list[WorklistRow]:
@@ -378,6 +430,10 @@ def _filtered(
         query = query.where(R.due_end >= filters.due_from)
     if filters.due_to:
         query = query.where(R.due_start <= filters.due_to)
+    if filters.assignee is not None:
+        query = query.where(
+            R.assignee.is_(None) if filters.assignee == "" else R.assignee == filters.assignee
+        )
     return query
 
 
@@ -393,6 +449,7 @@ def _row(
     completed_by: str | None,
     early: bool | None,
     closed_by: str | None,
+    size_mm: float | None = None,
     *,
     tz: tzinfo = UTC,
 ) -> WorklistRow:
@@ -430,6 +487,8 @@ def _row(
         site=study.facility,
         department=study.department,
         patient_class=study.patient_class,
+        assignee=rec.assignee,
+        size_mm=size_mm,
     )
 
 
@@ -543,7 +602,15 @@ STATS_DIMENSIONS = (
     "modality",
     "finding",
     "region",
+    "sex",
+    "age_band",
+    "postal_prefix",
 )
+#: Dimensions whose small groups are suppressed (``suppress_below``): they could
+#: point at a patient.
+SUPPRESSED_DIMENSIONS = frozenset({"postal_prefix"})
+#: The value a suppressed group's rows are pooled under.
+SUPPRESSED = "other (small groups)"
 #: Closed reasons that count as adherent, and as non-compliant (docs/tracker.md).
 ADHERENT_CLOSED = frozenset({"done elsewhere"})
 NON_COMPLIANT_CLOSED = frozenset({"patient declined", "lost to follow-up"})
@@ -587,6 +654,9 @@ def stats(
     lead: timedelta = DEFAULT_LEAD,
     manual_only: frozenset[str] = frozenset({"CONSULT", "LAB", "PROCEDURE", "OTHER"}),
     tz: tzinfo = UTC,
+    age_bands: tuple[int, ...] = (18, 40, 65, 75),
+    suppress_below: int = 11,
+    postal_prefix: int = 3,
 ) -> list[StatsRow]:
     """Counts and rates overall ("all") and per value of each ``by`` dimension.
 
@@ -595,6 +665,11 @@ def stats(
     follow-up. Other closed reasons (not indicated, deceased, care transferred)
     count in ``closed_other`` only. Mature: adherent, non-compliant, or pending
     with its window opened by ``as_of``. ``month``: the report's month in ``tz``.
+    ``age_band``: the patient's age at the study in bands starting at each of
+    ``age_bands`` (years); ``postal_prefix``: the first ``postal_prefix``
+    characters of the patient's postal code (PID-11), where a value with fewer
+    than ``suppress_below`` recommendations is pooled with the other small ones
+    under SUPPRESSED, and that pool is left out too when it is itself that small.
     Raises ValueError for an unknown dimension.
     """
     unknown = [d for d in by if d not in STATS_DIMENSIONS]
@@ -616,6 +691,10 @@ def stats(
         Study.facility,
         Study.department,
         Study.patient_class,
+        Patient.sex,
+        Patient.birth_date,
+        Patient.postal_code,
+        Study.observed_at,
     ]
     groups: dict[tuple[str, str], list[tuple[str, float | None, bool]]] = defaultdict(list)
     for row in session.execute(_query(columns, filters, as_of, grace, lead, tz)):
@@ -632,6 +711,9 @@ def stats(
             "site": row[10] or "unknown",
             "department": row[11] or "unknown",
             "patient_class": row[12] or "unknown",
+            "sex": _sex(row[13]),
+            "age_band": age_band(row[14], row[16].astimezone(tz).date(), age_bands),
+            "postal_prefix": _prefix(row[15], postal_prefix),
         }
         category = _category(st, reason)
         waited = (done - reported).total_seconds() / 86400 if st == "completed" else None
@@ -641,7 +723,127 @@ def stats(
             keys = [("manual_only", "all")]
         for key in keys:
             groups[key].append((category, waited, opened))
+    _suppress(groups, suppress_below)
     return [_stats_row(g, v, items) for (g, v), items in sorted(groups.items(), key=_order(by))]
+
+
+def _sex(value: str | None) -> str:
+    """PID-8 (HL7 table 0001) as a word."""
+    return {"F": "female", "M": "male", "O": "other", "A": "other", "N": "other"}.get(
+        (value or "").upper(), "unknown"
+    )
+
+
+def age_band(born: date | None, on: date, bands: tuple[int, ...]) -> str:
+    """The band of the age in whole years on ``on``: "40-64", "75+", "0-17"; "unknown"
+    without a birth date or for a birth date after ``on``."""
+    if born is None or born > on:
+        return "unknown"
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    lows = [0, *sorted(b for b in bands if b > 0)]
+    for low, high in zip(lows, [*lows[1:], None], strict=True):
+        if high is None:
+            return f"{low}+"
+        if age < high:
+            return f"{low}-{high - 1}"
+    return "unknown"  # pragma: no cover - the last band is open
+
+
+def _prefix(postal_code: str | None, length: int) -> str:
+    code = "".join((postal_code or "").split()).upper()
+    return code[:length] if len(code) >= length else "unknown"
+
+
+def _suppress(groups: dict[tuple[str, str], list[Any]], below: int) -> None:
+    for dimension in SUPPRESSED_DIMENSIONS:
+        small = [k for k, items in groups.items() if k[0] == dimension and len(items) < below]
+        pooled = [item for k in small for item in groups.pop(k)]
+        if len(pooled) >= below:
+            groups[(dimension, SUPPRESSED)] = pooled
+
+
+AGEING_BUCKETS = ((0, 30), (31, 90), (91, 180), (181, None))
+
+
+class Overview(BaseModel):
+    """The dashboard's headline figures for the filters at ``as_of``.
+
+    ``by_status``: recommendations per status (every status, 0 when none).
+    ``overdue_ageing``: overdue recommendations by whole days past their window end
+    (0-30, 31-90, 91-180, >180). ``complete``: recommendations (superseded left
+    out) that name a modality and an interval; ``completeness`` = complete / total.
+    """
+
+    by_status: dict[str, int]
+    overdue_ageing: dict[str, int]
+    total: int
+    complete: int
+    completeness: float | None
+
+
+def status_counts(
+    session: Session,
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = DEFAULT_LEAD,
+    tz: tzinfo = UTC,
+) -> dict[str, int]:
+    """Recommendations per status (every status in STATUSES, 0 when none); the
+    filters' own ``statuses`` are ignored, so a page can show every count."""
+    everyone = filters.model_copy(update={"statuses": []})
+    status = status_column(as_of, grace, lead, tz)
+    query = _query([status, func.count(R.id)], everyone, as_of, grace, lead, tz, joins=False)
+    found = dict(session.execute(query.group_by(status)).tuples().all())
+    return {s: int(found.get(s, 0)) for s in STATUSES}
+
+
+def overview(
+    session: Session,
+    filters: Filters,
+    *,
+    as_of: datetime,
+    grace: timedelta,
+    lead: timedelta = DEFAULT_LEAD,
+    tz: tzinfo = UTC,
+) -> Overview:
+    """Status counts, overdue ageing and completeness of the filtered recommendations."""
+    by_status = status_counts(session, filters, as_of=as_of, grace=grace, lead=lead, tz=tz)
+    overdue = filters.model_copy(update={"statuses": ["overdue"]})
+    days = [
+        (as_of - due_end).days
+        for due_end in session.scalars(
+            _query([R.due_end], overdue, as_of, grace, lead, tz, joins=False)
+        )
+    ]
+    ageing = {
+        (f"{low}-{high}" if high is not None else f">{low - 1}"): sum(
+            low <= d and (high is None or d <= high) for d in days
+        )
+        for low, high in AGEING_BUCKETS
+    }
+    live = filters.model_copy(update={"statuses": [s for s in STATUSES if s != "superseded"]})
+    named = and_(R.modality.is_not(None), R.interval_min.is_not(None))
+    total, complete = session.execute(
+        _query(
+            [func.count(R.id), func.count(case((named, R.id)))],
+            live,
+            as_of,
+            grace,
+            lead,
+            tz,
+            joins=False,
+        )
+    ).one()
+    total, complete = int(total or 0), int(complete or 0)
+    return Overview(
+        by_status=by_status,
+        overdue_ageing=ageing,
+        total=total,
+        complete=complete,
+        completeness=round(complete / total, 4) if total else None,
+    )
 
 
 def _category(status: str, reason: str | None) -> str:
@@ -695,4 +897,23 @@ def _stats_row(group: str, value: str, items: list[tuple[str, float | None, bool
             round((counts["adherent"] + scheduled_mature) / mature, 4) if mature else None
         ),
         median_days_to_completion=round(statistics.median(waits), 1) if waits else None,
+    )
+
+
+class ReportText(BaseModel):
+    """The whole report of one recommendation, for its detail page only: the text
+    and the character offsets (start, end) of the recommendation and its finding."""
+
+    text: str
+    recommendation: tuple[int, int]
+    finding: tuple[int, int] | None
+
+
+def report_of(session: Session, rec_id: int) -> ReportText | None:
+    rec = session.get(R, rec_id) if valid_id(session, rec_id) else None
+    if rec is None:
+        return None
+    finding = (rec.finding.start, rec.finding.end) if rec.finding is not None else None
+    return ReportText(
+        text=rec.study.report_text, recommendation=(rec.start, rec.end), finding=finding
     )

@@ -32,7 +32,8 @@ def actor_name(by: str) -> str:
     return actor
 
 
-def _get(session: Session, rec_id: int) -> Recommendation:
+def get_recommendation(session: Session, rec_id: int) -> Recommendation:
+    """The recommendation ``rec_id``; TrackerError when there is none."""
     rec = session.get(Recommendation, rec_id) if valid_id(session, rec_id) else None
     if rec is None:
         raise TrackerError(f"no recommendation {rec_id}")
@@ -44,7 +45,7 @@ def close(
 ) -> Recommendation:
     """Close ``rec_id`` as ``by`` (stripped; blank raises TrackerError), audited."""
     actor = actor_name(by)
-    rec = _get(session, rec_id)
+    rec = get_recommendation(session, rec_id)
     if rec.state == "superseded":
         raise TrackerError(f"recommendation {rec_id} was superseded by a corrected report")
     if rec.state == "closed":
@@ -72,7 +73,7 @@ def reopen(
     With ``policy``, the studies stored meanwhile are matched to it again.
     """
     actor = actor_name(by)
-    rec = _get(session, rec_id)
+    rec = get_recommendation(session, rec_id)
     if rec.state != "closed":
         raise TrackerError(f"recommendation {rec_id} is not closed")
     rec.state, rec.closed_reason, rec.closed_at = "active", None, None

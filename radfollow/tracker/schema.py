@@ -192,6 +192,7 @@ class Recommendation(Base):
         Index("ix_recs_interpreter_due", "interpreter", "due_end"),
         Index("ix_recs_provider_due", "ordering_provider", "due_end"),
         Index("ix_recs_facility_due", "facility", "due_end"),
+        Index("ix_recs_assignee_due", "assignee", "due_end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -242,6 +243,8 @@ class Recommendation(Base):
     interpreter: Mapped[str | None] = mapped_column(String(128))
     ordering_provider: Mapped[str | None] = mapped_column(String(128))
     facility: Mapped[str | None] = mapped_column(String(64))
+    #: Migration 0009: the user name of the person it is assigned to; NULL: nobody.
+    assignee: Mapped[str | None] = mapped_column(String(64))
     #: When it stopped being pending (closed, superseded or completed, the
     #: earliest); PENDING while it is still pending.
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -355,6 +358,61 @@ class ReviewAction(Base):
     #: (the study's, or the message time of an order or correction); NULL for a
     #: person's actions and rows stored before 0008.
     clinical_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    """A person who signs in to the review app (migration 0009). ``password_hash`` is
+    an argon2id PHC string; ``role`` viewer | reviewer | admin. Failed sign-ins are
+    counted for throttling (``failed_logins``, ``locked_until``)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser (migration 0009). The cookie carries a random token; only
+    its SHA-256 is stored, so a copy of the database cannot be used to sign in.
+    ``csrf_token`` is the session's token for forms (synchronizer token pattern)."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user: Mapped[User] = relationship()
+
+
+class Verification(Base):
+    """A person's verdict on an extracted recommendation (migration 0009), kept as a
+    labelled example for training (``tracker export-labels``). ``verdict``:
+    correct | not_recommendation | wrong_values; with wrong_values, the corrected
+    modality and interval (months). ``extracted`` is what radfollow had said
+    (JSON: modality, interval_min, interval_max, conditional)."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (Index("ix_verifications_rec", "recommendation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(24))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    interval_min: Mapped[float | None] = mapped_column(Float)
+    interval_max: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    extracted: Mapped[dict[str, object]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class InboxMessage(Base):

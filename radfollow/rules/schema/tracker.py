@@ -31,6 +31,10 @@ class TrackerPolicy(RuleFile):
     minimum_delay_fraction: float = Field(default=0.5, ge=0.0, le=1.0)
     minimum_delay_days: int = Field(default=1, ge=0)
     early_days: int = Field(default=30, ge=0)
+    priority_finding_types: list[str] = Field(default_factory=list)
+    age_bands: list[int] = Field(default_factory=lambda: [18, 40, 65, 75])
+    small_count_suppression: int = Field(default=11, ge=1)
+    postal_prefix_length: int = Field(default=3, ge=1, le=10)
 
 
 class ProcedureRegion(KeywordRule):

@@ -1,0 +1,144 @@
+"""Review app page times over 1,000,000 recommendations, on SQLite and PostgreSQL.
+
+    python benchmarks/web_pages.py [--db URL ...] [--total 1000000] [--repeat 20]
+
+For each database: bulk-load synthetic rows (benchmarks/tracker_scale.py's
+loader: six years of reports, 5 sites, 40 radiologists, 500 ordering providers,
+50,000 patients given a sex, birth date and postal code here), sign in, then
+request each page ``--repeat`` times in process (FastAPI's TestClient, so the
+figure is server time: routing, queries, templates; no network) and print the
+median and 95th percentile in ms. The target (issue 15): worklist and dashboard
+pages under 300 ms at the 95th percentile.
+
+Synthetic data only; no ../shared needed. Defaults: a temporary SQLite file and
+database radfollow_bench on the loopback PostgreSQL server of .ci/run
+(createdb -O radfollow radfollow_bench; it must be empty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tracker_scale import PG, bulk_load
+
+from radfollow.tracker.accounts import add_user
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import Patient, Recommendation
+from radfollow.web.app import create_app
+
+PASSWORD = "benchmark password"
+#: Three-digit ZIP prefixes, one rare enough to be pooled on the dashboard.
+PREFIXES = ("021",) * 40 + ("024",) * 30 + ("945",) * 20 + ("100",) * 9 + ("606",)
+#: (label, path) of the pages timed; {rec} is a recommendation id.
+PAGES = (
+    ("worklist, no filter", "/worklist"),
+    ("worklist, overdue", "/worklist?status=overdue"),
+    ("worklist, overdue + radiologist", "/worklist?status=overdue&radiologist=RAD7"),
+    (
+        "worklist, open,due + site, priority",
+        "/worklist?status=open&status=due&site=SITE3&sort=priority",
+    ),
+    ("worklist, overdue, page 200", "/worklist?status=overdue&page=200"),
+    ("worklist, my worklist", "/worklist?mine=1"),
+    ("detail", "/recommendations/{rec}"),
+    ("dashboard, last 12 months", "/dashboard"),
+    ("dashboard, one site, 12 months", "/dashboard?site=SITE2"),
+    ("dashboard, all time", "/dashboard?all=1"),
+)
+
+
+def _demographics(tracker: Tracker) -> None:
+    """Sex, birth date and postal code for every patient (the loader leaves them empty)."""
+    rng = random.Random(3)
+    with tracker.engine.begin() as conn:
+        ids = list(conn.execute(sa.select(Patient.id)).scalars())
+        rows = [
+            {
+                "pid": pid,
+                "sex": rng.choice("FM"),
+                "born": date(1930 + rng.randrange(75), 1 + rng.randrange(12), 1),
+                "zip": rng.choice(PREFIXES) + f"{rng.randrange(100):02d}",
+            }
+            for pid in ids
+        ]
+        statement = (
+            sa.update(Patient)
+            .where(Patient.id == sa.bindparam("pid"))
+            .values(
+                sex=sa.bindparam("sex"),
+                birth_date=sa.bindparam("born"),
+                postal_code=sa.bindparam("zip"),
+            )
+        )
+        conn.execute(statement, rows)
+
+
+def _sign_in(client: TestClient) -> None:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    response = client.post(
+        "/login",
+        data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def run(db: str, total: int, repeat: int) -> None:
+    tracker = Tracker(db)
+    with tracker.engine.connect() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(Recommendation)).scalar_one():
+            sys.exit(f"{db} is not empty; give an empty database")
+    load = bulk_load(tracker, total)
+    _demographics(tracker)
+    with tracker.session() as session:
+        add_user(session, "bench", role="reviewer", password=PASSWORD, at=datetime.now(UTC))
+    with tracker.engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(Recommendation)).scalar_one()
+        rec = conn.execute(sa.select(sa.func.max(Recommendation.id))).scalar_one() // 2
+    client = TestClient(create_app(tracker))
+    _sign_in(client)
+    print(f"{tracker.engine.dialect.name}: {rows:,} recommendations (bulk load {load:.0f} s)")
+    print(f"  {'page':<40} {'median ms':>10} {'p95 ms':>8}")
+    for label, path in PAGES:
+        url = path.format(rec=rec)
+        assert client.get(url).status_code == 200, url  # warm: templates compiled, caches
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        print(f"  {label:<40} {statistics.median(times):>10.0f} {p95:>8.0f}")
+    client.close()
+    tracker.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", nargs="+")
+    parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    targets = args.db or [f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", PG]
+    for db in targets:
+        run(db, args.total, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The review app's FastAPI application and the server that runs it.
+
+``create_app(tracker)`` builds the app (tests use it with a pinned clock);
+``serve`` runs it under uvicorn with radfollow's own access log (route, status,
+time, user; never a query string or form value). No OpenAPI or docs pages:
+every page needs a session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from radfollow.tracker.accounts import IDLE_TIMEOUT
+from radfollow.tracker.db import Tracker
+from radfollow.web.pages import dashboard, detail, login, users, worklist
+from radfollow.web.render import render
+from radfollow.web.security import NotSignedIn, Refused, headers_and_log
+from radfollow.web.state import STATIC, WebState, utc_now
+
+
+def create_app(
+    tracker: Tracker,
+    *,
+    secure: bool = False,
+    idle: timedelta = IDLE_TIMEOUT,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The app over ``tracker``. ``secure``: served over TLS (Secure cookies).
+    ``idle``: the idle session timeout. ``clock``: a callable giving the aware UTC
+    time statuses are computed at (default: now)."""
+    app = FastAPI(title="radfollow", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = WebState(
+        tracker=tracker,
+        secure=secure,
+        idle=idle,
+        clock=clock or utc_now,
+    )
+    app.middleware("http")(headers_and_log)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for page in (login, worklist, detail, dashboard, users):
+        app.include_router(page.router)
+
+    @app.exception_handler(NotSignedIn)
+    def _sign_in(request: Request, _: NotSignedIn) -> Response:
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return PlainTextResponse("sign in first", status_code=401)
+
+    @app.exception_handler(Refused)
+    def _refused(request: Request, error: Refused) -> Response:
+        return render(request, "error.html", None, status_code=403, message=error.reason)
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, error: HTTPException) -> Response:
+        message = "No such page." if error.status_code == 404 else str(error.detail)
+        return render(request, "error.html", None, status_code=error.status_code, message=message)
+
+    return app
+
+
+def serve(
+    tracker: Tracker,
+    *,
+    host: str,
+    port: int,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    idle: timedelta = IDLE_TIMEOUT,
+) -> None:
+    """Run the app until interrupted (uvicorn; its own access log off)."""
+    import uvicorn
+
+    logging.getLogger("radfollow.web").setLevel(logging.INFO)
+    app = create_app(tracker, secure=tls_cert is not None, idle=idle)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        access_log=False,
+        server_header=False,
+        log_level="info",
+    )

@@ -1,0 +1,1 @@
+"""One router per page: login, worklist, detail (and its actions), dashboard, users."""

@@ -128,6 +128,10 @@ def test_imports_follow_the_layers(path: Path) -> None:
         ("radfollow.listener.worker", "radfollow.processing.core", True),
         ("radfollow.cli.batch", "radfollow.processing.batch", True),
         ("radfollow.processing.core", "radfollow.tracker.ingest", True),
+        ("radfollow.web.pages.detail", "radfollow.tracker.review", True),
+        ("radfollow.web.app", "radfollow.nlp.extract", False),
+        ("radfollow.tracker.accounts", "radfollow.web.security", False),
+        ("radfollow.cli.serve", "radfollow.web.app", True),
     ],
 )
 def test_the_rules_themselves(importer: str, imported: str, ok: bool) -> None:

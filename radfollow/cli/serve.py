@@ -41,6 +41,14 @@ def serve(
     idle_timeout: Annotated[
         int, typer.Option("--idle-timeout", min=1, max=720, help="Minutes before an idle sign-out.")
     ] = 30,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Addresses of the TLS proxy in front (comma-separated): trust its "
+            "X-Forwarded-For/Proto; cookies become Secure.",
+        ),
+    ] = None,
     rules: RulesDir = None,
 ) -> None:
     """Serve the review app: worklists, recommendation detail and actions, dashboards.
@@ -52,7 +60,7 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
-    if not _loopback(host) and tls_cert is None:
+    if not _loopback(host) and tls_cert is None and forwarded_allow_ips is None:
         typer.echo(
             f"radfollow: warning: serving {host} without TLS; passwords and reports cross "
             "the network in clear unless a TLS proxy is in front",
@@ -72,6 +80,7 @@ def serve(
             tls_cert=str(tls_cert) if tls_cert else None,
             tls_key=str(tls_key) if tls_key else None,
             idle=timedelta(minutes=idle_timeout),
+            forwarded_allow_ips=forwarded_allow_ips,
         )
     finally:
         tracker.close()

@@ -86,7 +86,9 @@ def make_engine(url: str | URL, *, durable: bool = False) -> Engine:
     """
     parsed = database_url(url) if isinstance(url, str) else url
     try:
-        engine = create_engine(parsed, future=True, pool_pre_ping=True)
+        # hide_parameters: a database error's message never quotes the values bound
+        # into its statement (patient ids, report text)
+        engine = create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, ImportError) as err:
         raise TrackerURLError(f"cannot use database URL: {err}") from None
     if engine.dialect.name == "sqlite":
@@ -283,6 +285,7 @@ class Tracker:
         create: bool = True,
         timezone: str | None = None,
     ) -> None:
+        from radfollow.tracker import statuses  # noqa: F401 - its flush hook drops stale statuses
         from radfollow.tracker.policy import Policy
 
         self.url = url

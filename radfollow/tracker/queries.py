@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
 from radfollow.tracker.schema import (
     PENDING,
@@ -246,16 +246,23 @@ def _query(
     tz: tzinfo = UTC,
     *,
     joins: bool = True,
+    stored: bool = False,
 ) -> Any:
     """``columns`` of the recommendations the filters select. ``joins`` False (a
-    count): the study and patient are joined only when a filter needs them."""
+    count): the study and patient are joined only when a filter needs them.
+    ``stored``: filter on the stored statuses (radfollow.tracker.statuses, brought
+    up to ``as_of`` by the caller) instead of computing each row's."""
     query = select(*columns)
     if joins or _needs_study(filters):
         query = query.join(Study, Study.id == R.study_id)
     if joins or filters.patient:
         query = query.join(Patient, Patient.id == R.patient_id)
-    query = query.where(R.reported_at <= as_of)
-    return _filtered(query, filters, as_of, grace, lead, tz)
+    if stored:  # a row reported after as_of is stored as "not yet reported"
+        if not filters.statuses:  # (not an IN list: a period's index stays the better one)
+            query = query.where(R.status != "not yet reported")
+    else:
+        query = query.where(R.reported_at <= as_of)
+    return _filtered(query, filters, as_of, grace, lead, tz, stored=stored)
 
 
 def _needs_study(filters: Filters) -> bool:
@@ -275,6 +282,7 @@ def worklist(
     tz: tzinfo = UTC,
     sort: str = "due_end",
     priority: tuple[str, ...] = (),
+    stored: bool = False,
 ) -> list[WorklistRow]:
     """One page of the worklist in ``sort`` order (SORTS; default most urgent, the
     earliest window end, first); ``priority``: finding types, most urgent first.
@@ -291,6 +299,7 @@ def worklist(
         tz=tz,
         sort=sort,
         priority=priority,
+        stored=stored,
     )
     return rows_of(session, query, tz=tz)
 
@@ -307,6 +316,7 @@ def worklist_query(
     tz: tzinfo = UTC,
     sort: str = "due_end",
     priority: tuple[str, ...] = (),
+    stored: bool = False,
 ) -> Any:
     """The statement :func:`worklist` runs (for timing the database apart).
     Raises ValueError for a ``sort`` not in SORTS."""
@@ -321,7 +331,7 @@ def worklist_query(
         .limit(1)
         .scalar_subquery()
     )
-    status = status_column(as_of, grace, lead, tz).label("status")
+    status = (R.status if stored else status_column(as_of, grace, lead, tz)).label("status")
     largest = size.largest_size_mm
     columns = [
         R,
@@ -334,11 +344,11 @@ def worklist_query(
         largest,
     ]
     query = (
-        _query(columns, filters, as_of, grace, lead, tz)
+        _query(columns, filters, as_of, grace, lead, tz, stored=stored)
         .outerjoin(Completion, Completion.recommendation_id == R.id)
         .outerjoin(done, done.id == Completion.study_id)
         .outerjoin(size, size.id == R.finding_id)
-        .order_by(*_ordering(sort, priority, largest))
+        .order_by(*_ordering(sort, priority, largest, by_index=filters.assignee is None))
         # a worklist row shows no report text: never load it
         .options(defer(Study.report_text), defer(Study.source))
     )
@@ -351,7 +361,15 @@ def worklist_query(
     return query
 
 
-def _ordering(sort: str, priority: tuple[str, ...], largest: Any) -> list[Any]:
+def _ordering(
+    sort: str, priority: tuple[str, ...], largest: Any, *, by_index: bool = True
+) -> list[Any]:
+    """``by_index`` False: the order as an expression, so that a planner reads the
+    few rows of a selective filter (one person's assignments) by that filter's
+    index and sorts them, rather than walking the whole table in due order."""
+    if not by_index:
+        plain = _ordering(sort, priority, largest)
+        return [func.coalesce(e, e) if isinstance(e, InstrumentedAttribute) else e for e in plain]
     if sort == "due_start":
         return [R.due_start, R.id]
     if sort == "priority":
@@ -375,9 +393,10 @@ def count(
     grace: timedelta,
     lead: timedelta = DEFAULT_LEAD,
     tz: tzinfo = UTC,
+    stored: bool = False,
 ) -> int:
     """How many recommendations the filters select (all pages)."""
-    query = _query([func.count(R.id)], filters, as_of, grace, lead, tz, joins=False)
+    query = _query([func.count(R.id)], filters, as_of, grace, lead, tz, joins=False, stored=stored)
     return int(session.scalar(query) or 0)
 
 
@@ -401,8 +420,12 @@ def _filtered(
     grace: timedelta,
     lead: timedelta = DEFAULT_LEAD,
     tz: tzinfo = UTC,
+    *,
+    stored: bool = False,
 ) -> Any:
-    if filters.statuses:
+    if filters.statuses and stored:
+        query = query.where(R.status.in_(filters.statuses))
+    elif filters.statuses:
         wanted = [status_condition(s, as_of, grace, lead, tz) for s in filters.statuses]
         query = query.where(or_(*wanted))
     if filters.modality:
@@ -430,10 +453,11 @@ def _filtered(
         query = query.where(R.due_end >= filters.due_from)
     if filters.due_to:
         query = query.where(R.due_start <= filters.due_to)
-    if filters.assignee is not None:
-        query = query.where(
-            R.assignee.is_(None) if filters.assignee == "" else R.assignee == filters.assignee
-        )
+    if filters.assignee == "":
+        query = query.where(R.assignee.is_(None))
+    elif filters.assignee is not None:  # one person's few rows, read through their index
+        mine = select(R.id).where(R.assignee == filters.assignee).scalar_subquery()
+        query = query.where(R.id.in_(mine))
     return query
 
 
@@ -657,6 +681,7 @@ def stats(
     age_bands: tuple[int, ...] = (18, 40, 65, 75),
     suppress_below: int = 11,
     postal_prefix: int = 3,
+    stored: bool = False,
 ) -> list[StatsRow]:
     """Counts and rates overall ("all") and per value of each ``by`` dimension.
 
@@ -670,12 +695,14 @@ def stats(
     characters of the patient's postal code (PID-11), where a value with fewer
     than ``suppress_below`` recommendations is pooled with the other small ones
     under SUPPRESSED, and that pool is left out too when it is itself that small.
+    ``stored``: read the stored statuses (radfollow.tracker.statuses, brought up
+    to ``as_of`` by the caller) instead of computing them.
     Raises ValueError for an unknown dimension.
     """
     unknown = [d for d in by if d not in STATS_DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown stats dimension {unknown[0]!r}")
-    status = status_column(as_of, grace, lead, tz).label("status")
+    status = (R.status if stored else status_column(as_of, grace, lead, tz)).label("status")
     finished = func.coalesce(R.completed_at, R.reported_at)
     columns = [
         status,
@@ -697,7 +724,7 @@ def stats(
         Study.observed_at,
     ]
     groups: dict[tuple[str, str], list[tuple[str, float | None, bool]]] = defaultdict(list)
-    for row in session.execute(_query(columns, filters, as_of, grace, lead, tz)):
+    for row in session.execute(_query(columns, filters, as_of, grace, lead, tz, stored=stored)):
         st, reported, done, due_start, reason, modality = row[:6]
         if st == "superseded":
             continue
@@ -789,12 +816,22 @@ def status_counts(
     grace: timedelta,
     lead: timedelta = DEFAULT_LEAD,
     tz: tzinfo = UTC,
+    stored: bool = False,
 ) -> dict[str, int]:
     """Recommendations per status (every status in STATUSES, 0 when none); the
     filters' own ``statuses`` are ignored, so a page can show every count."""
     everyone = filters.model_copy(update={"statuses": []})
-    status = status_column(as_of, grace, lead, tz)
-    query = _query([status, func.count(R.id)], everyone, as_of, grace, lead, tz, joins=False)
+    # stored: grouped on an expression, so SQLite's planner is free to take the
+    # index of another filter (a period, a site) rather than the status index's order
+    narrowed = bool(everyone.model_dump(exclude_defaults=True))
+    status: Any
+    if stored:
+        status = func.coalesce(R.status, "") if narrowed else R.status
+    else:
+        status = status_column(as_of, grace, lead, tz)
+    query = _query(
+        [status, func.count(R.id)], everyone, as_of, grace, lead, tz, joins=False, stored=stored
+    )
     found = dict(session.execute(query.group_by(status)).tuples().all())
     return {s: int(found.get(s, 0)) for s in STATUSES}
 
@@ -807,14 +844,17 @@ def overview(
     grace: timedelta,
     lead: timedelta = DEFAULT_LEAD,
     tz: tzinfo = UTC,
+    stored: bool = False,
 ) -> Overview:
     """Status counts, overdue ageing and completeness of the filtered recommendations."""
-    by_status = status_counts(session, filters, as_of=as_of, grace=grace, lead=lead, tz=tz)
+    by_status = status_counts(
+        session, filters, as_of=as_of, grace=grace, lead=lead, tz=tz, stored=stored
+    )
     overdue = filters.model_copy(update={"statuses": ["overdue"]})
     days = [
         (as_of - due_end).days
         for due_end in session.scalars(
-            _query([R.due_end], overdue, as_of, grace, lead, tz, joins=False)
+            _query([R.due_end], overdue, as_of, grace, lead, tz, joins=False, stored=stored)
         )
     ]
     ageing = {
@@ -834,6 +874,7 @@ def overview(
             lead,
             tz,
             joins=False,
+            stored=stored,
         )
     ).one()
     total, complete = int(total or 0), int(complete or 0)

@@ -186,13 +186,22 @@ class Recommendation(Base):
         Index("ix_recs_state", "state"),
         Index("ix_recs_completed_at", "completed_at"),
         Index("ix_recs_patient", "patient_id", "state"),
-        Index("ix_recs_reported_at", "reported_at"),
+        # (migration 0009 adds the status: counts per status of a period)
+        Index("ix_recs_reported_at", "reported_at", "status"),
         # Worklists cut by radiologist, ordering provider or site, most urgent first
         # (migration 0008): the study's values, copied so a page is one index range.
         Index("ix_recs_interpreter_due", "interpreter", "due_end"),
         Index("ix_recs_provider_due", "ordering_provider", "due_end"),
         Index("ix_recs_facility_due", "facility", "due_end"),
-        Index("ix_recs_assignee_due", "assignee", "due_end"),
+        Index("ix_recs_assignee_due", "assignee", "status", "due_end"),
+        # Stored statuses (migration 0009): a page of one status in due order, the
+        # counts per status, and the rows a refresh must look at again.
+        Index("ix_recs_status_due", "status", "due_end", "id"),
+        Index("ix_recs_due_end_id", "due_end", "id"),
+        Index("ix_recs_interpreter_status", "interpreter", "status"),
+        Index("ix_recs_provider_status", "ordering_provider", "status"),
+        Index("ix_recs_facility_status", "facility", "status"),
+        Index("ix_recs_status_volatile", "status_volatile"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -245,6 +254,11 @@ class Recommendation(Base):
     facility: Mapped[str | None] = mapped_column(String(64))
     #: Migration 0009: the user name of the person it is assigned to; NULL: nobody.
     assignee: Mapped[str | None] = mapped_column(String(64))
+    #: Migration 0009: its status at the last refresh (radfollow.tracker.statuses);
+    #: NULL until then and after any change to the row.
+    status: Mapped[str | None] = mapped_column(String(16))
+    #: One of its clinical times was later than that refresh: refreshed every time.
+    status_volatile: Mapped[bool] = mapped_column(Boolean, default=False)
     #: When it stopped being pending (closed, superseded or completed, the
     #: earliest); PENDING while it is still pending.
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -109,7 +109,7 @@ def verify(
         if (
             interval_min is not None
             and interval_max is not None
-            and (interval_min < 0 or interval_max < interval_min or interval_max > 600)
+            and not (0 <= interval_min <= interval_max <= 600)  # NaN fails too
         ):
             raise TrackerError("the interval is 0 to 600 months, the lower bound first")
     else:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
-from radfollow.tracker.db import Tracker
+from radfollow.tracker.db import Tracker, require_tracker
 from radfollow.web.pages import dashboard, detail, login, users, worklist
 from radfollow.web.render import render
 from radfollow.web.security import NotSignedIn, Refused, headers_and_log
@@ -48,6 +48,12 @@ def create_app(
     for page in (login, worklist, detail, dashboard, users):
         app.include_router(page.router)
 
+    @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
+    def healthz() -> Response:
+        """For load balancers: 200 "ok" when the tracker answers (no session, no data)."""
+        require_tracker(tracker.engine)
+        return PlainTextResponse("ok")
+
     @app.exception_handler(NotSignedIn)
     def _sign_in(request: Request, _: NotSignedIn) -> Response:
         if request.method == "GET":
@@ -75,12 +81,19 @@ def serve(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     idle: timedelta = IDLE_TIMEOUT,
+    forwarded_allow_ips: str | None = None,
 ) -> None:
-    """Run the app until interrupted (uvicorn; its own access log off)."""
+    """Run the app until interrupted (uvicorn; its own access log off).
+
+    ``forwarded_allow_ips``: the TLS proxy's addresses (comma-separated; uvicorn's
+    setting): their X-Forwarded-For/Proto are trusted (the client's address for
+    sign-in throttling), and cookies are Secure since the proxy serves HTTPS.
+    Without it no forwarded header is trusted."""
     import uvicorn
 
     logging.getLogger("radfollow.web").setLevel(logging.INFO)
-    app = create_app(tracker, secure=tls_cert is not None, idle=idle)
+    secure = tls_cert is not None or forwarded_allow_ips is not None
+    app = create_app(tracker, secure=secure, idle=idle)
     uvicorn.run(
         app,
         host=host,
@@ -89,5 +102,7 @@ def serve(
         ssl_keyfile=tls_key,
         access_log=False,
         server_header=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
     )

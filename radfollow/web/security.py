@@ -13,7 +13,9 @@
   Content-Security-Policy: the app runs no script and loads nothing from
   elsewhere.
 - The access log names the route, status and time taken, never the query
-  string or form values (filters may hold identifiers).
+  string or form values (filters may hold identifiers); an unexpected error
+  is logged as its class and place only (a database error's message can quote
+  values) and answered with a plain 500.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
+from radfollow.errors import error_location
 from radfollow.tracker.accounts import Role, SignedIn, allows, resume_session
 from radfollow.web.state import WebState
 
@@ -45,6 +48,10 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+#: The largest request body accepted (forms are small; 413 above).
+MAX_BODY = 1_000_000
 
 
 class NotSignedIn(Exception):
@@ -143,9 +150,27 @@ async def headers_and_log(
     """Middleware: security headers on every response; one access-log line with the
     route template (``/recommendations/{rec_id}``), never the query string."""
     started = time.perf_counter()
-    response = await call_next(request)
+    length = request.headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY:
+        return PlainTextResponse("request body too large", status_code=413)
+    try:
+        response = await call_next(request)
+    except Exception as error:  # a bug or a lost database: its class and place, no values
+        log.error(
+            "%s %s failed: %s at %s",
+            request.method,
+            getattr(request.scope.get("route"), "path", "(no route)"),
+            type(error).__name__,
+            error_location(error),
+        )
+        response = PlainTextResponse(
+            "radfollow could not answer this request; the server log says where it failed",
+            status_code=500,
+        )
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if state_of(request).secure:  # RFC 6797: browsers keep to HTTPS for a year
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     route: Any = request.scope.get("route")
     path = getattr(route, "path", None) or "(no route)"
     log.info(

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
 from radfollow.tracker.db import Tracker
+from radfollow.tracker.statuses import refresh
 from radfollow.web.throttle import ClientThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,3 +38,15 @@ class WebState:
     templates: Jinja2Templates = field(
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
     )
+
+    def stored_statuses(self, session: Session, as_of: datetime) -> bool:
+        """Bring the stored statuses up to ``as_of`` (radfollow.tracker.statuses);
+        whether the queries may read them (``stored=``)."""
+        policy = self.tracker.policy
+        return refresh(
+            session,
+            as_of=as_of,
+            grace=policy.grace,
+            lead=policy.coming_due,
+            tz=self.tracker.timezone,
+        )

@@ -25,7 +25,10 @@ class ClientThrottle:
 
     def blocked(self, client: str) -> bool:
         with self._lock:
-            return len(self._recent(client, time.monotonic())) >= self.limit
+            found = len(self._recent(client, time.monotonic())) >= self.limit
+            if not self._failures[client]:
+                del self._failures[client]  # no entry kept for a client without failures
+            return found
 
     def failed(self, client: str) -> None:
         with self._lock:

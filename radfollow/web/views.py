@@ -44,6 +44,10 @@ CHOICES = {
 }
 
 
+#: The last page a view may ask for (50 rows a page: 50 million rows).
+MAX_PAGE = 1_000_000
+
+
 class ViewError(ValueError):
     """A query parameter that is not valid; the message names it."""
 
@@ -73,9 +77,11 @@ class View(BaseModel):
 def _day(value: str, name: str, tz: tzinfo, *, end: bool) -> datetime:
     try:
         day = date.fromisoformat(value)
+        return datetime.combine(day, time.max if end else time.min, tzinfo=tz).astimezone(UTC)
     except ValueError:
         raise ViewError(f"{name} must be a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, time.max if end else time.min, tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        raise ViewError(f"{name} is out of range") from None
 
 
 def parse_view(params: QueryParams, *, me: str, tz: tzinfo) -> View:
@@ -89,9 +95,11 @@ def parse_view(params: QueryParams, *, me: str, tz: tzinfo) -> View:
         if name in given and given[name] not in known:
             raise ViewError(f"unknown {name.replace('_', ' ')} {given[name]!r}")
     try:
-        page = max(1, int(params.get("page", "1") or 1))
+        page = int(params.get("page", "1") or 1)
     except ValueError:
         raise ViewError("page must be a number") from None
+    if not 1 <= page <= MAX_PAGE:
+        raise ViewError(f"page must be 1 to {MAX_PAGE:,}")
     assignee = given.get("assignee")
     if given.get("mine") == "1":
         assignee = me

@@ -373,3 +373,50 @@ def test_users_cli(site: Site) -> None:
     listed = runner.invoke(cli, ["users", "list", "--db", db])
     assert "sam\treviewer\tactive" in listed.output
     assert PASSWORD not in listed.output
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("page=100000000000000000000", "page must be 1 to"),
+        ("page=0", "page must be 1 to"),
+        ("due_to=9999-12-31", None),
+        ("since=0001-01-01", None),
+    ],
+)
+def test_extreme_values_are_400_or_fine(site: Site, query: str, reason: str | None) -> None:
+    response = site.login("viewer").get(f"/worklist?{query}")
+    if reason is None:
+        assert response.status_code in (200, 400)
+    else:
+        assert response.status_code == 400 and reason in response.text
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_dates_at_the_edges_of_time_in_any_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from starlette.datastructures import QueryParams
+
+    from radfollow.web.views import ViewError, parse_view
+
+    for zone in ("America/New_York", "Asia/Tokyo"):
+        for name in ("due_from", "due_to", "since", "until"):
+            try:
+                parse_view(QueryParams({name: value}), me="x", tz=ZoneInfo(zone))
+            except ViewError as error:
+                assert "out of range" in str(error)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "601"])
+def test_a_corrected_interval_must_be_a_real_number_of_months(site: Site, value: str) -> None:
+    client = site.login("reviewer")
+    response = _post(
+        client,
+        _rec_of(site, "ACC1"),
+        "verify",
+        verdict="wrong_values",
+        interval_min=value,
+        interval_max=value,
+    )
+    assert response.status_code == 400

@@ -308,3 +308,75 @@ def test_the_sign_in_page_throttles_one_address(site: Site) -> None:
     codes = [sign_in(client, f"user{i}", "wrong").status_code for i in range(3)]  # type: ignore[attr-defined]
     assert codes == [401, 401, 429]
     assert sign_in(client, "admin", PASSWORD).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_an_unexpected_error_logs_no_values(
+    site: Site, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radfollow.web.pages import worklist
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("patient MRN1 Dr Lee")
+
+    client = site.login("viewer")
+    monkeypatch.setattr(worklist, "status_counts", broken)
+    caplog.set_level(logging.INFO, logger="radfollow.web")
+    response = client.get("/worklist")
+    assert response.status_code == 500 and "MRN1" not in response.text
+    assert "ValueError at " in caplog.text and "MRN1" not in caplog.text
+
+
+def test_a_new_sign_in_replaces_the_browsers_old_session(site: Site) -> None:
+    client = site.login("viewer")
+    old = client.cookies[SESSION_COOKIE]
+    assert sign_in(client, "viewer", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert client.cookies[SESSION_COOKIE] != old
+    stale = site.client()
+    stale.cookies.set(SESSION_COOKIE, old)
+    assert stale.get("/worklist", follow_redirects=False).status_code == 303
+
+
+def test_idle_is_measured_from_the_last_request(site: Site) -> None:
+    client = site.login("viewer")
+    site.clock.advance(timedelta(seconds=29))
+    assert client.get("/worklist", follow_redirects=False).status_code == 200
+    site.clock.advance(timedelta(minutes=29, seconds=50))
+    assert client.get("/worklist", follow_redirects=False).status_code == 200
+
+
+def test_hsts_only_under_tls(site: Site) -> None:
+    assert "strict-transport-security" not in site.login("viewer").get("/worklist").headers
+    secure = site.login("viewer", secure=True).get("/worklist")
+    assert secure.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_a_huge_body_is_refused(site: Site) -> None:
+    response = site.client().post("/login", content=b"x" * 1_000_001)
+    assert response.status_code == 413
+
+
+def test_health_check_needs_no_session_and_shows_no_data(site: Site) -> None:
+    client = site.client()
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
+    assert client.head("/healthz").status_code == 200
+
+
+def test_a_failed_export_says_so_and_logs_no_values(
+    site: Site, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radfollow.web.pages import worklist
+
+    real = worklist._chunk
+
+    def flaky(request, view, as_of, offset):  # type: ignore[no-untyped-def]
+        if offset:
+            raise RuntimeError("MRN1 in a database message")
+        return real(request, view, as_of, offset)
+
+    monkeypatch.setattr(worklist, "EXPORT_CHUNK", 1)
+    monkeypatch.setattr(worklist, "_chunk", flaky)
+    caplog.set_level(logging.INFO, logger="radfollow.web")
+    text = site.login("viewer").get("/worklist.csv").content.decode("utf-8-sig")
+    assert text.strip().split("\r\n")[-1].startswith('"export failed')
+    assert "RuntimeError at " in caplog.text and "MRN1 in" not in caplog.text

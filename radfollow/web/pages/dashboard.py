@@ -55,11 +55,12 @@ def _stats(request: Request, view: View, by: tuple[str, ...]) -> list[StatsRow]:
     state = state_of(request)
     tracker = state.tracker
     rules = tracker.policy.rules
+    as_of = state.clock()
     with tracker.session() as session:
         return stats(
             session,
             view.filters,
-            as_of=state.clock(),
+            as_of=as_of,
             grace=tracker.policy.grace,
             lead=tracker.policy.coming_due,
             by=by,
@@ -68,6 +69,7 @@ def _stats(request: Request, view: View, by: tuple[str, ...]) -> list[StatsRow]:
             age_bands=tuple(rules.age_bands),
             suppress_below=rules.small_count_suppression,
             postal_prefix=rules.postal_prefix_length,
+            stored=state.stored_statuses(session, as_of),
         )
 
 
@@ -84,14 +86,16 @@ def dashboard_page(request: Request, me: SignedInUser) -> Response:
         return render(request, "error.html", me, status_code=400, message=str(error))
     rows = _stats(request, view, tuple(d for d, _ in SECTIONS))
     tracker = state.tracker
+    as_of = state.clock()
     with tracker.session() as session:
         head = overview(
             session,
             view.filters,
-            as_of=state.clock(),
+            as_of=as_of,
             grace=tracker.policy.grace,
             lead=tracker.policy.coming_due,
             tz=tracker.timezone,
+            stored=state.stored_statuses(session, as_of),
         )
     overall = next((r for r in rows if r.group == "all"), None)
     manual = next((r for r in rows if r.group == "manual_only"), None)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -116,11 +117,15 @@ async def _act(
     page with a notice, or show the page again with the reason (400)."""
     state = state_of(request)
     form = await request.form()
-    try:
+
+    def run() -> None:  # the database: off the event loop
         if not 1 <= rec_id <= MAX_ID:
             raise TrackerError(f"no recommendation {rec_id}")
         with state.tracker.session() as session:
             action(session, form, me.account.name)
+
+    try:
+        await run_in_threadpool(run)
     except (TrackerError, ValueError) as error:
         return _page(request, me, rec_id, error=str(error), status_code=400)
     return RedirectResponse(f"/recommendations/{rec_id}?done={done}", status_code=303)

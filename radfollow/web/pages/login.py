@@ -6,9 +6,15 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from radfollow.tracker.accounts import authenticate, end_session, start_session
+from radfollow.tracker.accounts import (
+    authenticate,
+    end_session,
+    purge_sessions,
+    start_session,
+)
 from radfollow.web.render import render
 from radfollow.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -63,9 +69,20 @@ async def login(request: Request) -> Response:
         )
     form = await request.form()
     name, password = str(form.get("username", "")), str(form.get("password", ""))
-    with state.tracker.session() as session:
-        account = authenticate(session, name, password, at=state.clock())
-        token = start_session(session, account, at=state.clock()) if account else None
+    previous = request.cookies.get(SESSION_COOKIE, "")
+
+    def sign_in() -> str | None:  # argon2 and the database: off the event loop
+        at = state.clock()
+        with state.tracker.session() as session:
+            account = authenticate(session, name, password, at=at)
+            if account is None:
+                return None
+            if previous:  # a new sign-in replaces this browser's old session
+                end_session(session, previous)
+            purge_sessions(session, at=at, idle=state.idle)
+            return start_session(session, account, at=at)
+
+    token = await run_in_threadpool(sign_in)
     if token is None:
         state.throttle.failed(client)
         return _login_page(
@@ -85,8 +102,12 @@ async def logout(request: Request, me: SignedInUser) -> Response:
     form = await request.form()
     if not secrets.compare_digest(str(form.get("csrf_token", "")), me.csrf_token):
         raise Refused("the form has expired; reload the page")
-    with state_of(request).tracker.session() as session:
-        end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+
+    def sign_out() -> None:
+        with state_of(request).tracker.session() as session:
+            end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+
+    await run_in_threadpool(sign_out)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from radfollow.errors import TrackerError
@@ -50,7 +51,8 @@ async def change_user(request: Request, me: AdminPost) -> Response:
     form = await request.form()
     op, name = str(form.get("op", "")), str(form.get("name", "")).strip()
     password, new_role = str(form.get("password", "")), str(form.get("role", ""))
-    try:
+
+    def change() -> None:  # argon2 and the database: off the event loop
         if name == me.account.name and op in ("disable", "role"):
             raise TrackerError("you cannot disable yourself or change your own role")
         with state.tracker.session() as session:
@@ -64,6 +66,9 @@ async def change_user(request: Request, me: AdminPost) -> Response:
                 set_password(session, name, password)
             else:
                 raise TrackerError("unknown change")
+
+    try:
+        await run_in_threadpool(change)
     except TrackerError as error:
         return _page(request, me, error=str(error), status_code=400)
     return RedirectResponse("/admin/users?done=user", status_code=303)

@@ -3,12 +3,15 @@ current view exported to CSV or XLSX. Rows show no report text."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from radfollow.errors import error_location
 from radfollow.io.spreadsheet import to_csv, to_xlsx
 from radfollow.tracker.accounts import SignedIn, user_names
 from radfollow.tracker.queries import (
@@ -24,6 +27,7 @@ from radfollow.web.security import SignedInUser, state_of
 from radfollow.web.views import CHOICES, View, ViewError, parse_view
 
 router = APIRouter()
+log = logging.getLogger("radfollow.web")
 
 #: Columns of an export: every worklist field but the recommendation's sentence
 #: (lists carry no report text; the detail page shows it).
@@ -63,6 +67,7 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     as_of = state.clock()
     size = state.page_size
     with state.tracker.session() as session:
+        stored = state.stored_statuses(session, as_of)
         rows = worklist(
             session,
             view.filters,
@@ -71,10 +76,14 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
             offset=(view.page - 1) * size,
             sort=view.sort,
             priority=tuple(state.tracker.policy.rules.priority_finding_types),
+            stored=stored,
             **args,
         )
-        total = count(session, view.filters, as_of=as_of, **args)
-        by_status = status_counts(session, view.filters, as_of=as_of, **args)
+        by_status = status_counts(session, view.filters, as_of=as_of, stored=stored, **args)
+        if stored:  # the same stored statuses: the total is the sum of the chosen ones
+            total = sum(by_status[s] for s in view.filters.statuses or STATUSES)
+        else:
+            total = count(session, view.filters, as_of=as_of, **args)
         options = {
             "radiologist": known_values(session, "radiologist"),
             "provider": known_values(session, "provider"),
@@ -101,27 +110,42 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     )
 
 
-def _all_rows(request: Request, view: View) -> Iterator[dict[str, Any]]:
+def _chunk(request: Request, view: View, as_of: datetime, offset: int) -> list[dict[str, Any]]:
+    """``EXPORT_CHUNK`` rows of the view from ``offset``, as exported."""
     state = state_of(request)
-    as_of = state.clock()
+    with state.tracker.session() as session:
+        rows = worklist(
+            session,
+            view.filters,
+            as_of=as_of,
+            limit=EXPORT_CHUNK,
+            offset=offset,
+            sort=view.sort,
+            priority=tuple(state.tracker.policy.rules.priority_finding_types),
+            stored=state.stored_statuses(session, as_of),
+            **_policy_args(request),
+        )
+    return [row.model_dump(mode="json", exclude={"evidence"}) for row in rows]
+
+
+def _chunks(request: Request, view: View) -> Iterator[list[dict[str, Any]]]:
+    """The view's rows in chunks. The first is read before the response starts (an
+    error then is the app's 500); a later error ends the file with a line saying
+    the export failed, and is logged as its class and place only."""
+    as_of = state_of(request).clock()
+    chunk = _chunk(request, view, as_of, 0)
     offset = 0
     while True:
-        with state.tracker.session() as session:
-            rows = worklist(
-                session,
-                view.filters,
-                as_of=as_of,
-                limit=EXPORT_CHUNK,
-                offset=offset,
-                sort=view.sort,
-                priority=tuple(state.tracker.policy.rules.priority_finding_types),
-                **_policy_args(request),
-            )
-        for row in rows:
-            yield row.model_dump(mode="json", exclude={"evidence"})
-        if len(rows) < EXPORT_CHUNK:
+        yield chunk
+        if len(chunk) < EXPORT_CHUNK:
             return
         offset += EXPORT_CHUNK
+        try:
+            chunk = _chunk(request, view, as_of, offset)
+        except Exception as error:
+            log.error("export failed: %s at %s", type(error).__name__, error_location(error))
+            yield [{"id": "export failed after this row; see the server log"}]
+            return
 
 
 @router.get("/worklist.csv")
@@ -131,16 +155,13 @@ def export_csv(request: Request, me: SignedInUser) -> Response:
     except ViewError as error:
         return Response(str(error), status_code=400, media_type="text/plain")
 
+    chunks = _chunks(request, view)
+    first = next(chunks)  # errors here are the app's 500, before any byte is sent
+
     def body() -> Iterator[bytes]:
-        yield to_csv([], EXPORT_COLUMNS).encode("utf-8-sig")  # BOM and header
-        batch: list[dict[str, Any]] = []
-        for row in _all_rows(request, view):
-            batch.append(row)
-            if len(batch) == 1000:
-                yield to_csv(batch, EXPORT_COLUMNS).split("\r\n", 1)[1].encode()
-                batch = []
-        if batch:
-            yield to_csv(batch, EXPORT_COLUMNS).split("\r\n", 1)[1].encode()
+        yield to_csv(first, EXPORT_COLUMNS).encode("utf-8-sig")  # BOM, header, rows
+        for chunk in chunks:
+            yield to_csv(chunk, EXPORT_COLUMNS).split("\r\n", 1)[1].encode()
 
     return StreamingResponse(
         body(),
@@ -155,7 +176,8 @@ def export_xlsx(request: Request, me: SignedInUser) -> Response:
         view = _view(request, me)
     except ViewError as error:
         return Response(str(error), status_code=400, media_type="text/plain")
-    data = to_xlsx(_all_rows(request, view), EXPORT_COLUMNS, sheet="worklist")
+    rows = (row for chunk in _chunks(request, view) for row in chunk)
+    data = to_xlsx(rows, EXPORT_COLUMNS, sheet="worklist")
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

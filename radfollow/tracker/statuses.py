@@ -1,0 +1,124 @@
+"""Stored statuses: each recommendation's status at the latest refresh, kept in the
+row (``recommendations.status``), so that "now" worklists and counts are index
+lookups instead of evaluating every row's status (migration 0009).
+
+The status is always the one :func:`radfollow.tracker.queries.status_column`
+computes, written by one SQL ``UPDATE`` per refresh, so the stored and the
+computed status cannot disagree for the refresh's time. What makes a stored
+status stale, and how each is caught:
+
+- a write: any ORM change to a recommendation sets its ``status`` to NULL in
+  the same flush (``before_flush`` below), and NULL rows are refreshed;
+- time passing from the last refresh ``T0`` to now ``T1``: a row's status
+  changes by time only when one of its thresholds falls in between: its window
+  opens (``due_start``) or comes within the coming-due lead, its window end plus
+  grace passes (in the site's days), or a scheduled study lapses; the refresh
+  re-evaluates exactly the rows whose ``due_start`` / ``due_end`` lie in those
+  ranges (indexed), and every scheduled row;
+- a clinical time later than the refresh (a report or completion stamped in
+  the future): such rows are marked ``status_volatile`` and re-evaluated at
+  every refresh until the time has passed;
+- another policy (grace, lead, timezone): every stored status is dropped.
+
+Only an as-of at or after the last refresh can use stored statuses (the web
+app's "now"); the CLI's ``--as-of`` in the past computes them as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, case, event, or_, select, text, true, update
+from sqlalchemy.orm import Session
+
+from radfollow.tracker.queries import _day, _minus, _plus, status_column
+from radfollow.tracker.schema import Recommendation as R
+from radfollow.tracker.schema import Setting
+
+#: Settings keys: when the stored statuses were last brought up to date, and under
+#: which policy (grace, coming-due lead, site timezone).
+AS_OF_KEY = "status_as_of"
+POLICY_KEY = "status_policy"
+#: PostgreSQL advisory lock serialising refreshes ("rfstat").
+REFRESH_LOCK = 0x7266_7374_6174
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_stale(session: Session, _context: Any, _instances: Any) -> None:
+    """A recommendation changed through the ORM loses its stored status (refreshed at
+    the next read that wants it)."""
+    for obj in session.dirty:
+        if isinstance(obj, R) and session.is_modified(obj, include_collections=False):
+            obj.status = None
+
+
+def _policy(grace: timedelta, lead: timedelta, tz: tzinfo) -> str:
+    return f"{int(grace.total_seconds())}/{int(lead.total_seconds())}/{tz}"
+
+
+def _cut(as_of: datetime, grace: timedelta, tz: tzinfo) -> datetime:
+    """Overdue at ``as_of`` means ``due_end`` before this (queries.status_condition)."""
+    return _minus(_day(as_of, tz), grace)
+
+
+def refresh(
+    session: Session, *, as_of: datetime, grace: timedelta, lead: timedelta, tz: tzinfo
+) -> bool:
+    """Bring the stored statuses up to ``as_of``; returns whether they now hold the
+    status at ``as_of`` of every recommendation (False for an ``as_of`` before the
+    last refresh: compute statuses instead). In the caller's transaction, first
+    thing in it: the rows to look at again are found through their indexes and
+    updated by the same SQL status expression the queries use; refreshes are
+    serialised (PostgreSQL: an advisory lock; SQLite: the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
+    else:  # SQLite: take the write lock first, so what is read below stays current
+        session.execute(update(Setting).where(Setting.key == AS_OF_KEY).values(key=AS_OF_KEY))
+    keys = (AS_OF_KEY, POLICY_KEY)
+    stored = dict(
+        session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
+        .tuples()
+        .all()
+    )
+    policy = _policy(grace, lead, tz)
+    last = None
+    if stored.get(POLICY_KEY) == policy and AS_OF_KEY in stored:
+        last = datetime.fromisoformat(stored[AS_OF_KEY])
+    if last is not None and as_of < last:
+        return False
+    stale: list[Any] = []
+    if last is not None:  # one query each, so each uses its index
+        stale = [
+            R.status.is_(None),
+            R.status_volatile == true(),
+            R.status == "scheduled",
+            and_(R.due_start > _plus(last, lead), R.due_start <= _plus(as_of, lead)),
+            and_(R.due_start > last, R.due_start <= as_of),
+            and_(R.due_end >= _cut(last, grace, tz), R.due_end < _cut(as_of, grace, tz)),
+        ]
+    future = or_(
+        R.reported_at > as_of,
+        R.closed_at > as_of,
+        R.superseded_at > as_of,
+        R.completed_at > as_of,
+        R.needs_review_at > as_of,
+        R.scheduled_at > as_of,
+    )
+    values = {
+        "status": status_column(as_of, grace, lead, tz),
+        "status_volatile": case((future, True), else_=False),
+    }
+    if last is None:
+        targets: list[Any] = [true()]
+    else:  # the few rows to look at again, found through their indexes
+        ids = sorted(
+            {i for condition in stale for i in session.scalars(select(R.id).where(condition))}
+        )
+        targets = [R.id.in_(ids[k : k + 5000]) for k in range(0, len(ids), 5000)]
+    for condition in targets:
+        statement = update(R).where(condition).values(values)
+        session.execute(statement.execution_options(synchronize_session=False))
+    for key, value in ((AS_OF_KEY, as_of.isoformat()), (POLICY_KEY, policy)):
+        session.merge(Setting(key=key, value=value))
+    return True

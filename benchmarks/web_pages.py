@@ -7,7 +7,10 @@ loader: six years of reports, 5 sites, 40 radiologists, 500 ordering providers,
 50,000 patients given a sex, birth date and postal code here), sign in, then
 request each page ``--repeat`` times in process (FastAPI's TestClient, so the
 figure is server time: routing, queries, templates; no network) and print the
-median and 95th percentile in ms. The first page after the load stores every
+median and 95th percentile in ms, cold (the cached counts and dashboard figures
+dropped before each request, as after any change to a recommendation: what a
+busy site sees) and warm (nothing changed since the last view: paging, going
+back). The first page after the load stores every
 recommendation's status (radfollow.tracker.statuses; what the first page after
 upgrading to migration 0009 does), timed apart; each timed request refreshes
 the stored statuses first, as every page does. The target (issue 15): worklist and dashboard
@@ -100,6 +103,15 @@ def _sign_in(client: TestClient) -> None:
     assert response.status_code == 303, response.text
 
 
+def _median(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def run(db: str, total: int, repeat: int) -> None:
     tracker = Tracker(db)
     with tracker.engine.connect() as conn:
@@ -121,19 +133,24 @@ def run(db: str, total: int, repeat: int) -> None:
         f"{tracker.engine.dialect.name}: {rows:,} recommendations (bulk load {load:.0f} s; "
         f"the first page stores every status: {first:.1f} s, once)"
     )
-    print(f"  {'page':<40} {'median ms':>10} {'p95 ms':>8}")
+    print(f"  {'page':<36} {'cold median':>11} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}")
+    figures = client.app.state.web.figures  # type: ignore[attr-defined]
     for label, path in PAGES:
         url = path.format(rec=rec)
-        assert client.get(url).status_code == 200, url  # warm: templates compiled, caches
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        times.sort()
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"  {label:<40} {statistics.median(times):>10.0f} {p95:>8.0f}")
+        assert client.get(url).status_code == 200, url  # templates compiled, pages cached
+        cold, warm = [], []
+        for series, clear in ((cold, True), (warm, False)):
+            for _ in range(repeat):
+                if clear:  # as after any change to a recommendation: figures recomputed
+                    figures.clear()
+                started = time.perf_counter()
+                response = client.get(url)
+                series.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        print(
+            f"  {label:<36} {_median(cold):>11.0f} {_p95(cold):>9.0f} "
+            f"{_median(warm):>12.0f} {_p95(warm):>9.0f}"
+        )
     client.close()
     tracker.close()
 

@@ -40,6 +40,9 @@ from radfollow.tracker.schema import Setting
 #: which policy (grace, coming-due lead, site timezone).
 AS_OF_KEY = "status_as_of"
 POLICY_KEY = "status_policy"
+#: Counts the refreshes that changed a stored status: figures computed from the
+#: stored statuses at one version hold until the next (radfollow.web caches them).
+VERSION_KEY = "status_version"
 #: PostgreSQL advisory lock serialising refreshes ("rfstat").
 REFRESH_LOCK = 0x7266_7374_6174
 
@@ -116,9 +119,22 @@ def refresh(
             {i for condition in stale for i in session.scalars(select(R.id).where(condition))}
         )
         targets = [R.id.in_(ids[k : k + 5000]) for k in range(0, len(ids), 5000)]
+    changed = 0
     for condition in targets:
         statement = update(R).where(condition).values(values)
-        session.execute(statement.execution_options(synchronize_session=False))
-    for key, value in ((AS_OF_KEY, as_of.isoformat()), (POLICY_KEY, policy)):
+        result = session.execute(statement.execution_options(synchronize_session=False))
+        changed += max(0, getattr(result, "rowcount", 1) or 0)
+    settings = [(AS_OF_KEY, as_of.isoformat()), (POLICY_KEY, policy)]
+    if changed or last is None:
+        settings.append((VERSION_KEY, str(version(session) + 1)))
+    for key, value in settings:
         session.merge(Setting(key=key, value=value))
     return True
+
+
+def version(session: Session) -> int:
+    """The stored statuses' version (VERSION_KEY): it changes whenever a refresh
+    changed any stored status, which every write to a recommendation and every
+    change by time causes (0 before the first refresh)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == VERSION_KEY))
+    return int(value) if value and value.isdigit() else 0

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
 from radfollow.tracker.db import Tracker
-from radfollow.tracker.statuses import refresh
+from radfollow.tracker.statuses import refresh, version
+from radfollow.web.cache import FigureCache
 from radfollow.web.throttle import ClientThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,18 +36,22 @@ class WebState:
     page_size: int = 50
     #: Failed sign-ins per client address (one per app: radfollow.web.security).
     throttle: ClientThrottle = field(default_factory=ClientThrottle)
+    #: Counts and dashboard figures per stored-status version (radfollow.web.cache).
+    figures: FigureCache = field(default_factory=FigureCache)
     templates: Jinja2Templates = field(
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
     )
 
-    def stored_statuses(self, session: Session, as_of: datetime) -> bool:
-        """Bring the stored statuses up to ``as_of`` (radfollow.tracker.statuses);
-        whether the queries may read them (``stored=``)."""
+    def stored_statuses(self, session: Session, as_of: datetime) -> int | None:
+        """Bring the stored statuses up to ``as_of`` (radfollow.tracker.statuses):
+        their version when the queries may read them (``stored=True``), None when
+        they cannot serve ``as_of`` (compute statuses instead)."""
         policy = self.tracker.policy
-        return refresh(
+        fresh = refresh(
             session,
             as_of=as_of,
             grace=policy.grace,
             lead=policy.coming_due,
             tz=self.tracker.timezone,
         )
+        return version(session) if fresh else None

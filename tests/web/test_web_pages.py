@@ -420,3 +420,60 @@ def test_a_corrected_interval_must_be_a_real_number_of_months(site: Site, value:
         interval_max=value,
     )
     assert response.status_code == 400
+
+
+def _counts(page: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r'id="count-(\w+)">(\d+)<', page)}
+
+
+def _computed(site: Site) -> dict[str, int]:
+    from radfollow.tracker.queries import status_counts
+
+    tracker = site.tracker
+    with tracker.session() as session:
+        return status_counts(
+            session,
+            Filters(),
+            as_of=site.clock(),
+            grace=tracker.policy.grace,
+            lead=tracker.policy.coming_due,
+            tz=tracker.timezone,
+        )
+
+
+def test_counts_follow_actions_and_time_through_the_cache(site: Site) -> None:
+    client = site.login("reviewer")
+    assert _counts(client.get("/worklist").text) == _computed(site)
+    _post(client, _rec_of(site, "ACC3"), "close", reason="not indicated")
+    assert _counts(client.get("/worklist").text) == _computed(site)
+    assert _computed(site)["closed"] == 1
+    for days in (90, 200, 400):  # windows open and close: statuses change by time
+        site.clock.advance(timedelta(days=days))
+        client = site.login("reviewer")
+        assert _counts(client.get("/worklist").text) == _computed(site)
+
+
+def test_figures_are_computed_once_while_nothing_changes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radfollow.web.pages import dashboard
+
+    calls = []
+    real = dashboard.stats
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "stats", counted)
+    client = site.login("reviewer")
+    first = client.get("/dashboard?all=1").text
+    assert client.get("/dashboard?all=1").text == first and len(calls) == 1
+    client.get("/dashboard.csv?dim=site&all=1")
+    assert len(calls) == 1  # the CSV is the page's figures
+    _post(client, _rec_of(site, "ACC1"), "note", note="a note changes no figure")
+    client.get("/dashboard?all=1")
+    assert len(calls) == 1
+    _post(client, _rec_of(site, "ACC1"), "close", reason="deceased")
+    assert 'id="closed">1<' in client.get("/dashboard?all=1").text
+    assert len(calls) == 2

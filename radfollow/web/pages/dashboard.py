@@ -9,7 +9,7 @@ policy's ``small_count_suppression`` recommendations are pooled, or left out.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from radfollow.io.spreadsheet import to_csv
 from radfollow.tracker.accounts import SignedIn
-from radfollow.tracker.queries import StatsRow, overview, stats
+from radfollow.tracker.queries import Overview, StatsRow, overview, stats
 from radfollow.web.charts import bar_chart
 from radfollow.web.render import render
 from radfollow.web.security import SignedInUser, state_of
@@ -43,34 +43,54 @@ DEFAULT_DAYS = 365
 
 
 def _view(request: Request, me: SignedIn) -> View:
+    """The view; without ``since`` (and without ``all=1``), the reports from the start
+    of the site's day 365 days ago."""
     state = state_of(request)
-    view = parse_view(request.query_params, me=me.account.name, tz=state.tracker.timezone)
+    tz = state.tracker.timezone
+    view = parse_view(request.query_params, me=me.account.name, tz=tz)
     if view.filters.since is None and request.query_params.get("all") != "1":
-        since = state.clock() - timedelta(days=DEFAULT_DAYS)
-        view.filters.since = since
+        first = state.clock().astimezone(tz).date() - timedelta(days=DEFAULT_DAYS)
+        view.filters.since = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
     return view
 
 
-def _stats(request: Request, view: View, by: tuple[str, ...]) -> list[StatsRow]:
+def _figures(request: Request, view: View, by: tuple[str, ...]) -> tuple[list[StatsRow], Overview]:
+    """``stats`` by ``by`` and the overview, from the stored statuses; kept while the
+    stored statuses' version and the site's day stay the same (radfollow.web.cache)."""
     state = state_of(request)
     tracker = state.tracker
     rules = tracker.policy.rules
     as_of = state.clock()
+    common: dict[str, Any] = {
+        "as_of": as_of,
+        "grace": tracker.policy.grace,
+        "lead": tracker.policy.coming_due,
+        "tz": tracker.timezone,
+    }
     with tracker.session() as session:
-        return stats(
-            session,
-            view.filters,
-            as_of=as_of,
-            grace=tracker.policy.grace,
-            lead=tracker.policy.coming_due,
-            by=by,
-            manual_only=frozenset(rules.manual_only),
-            tz=tracker.timezone,
-            age_bands=tuple(rules.age_bands),
-            suppress_below=rules.small_count_suppression,
-            postal_prefix=rules.postal_prefix_length,
-            stored=state.stored_statuses(session, as_of),
-        )
+        version = state.stored_statuses(session, as_of)
+
+        def compute() -> tuple[list[StatsRow], Overview]:
+            rows = stats(
+                session,
+                view.filters,
+                by=by,
+                manual_only=frozenset(rules.manual_only),
+                age_bands=tuple(rules.age_bands),
+                suppress_below=rules.small_count_suppression,
+                postal_prefix=rules.postal_prefix_length,
+                stored=version is not None,
+                **common,
+            )
+            head = overview(session, view.filters, stored=version is not None, **common)
+            return rows, head
+
+        if version is None:
+            return compute()
+        day = as_of.astimezone(tracker.timezone).date()  # overdue ageing counts days
+        key = ("dashboard", view.filters.model_dump_json(), by, day, version)
+        figures: tuple[list[StatsRow], Overview] = state.figures.get(key, compute)
+        return figures
 
 
 def _percent(value: float | None) -> str:
@@ -84,19 +104,8 @@ def dashboard_page(request: Request, me: SignedInUser) -> Response:
         view = _view(request, me)
     except ViewError as error:
         return render(request, "error.html", me, status_code=400, message=str(error))
-    rows = _stats(request, view, tuple(d for d, _ in SECTIONS))
+    rows, head = _figures(request, view, tuple(d for d, _ in SECTIONS))
     tracker = state.tracker
-    as_of = state.clock()
-    with tracker.session() as session:
-        head = overview(
-            session,
-            view.filters,
-            as_of=as_of,
-            grace=tracker.policy.grace,
-            lead=tracker.policy.coming_due,
-            tz=tracker.timezone,
-            stored=state.stored_statuses(session, as_of),
-        )
     overall = next((r for r in rows if r.group == "all"), None)
     manual = next((r for r in rows if r.group == "manual_only"), None)
     sections: list[dict[str, Any]] = []
@@ -142,7 +151,8 @@ def dashboard_csv(request: Request, me: SignedInUser) -> Response:
         view = _view(request, me)
     except ViewError as error:
         return Response(str(error), status_code=400, media_type="text/plain")
-    rows = [r.model_dump() for r in _stats(request, view, (dim,)) if r.group in ("all", dim)]
+    found, _ = _figures(request, view, tuple(d for d, _ in SECTIONS))
+    rows = [r.model_dump() for r in found if r.group in ("all", dim)]
     text = to_csv(rows, list(StatsRow.model_fields))
     return Response(
         text.encode("utf-8-sig"),

@@ -67,7 +67,8 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     as_of = state.clock()
     size = state.page_size
     with state.tracker.session() as session:
-        stored = state.stored_statuses(session, as_of)
+        version = state.stored_statuses(session, as_of)
+        stored = version is not None
         rows = worklist(
             session,
             view.filters,
@@ -79,10 +80,19 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
             stored=stored,
             **args,
         )
-        by_status = status_counts(session, view.filters, as_of=as_of, stored=stored, **args)
-        if stored:  # the same stored statuses: the total is the sum of the chosen ones
+        everyone = view.filters.model_copy(update={"statuses": []})
+
+        def counts() -> dict[str, int]:
+            return status_counts(session, everyone, as_of=as_of, stored=stored, **args)
+
+        if stored:  # kept while no stored status changes (radfollow.web.cache)
+            key = ("counts", everyone.model_dump_json(), version)
+            by_status: dict[str, int] = state.figures.get(
+                key, counts
+            )  # the same stored statuses: the total is the sum of the chosen ones
             total = sum(by_status[s] for s in view.filters.statuses or STATUSES)
         else:
+            by_status = counts()
             total = count(session, view.filters, as_of=as_of, **args)
         options = {
             "radiologist": known_values(session, "radiologist"),
@@ -122,7 +132,7 @@ def _chunk(request: Request, view: View, as_of: datetime, offset: int) -> list[d
             offset=offset,
             sort=view.sort,
             priority=tuple(state.tracker.policy.rules.priority_finding_types),
-            stored=state.stored_statuses(session, as_of),
+            stored=state.stored_statuses(session, as_of) is not None,
             **_policy_args(request),
         )
     return [row.model_dump(mode="json", exclude={"evidence"}) for row in rows]

@@ -1,0 +1,43 @@
+"""Figures computed from the stored statuses, kept while nothing changed.
+
+A key includes the stored statuses' version (radfollow.tracker.statuses.version),
+which changes with every write to a recommendation and every change of status
+by time, so a cached figure is the figure. Patient details (sex, birth date,
+postal code) can change without a recommendation changing: entries also expire
+after ``ttl`` seconds. Per process, least recently used first out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class FigureCache:
+    def __init__(self, *, entries: int = 128, ttl: float = 600.0) -> None:
+        self.entries, self.ttl = entries, ttl
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value of ``key``, computed (outside the lock) when absent or expired."""
+        now = time.monotonic()
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and now - found[0] < self.ttl:
+                self._items.move_to_end(key)
+                return found[1]
+        value = compute()
+        with self._lock:
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -172,7 +172,9 @@ async def headers_and_log(
     if state_of(request).secure:  # RFC 6797: browsers keep to HTTPS for a year
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     route: Any = request.scope.get("route")
-    path = getattr(route, "path", None) or "(no route)"
+    path = getattr(route, "path", None)
+    if path is None:  # a static file (no PHI in its name) or an unknown page
+        path = "/static/..." if request.url.path.startswith("/static/") else "(no route)"
     log.info(
         "%s %s %s %.1f ms user=%s",
         request.method,

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
 from radfollow.tracker.db import Tracker
@@ -42,16 +41,19 @@ class WebState:
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
     )
 
-    def stored_statuses(self, session: Session, as_of: datetime) -> int | None:
-        """Bring the stored statuses up to ``as_of`` (radfollow.tracker.statuses):
-        their version when the queries may read them (``stored=True``), None when
-        they cannot serve ``as_of`` (compute statuses instead)."""
+    def stored_statuses(self, as_of: datetime) -> int | None:
+        """Bring the stored statuses up to ``as_of`` (radfollow.tracker.statuses) in a
+        transaction of its own, committed before the page reads (so its lock, which
+        serialises refreshes and, on SQLite, writers, is held for the refresh
+        only): their version when the queries may read them (``stored=True``),
+        None when they cannot serve ``as_of`` (compute statuses instead)."""
         policy = self.tracker.policy
-        fresh = refresh(
-            session,
-            as_of=as_of,
-            grace=policy.grace,
-            lead=policy.coming_due,
-            tz=self.tracker.timezone,
-        )
-        return version(session) if fresh else None
+        with self.tracker.session() as session:
+            fresh = refresh(
+                session,
+                as_of=as_of,
+                grace=policy.grace,
+                lead=policy.coming_due,
+                tz=self.tracker.timezone,
+            )
+            return version(session) if fresh else None

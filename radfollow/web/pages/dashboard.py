@@ -67,8 +67,8 @@ def _figures(request: Request, view: View, by: tuple[str, ...]) -> tuple[list[St
         "lead": tracker.policy.coming_due,
         "tz": tracker.timezone,
     }
+    version = state.stored_statuses(as_of)
     with tracker.session() as session:
-        version = state.stored_statuses(session, as_of)
 
         def compute() -> tuple[list[StatsRow], Overview]:
             rows = stats(

@@ -66,9 +66,9 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     args = _policy_args(request)
     as_of = state.clock()
     size = state.page_size
+    version = state.stored_statuses(as_of)
+    stored = version is not None
     with state.tracker.session() as session:
-        version = state.stored_statuses(session, as_of)
-        stored = version is not None
         rows = worklist(
             session,
             view.filters,
@@ -123,6 +123,7 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
 def _chunk(request: Request, view: View, as_of: datetime, offset: int) -> list[dict[str, Any]]:
     """``EXPORT_CHUNK`` rows of the view from ``offset``, as exported."""
     state = state_of(request)
+    stored = state.stored_statuses(as_of) is not None
     with state.tracker.session() as session:
         rows = worklist(
             session,
@@ -132,7 +133,7 @@ def _chunk(request: Request, view: View, as_of: datetime, offset: int) -> list[d
             offset=offset,
             sort=view.sort,
             priority=tuple(state.tracker.policy.rules.priority_finding_types),
-            stored=state.stored_statuses(session, as_of) is not None,
+            stored=stored,
             **_policy_args(request),
         )
     return [row.model_dump(mode="json", exclude={"evidence"}) for row in rows]

@@ -34,12 +34,16 @@ def safe_cell(value: object) -> str | int | float:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
-    """``rows`` as CSV text (header row, CRLF line ends, every cell quoted), cells made
-    safe by :func:`safe_cell`; a column missing from a row is empty."""
+def to_csv(
+    rows: Iterable[Mapping[str, object]], columns: Sequence[str], *, header: bool = True
+) -> str:
+    """``rows`` as CSV text (a header row unless ``header`` is False, CRLF line ends,
+    every cell quoted), cells made safe by :func:`safe_cell`; a column missing from
+    a row is empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in columns])
+    if header:
+        writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
         writer.writerow([safe_cell(row.get(c)) for c in columns])
     return buffer.getvalue()

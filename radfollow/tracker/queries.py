@@ -19,13 +19,14 @@ Recommendation ids outside 1..``MAX_ID`` match nothing.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
+from sqlalchemy.orm import Session, aliased, defer
 
 from radfollow.tracker.schema import (
     PENDING,
@@ -348,7 +349,7 @@ def worklist_query(
         .outerjoin(Completion, Completion.recommendation_id == R.id)
         .outerjoin(done, done.id == Completion.study_id)
         .outerjoin(size, size.id == R.finding_id)
-        .order_by(*_ordering(sort, priority, largest, by_index=filters.assignee is None))
+        .order_by(*_ordering(sort, priority, largest))
         # a worklist row shows no report text: never load it
         .options(defer(Study.report_text), defer(Study.source))
     )
@@ -361,15 +362,7 @@ def worklist_query(
     return query
 
 
-def _ordering(
-    sort: str, priority: tuple[str, ...], largest: Any, *, by_index: bool = True
-) -> list[Any]:
-    """``by_index`` False: the order as an expression, so that a planner reads the
-    few rows of a selective filter (one person's assignments) by that filter's
-    index and sorts them, rather than walking the whole table in due order."""
-    if not by_index:
-        plain = _ordering(sort, priority, largest)
-        return [func.coalesce(e, e) if isinstance(e, InstrumentedAttribute) else e for e in plain]
+def _ordering(sort: str, priority: tuple[str, ...], largest: Any) -> list[Any]:
     if sort == "due_start":
         return [R.due_start, R.id]
     if sort == "priority":
@@ -768,12 +761,8 @@ def age_band(born: date | None, on: date, bands: tuple[int, ...]) -> str:
         return "unknown"
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     lows = [0, *sorted(b for b in bands if b > 0)]
-    for low, high in zip(lows, [*lows[1:], None], strict=True):
-        if high is None:
-            return f"{low}+"
-        if age < high:
-            return f"{low}-{high - 1}"
-    return "unknown"  # pragma: no cover - the last band is open
+    i = bisect_right(lows, age) - 1
+    return f"{lows[i]}+" if i == len(lows) - 1 else f"{lows[i]}-{lows[i + 1] - 1}"
 
 
 def _prefix(postal_code: str | None, length: int) -> str:

@@ -67,10 +67,11 @@ def _cut(as_of: datetime, grace: timedelta, tz: tzinfo) -> datetime:
 
 def refresh(
     session: Session, *, as_of: datetime, grace: timedelta, lead: timedelta, tz: tzinfo
-) -> bool:
-    """Bring the stored statuses up to ``as_of``; returns whether they now hold the
-    status at ``as_of`` of every recommendation (False for an ``as_of`` before the
-    last refresh: compute statuses instead). In the caller's transaction, first
+) -> int | None:
+    """Bring the stored statuses up to ``as_of``. Returns their version (VERSION_KEY,
+    1 or more) when they now hold the status at ``as_of`` of every recommendation;
+    None for an ``as_of`` before the last refresh (compute statuses instead).
+    In the caller's transaction, first
     thing in it: the rows to look at again are found through their indexes and
     updated by the same SQL status expression the queries use; refreshes are
     serialised (PostgreSQL: an advisory lock; SQLite: the write lock)."""
@@ -78,7 +79,7 @@ def refresh(
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
     else:  # SQLite: take the write lock first, so what is read below stays current
         session.execute(update(Setting).where(Setting.key == AS_OF_KEY).values(key=AS_OF_KEY))
-    keys = (AS_OF_KEY, POLICY_KEY)
+    keys = (AS_OF_KEY, POLICY_KEY, VERSION_KEY)
     stored = dict(
         session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
         .tuples()
@@ -89,7 +90,7 @@ def refresh(
     if stored.get(POLICY_KEY) == policy and AS_OF_KEY in stored:
         last = datetime.fromisoformat(stored[AS_OF_KEY])
     if last is not None and as_of < last:
-        return False
+        return None
     stale: list[Any] = []
     if last is not None:  # one query each, so each uses its index
         stale = [
@@ -100,18 +101,6 @@ def refresh(
             and_(R.due_start > last, R.due_start <= as_of),
             and_(R.due_end >= _cut(last, grace, tz), R.due_end < _cut(as_of, grace, tz)),
         ]
-    future = or_(
-        R.reported_at > as_of,
-        R.closed_at > as_of,
-        R.superseded_at > as_of,
-        R.completed_at > as_of,
-        R.needs_review_at > as_of,
-        R.scheduled_at > as_of,
-    )
-    values = {
-        "status": status_column(as_of, grace, lead, tz),
-        "status_volatile": case((future, True), else_=False),
-    }
     if last is None:
         targets: list[Any] = [true()]
     else:  # the few rows to look at again, found through their indexes
@@ -120,21 +109,28 @@ def refresh(
         )
         targets = [R.id.in_(ids[k : k + 5000]) for k in range(0, len(ids), 5000)]
     changed = 0
+    if targets:  # the expressions are built only when a row is to be updated
+        future = or_(
+            R.reported_at > as_of,
+            R.closed_at > as_of,
+            R.superseded_at > as_of,
+            R.completed_at > as_of,
+            R.needs_review_at > as_of,
+            R.scheduled_at > as_of,
+        )
+        values = {
+            "status": status_column(as_of, grace, lead, tz),
+            "status_volatile": case((future, True), else_=False),
+        }
     for condition in targets:
         statement = update(R).where(condition).values(values)
         result = session.execute(statement.execution_options(synchronize_session=False))
         changed += max(0, getattr(result, "rowcount", 1) or 0)
-    settings = [(AS_OF_KEY, as_of.isoformat()), (POLICY_KEY, policy)]
-    if changed or last is None:
-        settings.append((VERSION_KEY, str(version(session) + 1)))
-    for key, value in settings:
-        session.merge(Setting(key=key, value=value))
-    return True
-
-
-def version(session: Session) -> int:
-    """The stored statuses' version (VERSION_KEY): it changes whenever a refresh
-    changed any stored status, which every write to a recommendation and every
-    change by time causes (0 before the first refresh)."""
-    value = session.scalar(select(Setting.value).where(Setting.key == VERSION_KEY))
-    return int(value) if value and value.isdigit() else 0
+    current = int(stored[VERSION_KEY]) if stored.get(VERSION_KEY, "").isdigit() else 0
+    if changed or last is None or current == 0:
+        current += 1
+    settings = {AS_OF_KEY: as_of.isoformat(), POLICY_KEY: policy, VERSION_KEY: str(current)}
+    for key, value in settings.items():
+        if stored.get(key) != value:
+            session.merge(Setting(key=key, value=value))
+    return current

@@ -175,7 +175,6 @@ def labels(session: Session) -> Iterator[Label]:
     for ver, rec, accession in session.execute(latest):
         chosen[rec.id] = (ver, rec, accession)
     for ver, rec, accession in chosen.values():
-        corrected = ver.verdict == Verdict.WRONG_VALUES.value
         yield Label(
             recommendation_id=rec.id,
             accession=accession,
@@ -183,16 +182,20 @@ def labels(session: Session) -> Iterator[Label]:
             end=rec.end,
             sentence=rec.evidence,
             verdict=ver.verdict,
-            modality=ver.modality
-            if corrected and ver.modality
-            else (rec.modality if ver.verdict == Verdict.CORRECT.value or corrected else None),
-            interval_min=ver.interval_min
-            if corrected and ver.interval_min is not None
-            else (rec.interval_min if ver.verdict != Verdict.NOT_RECOMMENDATION.value else None),
-            interval_max=ver.interval_max
-            if corrected and ver.interval_max is not None
-            else (rec.interval_max if ver.verdict != Verdict.NOT_RECOMMENDATION.value else None),
+            modality=_labelled(ver, ver.modality, rec.modality),
+            interval_min=_labelled(ver, ver.interval_min, rec.interval_min),
+            interval_max=_labelled(ver, ver.interval_max, rec.interval_max),
             extracted=ver.extracted,
             verified_by=ver.actor,
             verified_at=ver.at.isoformat(),
         )
+
+
+def _labelled(ver: Verification, corrected: Any, extracted: Any) -> Any:
+    """A label's value: none when it is not a recommendation; the person's value when
+    they corrected it; radfollow's otherwise."""
+    if ver.verdict == Verdict.NOT_RECOMMENDATION.value:
+        return None
+    if ver.verdict == Verdict.WRONG_VALUES.value and corrected is not None:
+        return corrected
+    return extracted

@@ -1,8 +1,9 @@
 """Figures computed from the stored statuses, kept while nothing changed.
 
-A key includes the stored statuses' version (radfollow.tracker.statuses.version),
-which changes with every write to a recommendation and every change of status
-by time, so a cached figure is the figure. Patient details (sex, birth date,
+A key includes the stored statuses' version (what
+radfollow.tracker.statuses.refresh returns), which changes with every write to
+a recommendation and every change of status by time, so a cached figure is the
+figure. Patient details (sex, birth date,
 postal code) can change without a recommendation changing: entries also expire
 after ``ttl`` seconds. Per process, least recently used first out.
 """

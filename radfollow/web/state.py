@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
 from radfollow.tracker.db import Tracker
-from radfollow.tracker.statuses import refresh, version
+from radfollow.tracker.statuses import refresh
 from radfollow.web.cache import FigureCache
 from radfollow.web.throttle import ClientThrottle
 
@@ -49,11 +49,10 @@ class WebState:
         None when they cannot serve ``as_of`` (compute statuses instead)."""
         policy = self.tracker.policy
         with self.tracker.session() as session:
-            fresh = refresh(
+            return refresh(
                 session,
                 as_of=as_of,
                 grace=policy.grace,
                 lead=policy.coming_due,
                 tz=self.tracker.timezone,
             )
-            return version(session) if fresh else None

@@ -369,10 +369,10 @@ def test_a_failed_export_says_so_and_logs_no_values(
 
     real = worklist._chunk
 
-    def flaky(request, view, as_of, offset):  # type: ignore[no-untyped-def]
+    def flaky(request, view, as_of, offset, *rest):  # type: ignore[no-untyped-def]
         if offset:
             raise RuntimeError("MRN1 in a database message")
-        return real(request, view, as_of, offset)
+        return real(request, view, as_of, offset, *rest)
 
     monkeypatch.setattr(worklist, "EXPORT_CHUNK", 1)
     monkeypatch.setattr(worklist, "_chunk", flaky)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from radfollow.errors import error_location
@@ -51,6 +52,30 @@ def _policy_args(request: Request) -> dict[str, Any]:
     }
 
 
+def _rows(
+    request: Request,
+    session: Session,
+    view: View,
+    *,
+    as_of: datetime,
+    limit: int,
+    offset: int,
+    stored: bool,
+) -> list[WorklistRow]:
+    """``limit`` rows of the view from ``offset``, in its sort order."""
+    return worklist(
+        session,
+        view.filters,
+        as_of=as_of,
+        limit=limit,
+        offset=offset,
+        sort=view.sort,
+        priority=tuple(state_of(request).tracker.policy.rules.priority_finding_types),
+        stored=stored,
+        **_policy_args(request),
+    )
+
+
 @router.get("/")
 def home(me: SignedInUser) -> Response:
     return RedirectResponse("/worklist", status_code=303)
@@ -69,17 +94,8 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     version = state.stored_statuses(as_of)
     stored = version is not None
     with state.tracker.session() as session:
-        rows = worklist(
-            session,
-            view.filters,
-            as_of=as_of,
-            limit=size,
-            offset=(view.page - 1) * size,
-            sort=view.sort,
-            priority=tuple(state.tracker.policy.rules.priority_finding_types),
-            stored=stored,
-            **args,
-        )
+        offset = (view.page - 1) * size
+        rows = _rows(request, session, view, as_of=as_of, limit=size, offset=offset, stored=stored)
         everyone = view.filters.model_copy(update={"statuses": []})
 
         def counts() -> dict[str, int]:
@@ -87,9 +103,8 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
 
         if stored:  # kept while no stored status changes (radfollow.web.cache)
             key = ("counts", everyone.model_dump_json(), version)
-            by_status: dict[str, int] = state.figures.get(
-                key, counts
-            )  # the same stored statuses: the total is the sum of the chosen ones
+            by_status: dict[str, int] = state.figures.get(key, counts)
+            # the same stored statuses: the total is the sum of the chosen ones
             total = sum(by_status[s] for s in view.filters.statuses or STATUSES)
         else:
             by_status = counts()
@@ -120,21 +135,13 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
     )
 
 
-def _chunk(request: Request, view: View, as_of: datetime, offset: int) -> list[dict[str, Any]]:
+def _chunk(
+    request: Request, view: View, as_of: datetime, offset: int, stored: bool
+) -> list[dict[str, Any]]:
     """``EXPORT_CHUNK`` rows of the view from ``offset``, as exported."""
-    state = state_of(request)
-    stored = state.stored_statuses(as_of) is not None
-    with state.tracker.session() as session:
-        rows = worklist(
-            session,
-            view.filters,
-            as_of=as_of,
-            limit=EXPORT_CHUNK,
-            offset=offset,
-            sort=view.sort,
-            priority=tuple(state.tracker.policy.rules.priority_finding_types),
-            stored=stored,
-            **_policy_args(request),
+    with state_of(request).tracker.session() as session:
+        rows = _rows(
+            request, session, view, as_of=as_of, limit=EXPORT_CHUNK, offset=offset, stored=stored
         )
     return [row.model_dump(mode="json", exclude={"evidence"}) for row in rows]
 
@@ -143,8 +150,10 @@ def _chunks(request: Request, view: View) -> Iterator[list[dict[str, Any]]]:
     """The view's rows in chunks. The first is read before the response starts (an
     error then is the app's 500); a later error ends the file with a line saying
     the export failed, and is logged as its class and place only."""
-    as_of = state_of(request).clock()
-    chunk = _chunk(request, view, as_of, 0)
+    state = state_of(request)
+    as_of = state.clock()
+    stored = state.stored_statuses(as_of) is not None  # once for the whole export
+    chunk = _chunk(request, view, as_of, 0, stored)
     offset = 0
     while True:
         yield chunk
@@ -152,7 +161,7 @@ def _chunks(request: Request, view: View) -> Iterator[list[dict[str, Any]]]:
             return
         offset += EXPORT_CHUNK
         try:
-            chunk = _chunk(request, view, as_of, offset)
+            chunk = _chunk(request, view, as_of, offset, stored)
         except Exception as error:
             log.error("export failed: %s at %s", type(error).__name__, error_location(error))
             yield [{"id": "export failed after this row; see the server log"}]
@@ -172,7 +181,7 @@ def export_csv(request: Request, me: SignedInUser) -> Response:
     def body() -> Iterator[bytes]:
         yield to_csv(first, EXPORT_COLUMNS).encode("utf-8-sig")  # BOM, header, rows
         for chunk in chunks:
-            yield to_csv(chunk, EXPORT_COLUMNS).split("\r\n", 1)[1].encode()
+            yield to_csv(chunk, EXPORT_COLUMNS, header=False).encode()
 
     return StreamingResponse(
         body(),

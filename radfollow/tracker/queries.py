@@ -18,14 +18,15 @@ Recommendation ids outside 1..``MAX_ID`` match nothing.
 
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, defer
 
 from radfollow.tracker.schema import (
@@ -355,6 +356,13 @@ def worklist_query(
     )
     if only is not None:
         query = query.where(R.id == only)
+    if offset and sort != "priority":
+        # a deep page: its ids first, from the recommendations alone (an index walk),
+        # then the joins for those rows only, not for every row skipped
+        ids = _query([R.id], filters, as_of, grace, lead, tz, joins=False, stored=stored)
+        ids = ids.order_by(*_ordering(sort, priority, largest)).offset(offset)
+        page = ids.limit(limit) if limit else ids
+        return query.where(R.id.in_(page.scalar_subquery()))
     if offset:
         query = query.offset(offset)
     if limit:
@@ -366,10 +374,13 @@ def _ordering(sort: str, priority: tuple[str, ...], largest: Any) -> list[Any]:
     if sort == "due_start":
         return [R.due_start, R.id]
     if sort == "priority":
+        size_first = [func.coalesce(largest, -1.0).desc(), R.due_end, R.id]
+        if not priority:  # no finding order given (an empty CASE is not SQL)
+            return [R.conditional, *size_first]
         rank = case(
             *[(R.finding_type == t, i) for i, t in enumerate(priority)], else_=len(priority)
         )
-        return [R.conditional, rank, func.coalesce(largest, -1.0).desc(), R.due_end, R.id]
+        return [R.conditional, rank, *size_first]
     return [R.due_end, R.id]
 
 
@@ -402,7 +413,20 @@ def known_values(session: Session, dimension: str) -> list[str]:
         "site": Study.facility,
         "department": Study.department,
     }[dimension]
-    query = select(column).where(column.is_not(None)).distinct().order_by(column).limit(1000)
+    if dimension == "department" or session.get_bind().dialect.name != "postgresql":
+        # SQLite skips through an index for DISTINCT; department has no index
+        query = select(column).where(column.is_not(None)).distinct().order_by(column)
+        return [v for v in session.scalars(query.limit(1000)) if v]
+    # PostgreSQL reads every study's index entry for DISTINCT (no skip scan): a loose
+    # index scan instead, each next value one index probe (the least above the last)
+    values = select(func.min(column).label("value"), literal(1).label("n")).cte(
+        "known", recursive=True
+    )
+    following = select(func.min(column)).where(column > values.c.value).scalar_subquery()
+    values = values.union_all(
+        select(following, values.c.n + 1).where(values.c.value.is_not(None), values.c.n < 1000)
+    )
+    query = select(values.c.value).where(values.c.value.is_not(None)).order_by(values.c.value)
     return [v for v in session.scalars(query) if v]
 
 
@@ -716,7 +740,7 @@ def stats(
         Patient.postal_code,
         Study.observed_at,
     ]
-    groups: dict[tuple[str, str], list[tuple[str, float | None, bool]]] = defaultdict(list)
+    groups: dict[tuple[str, str], Tally] = defaultdict(Tally)
     for row in session.execute(_query(columns, filters, as_of, grace, lead, tz, stored=stored)):
         st, reported, done, due_start, reason, modality = row[:6]
         if st == "superseded":
@@ -731,9 +755,9 @@ def stats(
             "site": row[10] or "unknown",
             "department": row[11] or "unknown",
             "patient_class": row[12] or "unknown",
-            "sex": _sex(row[13]),
+            "sex": sex_word(row[13]),
             "age_band": age_band(row[14], row[16].astimezone(tz).date(), age_bands),
-            "postal_prefix": _prefix(row[15], postal_prefix),
+            "postal_prefix": postal_prefix_of(row[15], postal_prefix),
         }
         category = _category(st, reason)
         waited = (done - reported).total_seconds() / 86400 if st == "completed" else None
@@ -742,12 +766,20 @@ def stats(
         if modality in manual_only:
             keys = [("manual_only", "all")]
         for key in keys:
-            groups[key].append((category, waited, opened))
+            groups[key].add(category, waited, opened)
+    return stats_rows(groups, by, suppress_below)
+
+
+def stats_rows(
+    groups: dict[tuple[str, str], Tally], by: tuple[str, ...], suppress_below: int
+) -> list[StatsRow]:
+    """The rows of ``stats`` from the tallies of its groups (``(group, value)``):
+    small postal groups pooled, in the order ``stats`` gives."""
     _suppress(groups, suppress_below)
-    return [_stats_row(g, v, items) for (g, v), items in sorted(groups.items(), key=_order(by))]
+    return [_stats_row(g, v, tally) for (g, v), tally in sorted(groups.items(), key=_order(by))]
 
 
-def _sex(value: str | None) -> str:
+def sex_word(value: str | None) -> str:
     """PID-8 (HL7 table 0001) as a word."""
     return {"F": "female", "M": "male", "O": "other", "A": "other", "N": "other"}.get(
         (value or "").upper(), "unknown"
@@ -760,25 +792,45 @@ def age_band(born: date | None, on: date, bands: tuple[int, ...]) -> str:
     if born is None or born > on:
         return "unknown"
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return band_label(age, bands)
+
+
+def band_label(age: int, bands: tuple[int, ...]) -> str:
+    """The band of ``age`` (whole years; negative: "unknown") among bands starting at
+    0 and at each of ``bands``."""
+    if age < 0:
+        return "unknown"
     lows = [0, *sorted(b for b in bands if b > 0)]
     i = bisect_right(lows, age) - 1
     return f"{lows[i]}+" if i == len(lows) - 1 else f"{lows[i]}-{lows[i + 1] - 1}"
 
 
-def _prefix(postal_code: str | None, length: int) -> str:
+def postal_prefix_of(postal_code: str | None, length: int) -> str:
+    """The first ``length`` characters of a postal code (spaces dropped, upper case);
+    "unknown" when it is shorter."""
     code = "".join((postal_code or "").split()).upper()
     return code[:length] if len(code) >= length else "unknown"
 
 
-def _suppress(groups: dict[tuple[str, str], list[Any]], below: int) -> None:
+def _suppress(groups: dict[tuple[str, str], Tally], below: int) -> None:
     for dimension in SUPPRESSED_DIMENSIONS:
-        small = [k for k, items in groups.items() if k[0] == dimension and len(items) < below]
-        pooled = [item for k in small for item in groups.pop(k)]
-        if len(pooled) >= below:
+        small = [k for k, t in groups.items() if k[0] == dimension and t.recommendations < below]
+        pooled = Tally()
+        for key in small:
+            pooled.merge(groups.pop(key))
+        if pooled.recommendations >= below:
             groups[(dimension, SUPPRESSED)] = pooled
 
 
 AGEING_BUCKETS = ((0, 30), (31, 90), (91, 180), (181, None))
+
+
+def ageing_buckets() -> list[tuple[str, int, int | None]]:
+    """(label, first day, last day or None) of each overdue-ageing bucket."""
+    return [
+        (f"{low}-{high}" if high is not None else f">{low - 1}", low, high)
+        for low, high in AGEING_BUCKETS
+    ]
 
 
 class Overview(BaseModel):
@@ -795,6 +847,19 @@ class Overview(BaseModel):
     total: int
     complete: int
     completeness: float | None
+
+    @classmethod
+    def of(
+        cls, by_status: dict[str, int], ageing: dict[str, int], total: int, complete: int
+    ) -> Overview:
+        """The overview of these counts (``completeness`` rounded to 4 places)."""
+        return cls(
+            by_status=by_status,
+            overdue_ageing=ageing,
+            total=total,
+            complete=complete,
+            completeness=round(complete / total, 4) if total else None,
+        )
 
 
 def status_counts(
@@ -847,10 +912,8 @@ def overview(
         )
     ]
     ageing = {
-        (f"{low}-{high}" if high is not None else f">{low - 1}"): sum(
-            low <= d and (high is None or d <= high) for d in days
-        )
-        for low, high in AGEING_BUCKETS
+        label: sum(low <= d and (high is None or d <= high) for d in days)
+        for label, low, high in ageing_buckets()
     }
     live = filters.model_copy(update={"statuses": [s for s in STATUSES if s != "superseded"]})
     named = and_(R.modality.is_not(None), R.interval_min.is_not(None))
@@ -866,14 +929,7 @@ def overview(
             stored=stored,
         )
     ).one()
-    total, complete = int(total or 0), int(complete or 0)
-    return Overview(
-        by_status=by_status,
-        overdue_ageing=ageing,
-        total=total,
-        complete=complete,
-        completeness=round(complete / total, 4) if total else None,
-    )
+    return Overview.of(by_status, ageing, int(total or 0), int(complete or 0))
 
 
 def _category(status: str, reason: str | None) -> str:
@@ -894,39 +950,91 @@ def _order(by: tuple[str, ...]) -> Any:
     return key
 
 
-def _stats_row(group: str, value: str, items: list[tuple[str, float | None, bool]]) -> StatsRow:
-    counts: dict[str, int] = defaultdict(int)
-    completed = 0
-    mature = 0
-    scheduled_mature = 0
-    for category, waited, opened in items:
-        counts[category] += 1
-        completed += waited is not None
+#: The categories a recommendation counts in (``_category``), in StatsRow's order.
+CATEGORIES = (*STATUSES[:6], "adherent", "non_compliant", "closed_other")
+
+
+@dataclass
+class Tally:
+    """What ``stats`` adds up for one group: recommendations per category, the mature
+    ones (adherent, non-compliant, or pending with the window opened), the
+    mature scheduled ones, and the days from report to completion of each
+    completed one (chunks of an array each, joined for the median)."""
+
+    recommendations: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    mature: int = 0
+    scheduled_mature: int = 0
+    #: Floats (one recommendation each) or float64 arrays (radfollow.tracker.facts).
+    waits: list[Any] = field(default_factory=list)
+    #: ``waits`` is one array in ascending order (its median is read, not computed).
+    ascending: bool = False
+
+    def add(self, category: str, waited: float | None, opened: bool) -> None:
+        """One recommendation: its category, days to completion (None: not completed)
+        and whether its window has opened."""
+        self.recommendations += 1
+        self.counts[category] = self.counts.get(category, 0) + 1
+        if waited is not None:
+            self.waits.append(waited)
+            self.ascending = False
         if category in ("adherent", "non_compliant") or (category != "closed_other" and opened):
-            mature += 1
-            scheduled_mature += category == "scheduled"
-    waits = [w for _, w, _ in items if w is not None]
+            self.mature += 1
+            self.scheduled_mature += category == "scheduled"
+
+    def merge(self, other: Tally) -> None:
+        self.ascending = False
+        self.recommendations += other.recommendations
+        for category, n in other.counts.items():
+            self.counts[category] += n
+        self.mature += other.mature
+        self.scheduled_mature += other.scheduled_mature
+        self.waits.extend(other.waits)
+
+    def median_wait(self) -> float | None:
+        """The median of the days to completion (the mean of the two middle ones for an
+        even count), rounded to 0.1; None without a completed recommendation."""
+        if self.ascending and len(self.waits) == 1:
+            ordered = self.waits[0]
+            middle = ordered.size // 2
+            value = (
+                ordered[middle] if ordered.size % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+            )
+            return round(float(value), 1)
+        single = [w for w in self.waits if not isinstance(w, np.ndarray)]
+        chunks = [w for w in self.waits if isinstance(w, np.ndarray)]
+        waits = np.concatenate([np.asarray(single, dtype=np.float64), *chunks])
+        return round(float(np.median(waits)), 1) if waits.size else None
+
+    @property
+    def completed(self) -> int:
+        return sum(w.size if isinstance(w, np.ndarray) else 1 for w in self.waits)
+
+
+def _stats_row(group: str, value: str, tally: Tally) -> StatsRow:
+    counts = tally.counts
     adherence_base = sum(counts[c] for c in ("adherent", "overdue", "coming_due", "non_compliant"))
+    mature = tally.mature
     return StatsRow(
         group=group,
         value=value,
-        recommendations=len(items),
+        recommendations=tally.recommendations,
         open=counts["open"],
         coming_due=counts["coming_due"],
         due=counts["due"],
         scheduled=counts["scheduled"],
         overdue=counts["overdue"],
         needs_review=counts["needs_review"],
-        completed=completed,
+        completed=tally.completed,
         adherent=counts["adherent"],
         non_compliant=counts["non_compliant"],
         closed_other=counts["closed_other"],
         mature=mature,
         adherence=round(counts["adherent"] / adherence_base, 4) if adherence_base else None,
         closed_loop_rate=(
-            round((counts["adherent"] + scheduled_mature) / mature, 4) if mature else None
+            round((counts["adherent"] + tally.scheduled_mature) / mature, 4) if mature else None
         ),
-        median_days_to_completion=round(statistics.median(waits), 1) if waits else None,
+        median_days_to_completion=tally.median_wait(),
     )
 
 

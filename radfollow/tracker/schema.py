@@ -355,6 +355,20 @@ class Order(Base):
     message_type: Mapped[str] = mapped_column(String(16))
 
 
+class StatusChange(Base):
+    """Which recommendations a stored-status refresh changed, by version (migration
+    0010; radfollow.tracker.statuses): in-memory copies (radfollow.tracker.facts)
+    catch up by reading only these rows again. ``recommendation_id`` 0: every row
+    changed (the first refresh, or a change of policy). Pruned to recent versions."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_version", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    recommendation_id: Mapped[int] = mapped_column(Integer)
+
+
 class ReviewAction(Base):
     """Append-only audit trail: who did what to a recommendation, when, why."""
 

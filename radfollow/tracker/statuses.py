@@ -29,12 +29,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, event, or_, select, text, true, update
+from sqlalchemy import and_, case, delete, event, insert, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from radfollow.tracker.queries import _day, _minus, _plus, status_column
+from radfollow.tracker.schema import Patient, Setting, StatusChange, Study
 from radfollow.tracker.schema import Recommendation as R
-from radfollow.tracker.schema import Setting
 
 #: Settings keys: when the stored statuses were last brought up to date, and under
 #: which policy (grace, coming-due lead, site timezone).
@@ -45,15 +45,30 @@ POLICY_KEY = "status_policy"
 VERSION_KEY = "status_version"
 #: PostgreSQL advisory lock serialising refreshes ("rfstat").
 REFRESH_LOCK = 0x7266_7374_6174
+#: The change log (``status_changes``) keeps this many versions; a copy older than
+#: that reads everything again.
+KEPT_VERSIONS = 1000
 
 
 @event.listens_for(Session, "before_flush")
 def _drop_stale(session: Session, _context: Any, _instances: Any) -> None:
     """A recommendation changed through the ORM loses its stored status (refreshed at
-    the next read that wants it)."""
+    the next read that wants it); so do the recommendations of a changed patient
+    or study (the figures group them by its sex, age, postal code, site...)."""
+    patients, studies = set(), set()
     for obj in session.dirty:
-        if isinstance(obj, R) and session.is_modified(obj, include_collections=False):
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        if isinstance(obj, R):
             obj.status = None
+        elif isinstance(obj, Patient) and obj.id is not None:
+            patients.add(obj.id)
+        elif isinstance(obj, Study) and obj.id is not None:
+            studies.add(obj.id)
+    for column, ids in ((R.patient_id, patients), (R.study_id, studies)):
+        if ids:
+            statement = update(R).where(column.in_(sorted(ids))).values(status=None)
+            session.connection().execute(statement)
 
 
 def _policy(grace: timedelta, lead: timedelta, tz: tzinfo) -> str:
@@ -108,7 +123,7 @@ def refresh(
             {i for condition in stale for i in session.scalars(select(R.id).where(condition))}
         )
         targets = [R.id.in_(ids[k : k + 5000]) for k in range(0, len(ids), 5000)]
-    changed = 0
+    changed: list[int] = []
     if targets:  # the expressions are built only when a row is to be updated
         future = or_(
             R.reported_at > as_of,
@@ -118,17 +133,25 @@ def refresh(
             R.needs_review_at > as_of,
             R.scheduled_at > as_of,
         )
-        values = {
-            "status": status_column(as_of, grace, lead, tz),
-            "status_volatile": case((future, True), else_=False),
-        }
+        status, volatile = status_column(as_of, grace, lead, tz), case((future, True), else_=False)
+        differs = or_(R.status.is_(None), R.status != status, R.status_volatile != volatile)
+        values = {"status": status, "status_volatile": volatile}
     for condition in targets:
-        statement = update(R).where(condition).values(values)
-        result = session.execute(statement.execution_options(synchronize_session=False))
-        changed += max(0, getattr(result, "rowcount", 1) or 0)
+        statement = update(R).values(values).execution_options(synchronize_session=False)
+        if last is None:  # every row: logged as one "0"
+            result = session.execute(statement.where(condition))
+            changed += [0] if getattr(result, "rowcount", 1) else []
+        else:  # only the rows whose stored status changes, logged one by one
+            found = session.execute(statement.where(condition, differs).returning(R.id))
+            changed += list(found.scalars())
     current = int(stored[VERSION_KEY]) if stored.get(VERSION_KEY, "").isdigit() else 0
     if changed or last is None or current == 0:
         current += 1
+        session.execute(
+            insert(StatusChange),
+            [{"version": current, "recommendation_id": i} for i in sorted(set(changed)) or [0]],
+        )
+        session.execute(delete(StatusChange).where(StatusChange.version <= current - KEPT_VERSIONS))
     settings = {AS_OF_KEY: as_of.isoformat(), POLICY_KEY: policy, VERSION_KEY: str(current)}
     for key, value in settings.items():
         if stored.get(key) != value:

@@ -9,6 +9,7 @@ every page needs a session.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -94,6 +95,11 @@ def serve(
     logging.getLogger("radfollow.web").setLevel(logging.INFO)
     secure = tls_cert is not None or forwarded_allow_ips is not None
     app = create_app(tracker, secure=secure, idle=idle)
+    # the first figures read every recommendation once: done before serving
+    logging.getLogger("radfollow.web").info("preparing the figures (stored statuses, copy)")
+    started = time.perf_counter()
+    app.state.web.warm()
+    logging.getLogger("radfollow.web").info("ready in %.1f s", time.perf_counter() - started)
     uvicorn.run(
         app,
         host=host,

@@ -2,10 +2,11 @@
 
 A key includes the stored statuses' version (what
 radfollow.tracker.statuses.refresh returns), which changes with every write to
-a recommendation and every change of status by time, so a cached figure is the
-figure. Patient details (sex, birth date,
-postal code) can change without a recommendation changing: entries also expire
-after ``ttl`` seconds. Per process, least recently used first out.
+a recommendation, to its patient or its study through radfollow, and every
+change of status by time, so a cached figure is the figure. Entries also
+expire after ``ttl`` seconds, so that a change made outside radfollow (by hand
+in the database) shows within that time. Per process, least recently used
+first out.
 """
 
 from __future__ import annotations

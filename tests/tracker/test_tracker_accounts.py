@@ -25,7 +25,9 @@ from radfollow.tracker.accounts import (
     start_session,
 )
 from radfollow.tracker.db import Tracker
-from radfollow.tracker.queries import SUPPRESSED, _prefix, _sex, _suppress, age_band
+from radfollow.tracker.queries import SUPPRESSED, Tally, _suppress, age_band
+from radfollow.tracker.queries import postal_prefix_of as _prefix
+from radfollow.tracker.queries import sex_word as _sex
 from radfollow.tracker.schema import User
 
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -180,10 +182,10 @@ def test_postal_prefix(code: str | None, expected: str) -> None:
     ],
 )
 def test_small_postal_groups_are_suppressed(sizes: dict[str, int], kept: dict[str, int]) -> None:
-    groups: dict[tuple[str, str], list[object]] = {
-        ("postal_prefix", k): [None] * n for k, n in sizes.items()
+    groups: dict[tuple[str, str], Tally] = {
+        ("postal_prefix", k): Tally(recommendations=n) for k, n in sizes.items()
     }
-    groups[("site", "A")] = [None]  # other dimensions are never suppressed
-    _suppress(groups, 11)  # type: ignore[arg-type]
-    assert {k[1]: len(v) for k, v in groups.items() if k[0] == "postal_prefix"} == kept
+    groups[("site", "A")] = Tally(recommendations=1)  # other dimensions are never suppressed
+    _suppress(groups, 11)
+    assert {k[1]: v.recommendations for k, v in groups.items() if k[0] == "postal_prefix"} == kept
     assert ("site", "A") in groups

@@ -142,3 +142,38 @@ def test_worklist_pages_read_the_stored_status(tracker: Tracker, feed) -> None: 
             assert [r.id for r in stored] == [r.id for r in computed]
             assert {r.status for r in stored} <= {status}
     assert PENDING.year == 9999
+
+
+@pytest.mark.parametrize(
+    ("sort", "priority"),
+    [
+        ("due_end", ()),
+        ("due_start", ()),
+        ("priority", ()),
+        ("priority", ("renal_lesion", "pulmonary_nodule")),
+    ],
+)
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_deep_page_is_the_slice_of_the_whole_list(
+    tracker: Tracker,
+    feed,  # type: ignore[no-untyped-def]
+    sort: str,
+    priority: tuple[str, ...],
+    stored: bool,
+) -> None:
+    """Pages after the first read their ids first (queries.worklist_query): the same
+    rows, in the same order, as slicing the whole list."""
+    _recs(tracker, feed)
+    grace, lead = tracker.policy.grace, tracker.policy.coming_due
+    as_of = T0 + timedelta(days=5)
+    with tracker.session() as session:
+        refresh(session, as_of=as_of, grace=grace, lead=lead, tz=TZ)
+    args = {"as_of": as_of, "grace": grace, "lead": lead, "tz": TZ, "sort": sort}
+    args["priority"] = priority
+    with tracker.session() as session:
+        for filters in (Filters(), Filters(statuses=["overdue", "due", "open"])):
+            whole = [r.id for r in worklist(session, filters, limit=None, stored=stored, **args)]
+            assert len(whole) >= 5
+            for offset in (1, 3, len(whole) - 2, len(whole) + 1):
+                page = worklist(session, filters, limit=4, offset=offset, stored=stored, **args)
+                assert [r.id for r in page] == whole[offset : offset + 4], (offset, filters)

@@ -319,7 +319,7 @@ def test_an_unexpected_error_logs_no_values(
         raise ValueError("patient MRN1 Dr Lee")
 
     client = site.login("viewer")
-    monkeypatch.setattr(worklist, "status_counts", broken)
+    monkeypatch.setattr(worklist, "known_values", broken)
     caplog.set_level(logging.INFO, logger="radfollow.web")
     response = client.get("/worklist")
     assert response.status_code == 500 and "MRN1" not in response.text

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from radfollow.io.spreadsheet import to_csv
 from radfollow.tracker.accounts import SignedIn
+from radfollow.tracker.facts import Facts
 from radfollow.tracker.queries import Overview, StatsRow, overview, stats
 from radfollow.web.charts import bar_chart
 from radfollow.web.render import render
@@ -55,8 +56,10 @@ def _view(request: Request, me: SignedIn) -> View:
 
 
 def _figures(request: Request, view: View, by: tuple[str, ...]) -> tuple[list[StatsRow], Overview]:
-    """``stats`` by ``by`` and the overview, from the stored statuses; kept while the
-    stored statuses' version and the site's day stay the same (radfollow.web.cache)."""
+    """``stats`` by ``by`` and the overview, from the stored statuses (through the
+    in-memory copy, radfollow.tracker.facts, for every view but one patient's);
+    kept while the stored statuses' version and the site's day stay the same
+    (radfollow.web.cache)."""
     state = state_of(request)
     tracker = state.tracker
     rules = tracker.policy.rules
@@ -87,6 +90,23 @@ def _figures(request: Request, view: View, by: tuple[str, ...]) -> tuple[list[St
 
         if version is None:
             return compute()
+        if Facts.holds(view.filters):  # the same figures from the in-memory copy
+
+            def compute_here(copy: Facts) -> tuple[list[StatsRow], Overview]:
+                rows = copy.stats(
+                    view.filters,
+                    as_of=as_of,
+                    by=by,
+                    manual_only=frozenset(rules.manual_only),
+                    age_bands=tuple(rules.age_bands),
+                    suppress_below=rules.small_count_suppression,
+                    postal_prefix=rules.postal_prefix_length,
+                )
+                return rows, copy.overview(view.filters, as_of=as_of)
+
+            def compute() -> tuple[list[StatsRow], Overview]:
+                return state.copy().figures(session, version, compute_here)
+
         day = as_of.astimezone(tracker.timezone).date()  # overdue ageing counts days
         key = ("dashboard", view.filters.model_dump_json(), by, day, version)
         figures: tuple[list[StatsRow], Overview] = state.figures.get(key, compute)

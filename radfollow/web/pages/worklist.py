@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from radfollow.errors import error_location
 from radfollow.io.spreadsheet import to_csv, to_xlsx
 from radfollow.tracker.accounts import SignedIn, user_names
+from radfollow.tracker.facts import Facts
 from radfollow.tracker.queries import (
     STATUSES,
     WorklistRow,
@@ -99,6 +100,11 @@ def worklist_page(request: Request, me: SignedInUser) -> Response:
         everyone = view.filters.model_copy(update={"statuses": []})
 
         def counts() -> dict[str, int]:
+            if version is not None and Facts.holds(everyone):  # the in-memory copy
+                found: dict[str, int] = state.copy().figures(
+                    session, version, lambda copy: copy.status_counts(everyone)
+                )
+                return found
             return status_counts(session, everyone, as_of=as_of, stored=stored, **args)
 
         if stored:  # kept while no stored status changes (radfollow.web.cache)

@@ -117,6 +117,11 @@ def _us(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
+#: pandas' time range (nanoseconds in int64), with a day's margin for time zones.
+_PANDAS_FIRST = _us(datetime(1677, 9, 23, tzinfo=UTC))
+_PANDAS_LAST = _us(datetime(2262, 4, 10, tzinfo=UTC))
+
+
 def _micros(column: Any, dialect: str) -> Any:
     """``column`` (a UTC time) as microseconds since 1970 from PostgreSQL (its epoch is
     exact); from SQLite, its stored text "YYYY-MM-DD HH:MM:SS.ffffff" as it is
@@ -201,9 +206,9 @@ class Facts:
     def sync(self, session: Session, version: int) -> None:
         """Bring the copy up to stored-status ``version``: the rows the change log lists
         after its own version, or every row when the log does not reach back."""
-        if self.version == version:
-            return
-        if self.version is not None and self.version < version:
+        if self.version is not None and self.version >= version:
+            return  # as current (another page's catch-up may be ahead: newer still)
+        if self.version is not None:
             oldest = session.scalar(select(func.min(StatusChange.version)))
             changes = select(StatusChange.recommendation_id).where(
                 StatusChange.version > self.version, StatusChange.version <= version
@@ -215,6 +220,7 @@ class Facts:
                 return
         # read the version first: rows changed meanwhile are read again at the next one
         current = session.scalar(select(Setting.value).where(Setting.key == VERSION_KEY))
+        self.version = None  # a read that fails half-way is read again next time
         self._clear()
         self._read(session, None)
         self.version = int(current) if current and current.isdigit() else version
@@ -270,8 +276,8 @@ class Facts:
             for (name, _), values in zip(_TIMES, times, strict=True):
                 arrays[name] = _parse_micros(values)
             observed, born, postal, named = columns[1 + n_text + len(_TIMES) :]
-            local = pd.to_datetime(arrays["reported"], unit="us", utc=True).tz_convert(self.tz)
-            months = [f"{y:04d}-{m:02d}" for y, m in zip(local.year, local.month, strict=True)]
+            year, month, _ = self._local_dates(arrays["reported"])
+            months = [f"{y:04d}-{m:02d}" for y, m in zip(year, month, strict=True)]
             arrays["month"] = self._encode("month", months)
             arrays["age"] = self._ages(_parse_micros(observed), born)
             arrays["postal"] = self._encode(
@@ -297,11 +303,23 @@ class Facts:
     def _ages(self, observed: np.ndarray, born: Sequence[int | None]) -> np.ndarray:
         """Whole years from ``born`` (YYYYMMDD numbers) to the study's day in the site's
         zone (``observed``: microseconds since 1970 UTC); -1 when unknown or later."""
-        local = pd.to_datetime(observed, unit="us", utc=True).tz_convert(self.tz)
-        on = np.asarray(local.year * 10_000 + local.month * 100 + local.day, dtype=np.int64)
+        year, month, day = self._local_dates(observed)
+        on = year * 10_000 + month * 100 + day
         births = np.array([b if b is not None else -1 for b in born], dtype=np.int64)
         age: np.ndarray = on // 10_000 - births // 10_000 - ((on % 10_000) < (births % 10_000))
         return np.where((births < 0) | (births > on), -1, age).astype(np.int16)
+
+    def _local_dates(self, micros: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Year, month and day in the site's zone of each UTC time (microseconds since
+        1970): by pandas within its nanosecond range (1677-2262), one by one outside."""
+        inside = (micros > _PANDAS_FIRST) & (micros < _PANDAS_LAST)
+        local = pd.to_datetime(np.where(inside, micros, 0), unit="us", utc=True)
+        local = local.tz_convert(self.tz)
+        parts = [np.asarray(p, dtype=np.int64) for p in (local.year, local.month, local.day)]
+        for i in np.flatnonzero(~inside):  # a clinical date years away: rare
+            when = (_EPOCH + timedelta(microseconds=int(micros[i]))).astimezone(self.tz)
+            parts[0][i], parts[1][i], parts[2][i] = when.year, when.month, when.day
+        return parts[0], parts[1], parts[2]
 
     def _positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``ids`` are (or would go) in the copy, and whether each is there."""

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, event, insert, or_, select, text, true, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from radfollow.tracker.queries import _day, _minus, _plus, status_column
 from radfollow.tracker.schema import Patient, Setting, StatusChange, Study
@@ -61,6 +62,9 @@ def _drop_stale(session: Session, _context: Any, _instances: Any) -> None:
             continue
         if isinstance(obj, R):
             obj.status = None
+            # in the UPDATE even when it was loaded NULL (a refresh may have stored
+            # one since: it must not outlive this change)
+            flag_modified(obj, "status")
         elif isinstance(obj, Patient) and obj.id is not None:
             patients.add(obj.id)
         elif isinstance(obj, Study) and obj.id is not None:

@@ -4,9 +4,9 @@ A key includes the stored statuses' version (what
 radfollow.tracker.statuses.refresh returns), which changes with every write to
 a recommendation, to its patient or its study through radfollow, and every
 change of status by time, so a cached figure is the figure. Entries also
-expire after ``ttl`` seconds, so that a change made outside radfollow (by hand
-in the database) shows within that time. Per process, least recently used
-first out.
+expire after ``ttl`` seconds. A change made by hand in the database is seen
+only when it sets the recommendations' ``status`` to NULL (docs/tracker.md).
+Per process, least recently used first out.
 """
 
 from __future__ import annotations

@@ -311,3 +311,35 @@ def test_known_values_are_every_distinct_stored_value(
         assert known_values(session, dimension) == sorted(stored)
         session.execute(sa.update(Study).values({column: None}))
         assert known_values(session, dimension) == []
+
+
+def test_an_older_version_is_not_read_again(tracker: Tracker) -> None:
+    """A page whose refresh returned a version the copy has passed (another page
+    caught up meanwhile) uses the copy as it is."""
+    _load(tracker, 30, seed=6)
+    copy = Facts(TZ)
+    _compare(tracker, copy, T0)
+    with tracker.session() as session:
+        rec = session.scalars(sa.select(Recommendation.id).limit(1)).one()
+        close(session, rec, reason=CloseReason.DECEASED, by="qa", at=T0, note=None)
+    _compare(tracker, copy, T0)
+    reads: list[object] = []
+    original = copy._read
+    copy._read = lambda session, ids: reads.append(ids) or original(session, ids)  # type: ignore[method-assign]
+    with tracker.session() as session:
+        assert copy.version is not None
+        copy.sync(session, copy.version - 1)
+    assert reads == []
+
+
+def test_dates_far_from_now_are_read(tracker: Tracker) -> None:
+    """Study and report times outside pandas' nanosecond range (1677-2262): HL7
+    takes any four-digit year."""
+    _load(tracker, 30, seed=7)
+    with tracker.session() as session:
+        studies = list(session.scalars(sa.select(Study).order_by(Study.id).limit(2)))
+        studies[0].observed_at = datetime(2300, 1, 1, 3, tzinfo=UTC)
+        studies[1].observed_at = datetime(1650, 6, 1, tzinfo=UTC)
+        recs = list(session.scalars(sa.select(Recommendation).order_by(Recommendation.id)))
+        recs[-1].reported_at = datetime(1650, 6, 1, 2, tzinfo=UTC)  # month in New York: May
+    _compare(tracker, Facts(TZ), T0)

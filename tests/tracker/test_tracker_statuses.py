@@ -177,3 +177,21 @@ def test_a_deep_page_is_the_slice_of_the_whole_list(
             for offset in (1, 3, len(whole) - 2, len(whole) + 1):
                 page = worklist(session, filters, limit=4, offset=offset, stored=stored, **args)
                 assert [r.id for r in page] == whole[offset : offset + 4], (offset, filters)
+
+
+def test_a_change_clears_a_status_stored_after_the_row_was_read(
+    tracker: Tracker,
+    feed,  # type: ignore[no-untyped-def]
+) -> None:
+    """A session that read a recommendation before its status was stored (NULL) and
+    then changes it must still clear the status a refresh stored meanwhile."""
+    ids = _recs(tracker, feed)
+    grace, lead = tracker.policy.grace, tracker.policy.coming_due
+    with tracker.session() as first:
+        rec = first.get(Recommendation, ids[0])
+        assert rec is not None and rec.status is None
+        with tracker.session() as other:
+            refresh(other, as_of=T0, grace=grace, lead=lead, tz=TZ)
+        rec.assignee = "kim"
+    with tracker.session() as session:
+        assert session.get(Recommendation, ids[0]).status is None  # type: ignore[union-attr]

@@ -180,17 +180,17 @@ class Facts:
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
         self.version: int | None = None
-        self.ids = np.empty(0, dtype=np.int64)
         self.codes = {name: _Codes() for name, _ in _TEXT}
         self.codes["month"] = _Codes()
         self.codes["postal"] = _Codes()
-        self.columns: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self._clear()
 
     def _clear(self) -> None:
-        self.ids = np.empty(0, dtype=np.int64)
-        self.columns = {name: np.empty(0, dtype=np.int32) for name in self.codes}
+        self.ids: np.ndarray = np.empty(0, dtype=np.int64)
+        self.columns: dict[str, np.ndarray] = {
+            name: np.empty(0, dtype=np.int32) for name in self.codes
+        }
         self.columns.update({name: np.empty(0, dtype=np.int64) for name, _ in _TIMES})
         self.columns["age"] = np.empty(0, dtype=np.int16)
         self.columns["named"] = np.empty(0, dtype=bool)
@@ -373,20 +373,22 @@ class Facts:
         result: np.ndarray = wanted[self.columns[column]]
         return result
 
-    def status_counts(self, filters: Filters) -> dict[str, int]:
-        """queries.status_counts: per status, the filters' own statuses ignored."""
-        mask = self._mask(filters.model_copy(update={"statuses": []}))
+    def _per_status(self, mask: np.ndarray) -> dict[str, int]:
+        """The rows of ``mask`` per status (every status in STATUSES, 0 when none)."""
         statuses = self.codes["status"]
         found = np.bincount(self.columns["status"][mask], minlength=len(statuses.values))
         return {s: int(found[c]) if (c := statuses.find(s)) >= 0 else 0 for s in STATUSES}
+
+    def status_counts(self, filters: Filters) -> dict[str, int]:
+        """queries.status_counts: per status, the filters' own statuses ignored."""
+        return self._per_status(self._mask(filters.model_copy(update={"statuses": []})))
 
     def overview(self, filters: Filters, *, as_of: datetime) -> Overview:
         """queries.overview: status counts, overdue ageing and completeness."""
         everyone = self._mask(filters.model_copy(update={"statuses": []}))
         status = self.columns["status"]
         statuses = self.codes["status"]
-        found = np.bincount(status[everyone], minlength=len(statuses.values))
-        by_status = {s: int(found[c]) if (c := statuses.find(s)) >= 0 else 0 for s in STATUSES}
+        by_status = self._per_status(everyone)
         overdue = everyone & (status == statuses.find("overdue"))
         days = (_us(as_of) - self.columns["due_end"][overdue]) // _DAY_US
         ageing = {}

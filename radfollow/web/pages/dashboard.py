@@ -71,41 +71,30 @@ def _figures(request: Request, view: View, by: tuple[str, ...]) -> tuple[list[St
         "tz": tracker.timezone,
     }
     version = state.stored_statuses(as_of)
+    shape: dict[str, Any] = {
+        "manual_only": frozenset(rules.manual_only),
+        "age_bands": tuple(rules.age_bands),
+        "suppress_below": rules.small_count_suppression,
+        "postal_prefix": rules.postal_prefix_length,
+    }
     with tracker.session() as session:
 
-        def compute() -> tuple[list[StatsRow], Overview]:
-            rows = stats(
-                session,
-                view.filters,
-                by=by,
-                manual_only=frozenset(rules.manual_only),
-                age_bands=tuple(rules.age_bands),
-                suppress_below=rules.small_count_suppression,
-                postal_prefix=rules.postal_prefix_length,
-                stored=version is not None,
-                **common,
-            )
-            head = overview(session, view.filters, stored=version is not None, **common)
-            return rows, head
+        def from_queries() -> tuple[list[StatsRow], Overview]:
+            stored = version is not None
+            rows = stats(session, view.filters, by=by, stored=stored, **shape, **common)
+            return rows, overview(session, view.filters, stored=stored, **common)
+
+        def from_copy(copy: Facts) -> tuple[list[StatsRow], Overview]:
+            rows = copy.stats(view.filters, as_of=as_of, by=by, **shape)
+            return rows, copy.overview(view.filters, as_of=as_of)
 
         if version is None:
-            return compute()
+            return from_queries()
+        compute = from_queries
         if Facts.holds(view.filters):  # the same figures from the in-memory copy
 
-            def compute_here(copy: Facts) -> tuple[list[StatsRow], Overview]:
-                rows = copy.stats(
-                    view.filters,
-                    as_of=as_of,
-                    by=by,
-                    manual_only=frozenset(rules.manual_only),
-                    age_bands=tuple(rules.age_bands),
-                    suppress_below=rules.small_count_suppression,
-                    postal_prefix=rules.postal_prefix_length,
-                )
-                return rows, copy.overview(view.filters, as_of=as_of)
-
             def compute() -> tuple[list[StatsRow], Overview]:
-                return state.copy().figures(session, version, compute_here)
+                return state.copy().figures(session, version, from_copy)
 
         day = as_of.astimezone(tracker.timezone).date()  # overdue ageing counts days
         key = ("dashboard", view.filters.model_dump_json(), by, day, version)

@@ -4,8 +4,9 @@
 
 Writes DIR/gold/{dev,test}.jsonl, DIR/gold/{dev,test}.txt.jsonl,
 DIR/gold/stats.json, DIR/hl7/{dev,test}/*.hl7 and DIR/sample/ (default DIR is
-corpora/). Everything is drawn from one random.Random(2026), so two runs give
-the same bytes. See corpora/README.md.
+corpora/), and DIR/gold/guidance.jsonl from guidance_cases.py. Everything is
+drawn from one random.Random(2026), so two runs give the same bytes. See
+corpora/README.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import guidance_cases
 import hl7out as H
 import phrases as P
 from compose import Plan, Span, choose_style, make_rec, render, unannotated_keywords
@@ -314,6 +316,7 @@ def write_all(out: Path) -> dict[str, Any]:
         write(out / "sample" / name, data)
     # Beside the folder, not in it: every file in sample/ is an HL7 input.
     write(out / "sample.expected.json", expected)
+    guidance_cases.write(out / "gold" / "guidance.jsonl")  # its own cases, not drawn from rng
     summary = stats(records)
     write(out / "gold" / "stats.json", (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
     return summary

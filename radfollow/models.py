@@ -306,6 +306,121 @@ class OrderEvent(BaseModel):
     position: int | None = Field(default=None, description="1-based message index in its file.")
 
 
+class Concordance(StrEnum):
+    """How a report's recommendation compares with what a guideline expects (issue 16)."""
+
+    CONCORDANT = "concordant"  # the guideline's follow-up (or none) is what the report says
+    DISCORDANT = "discordant"  # a recommendation, but another modality or interval
+    MISSING = "missing"  # the guideline expects follow-up; the report recommends none
+    UNNECESSARY = "unnecessary"  # the guideline expects none; the report recommends some
+
+
+class ExpectedFollowUp(BaseModel):
+    """One answer of a guideline for a finding: follow-up (modality, interval) or none."""
+
+    model_config = _RECORD_CONFIG
+
+    condition: str | None = Field(
+        default=None,
+        description="The case this answer is for when an input is not stated, e.g. 'low risk';"
+        " None when the answer holds as it is.",
+    )
+    follow_up: bool = Field(description="False: the guideline expects no follow-up.")
+    modality_options: list[Modality] = Field(
+        default_factory=list, description="Acceptable actions; [] for none."
+    )
+    interval_months: tuple[float, float] | None = Field(
+        default=None, description="When, in months after the exam; [0, 0] for now."
+    )
+    optional: bool = Field(
+        default=False,
+        description="The guideline leaves the follow-up to the reader (e.g."
+        " Fleischner's 'optional CT at 12 months'): none is concordant too.",
+    )
+    text: str = Field(description="The guideline's management, in its own terms.")
+    concordance: Concordance | None = None
+
+
+class Guidance(BaseModel):
+    """What a published guideline expects for one finding (issue 16)."""
+
+    model_config = _RECORD_CONFIG
+
+    finding_id: str = Field(description="The lesion's mention that gives its size.")
+    mention_ids: list[str] = Field(
+        default_factory=list, description="Every mention of the lesion (findings, impression)."
+    )
+    guideline: str = Field(description="Guideline id, e.g. 'fleischner'.")
+    version: str = Field(description="Guideline version, e.g. '2017'.")
+    citation: str
+    band: str | None = Field(
+        default=None, description="The guideline's category the finding falls in."
+    )
+    expected: list[ExpectedFollowUp] = Field(default_factory=list)
+    concordance: Concordance | None = Field(
+        default=None,
+        description="The report against the expected answers (the best when there are several);"
+        " None when the guideline does not apply.",
+    )
+    recommendation_ids: list[str] = Field(
+        default_factory=list, description="The report's recommendations compared."
+    )
+    missing_inputs: list[str] = Field(
+        default_factory=list, description="Inputs the report does not state, e.g. 'risk'."
+    )
+    not_applicable_reason: str | None = None
+
+
+class MeasureOutcome(StrEnum):
+    """A report's result on a quality measure (CMS MIPS CQM terms)."""
+
+    MET = "performance_met"
+    NOT_MET = "performance_not_met"
+    EXCEPTION = "exception"  # denominator exception (e.g. a medical reason stated)
+
+
+class MeasureResult(BaseModel):
+    """One MIPS quality measure for one report (issue 16; docs/guidance.md)."""
+
+    model_config = _RECORD_CONFIG
+
+    measure: str = Field(description="e.g. 'MIPS364'.")
+    eligible: bool = Field(description="In the denominator.")
+    exclusion_reason: str | None = Field(
+        default=None, description="Why a report with a qualifying finding is not in it."
+    )
+    outcome: MeasureOutcome | None = Field(default=None, description="None when not eligible.")
+    finding_ids: list[str] = Field(default_factory=list)
+    inverse: bool = Field(default=False, description="A lower performance rate is better.")
+
+
+class CheckKind(StrEnum):
+    """Report mismatch checks (issue 16)."""
+
+    LATERALITY = "laterality"
+    SEX = "sex"
+    AGE = "age"
+
+
+class ReportCheck(BaseModel):
+    """One mismatch between a report and its order or patient, with its evidence span."""
+
+    model_config = _RECORD_CONFIG
+
+    kind: CheckKind
+    message: str = Field(
+        description="What disagrees, in words that quote no identifier, e.g."
+        " 'the order is for the left side; the report describes the right'."
+    )
+    expected: str | None = Field(
+        default=None, description="What the order or patient says, e.g. 'left', 'F', '54'."
+    )
+    found: str | None = Field(default=None, description="What the report says.")
+    evidence: str = Field(description="The report text that disagrees.")
+    start: int = Field(ge=0, description="Character offset of the evidence in the report text.")
+    end: int = Field(ge=0)
+
+
 class ExtractionResult(BaseModel):
     """What the NLP pipeline found in one report text."""
 
@@ -315,6 +430,11 @@ class ExtractionResult(BaseModel):
     recommendations: list[Recommendation] = Field(default_factory=list)
     impression: str | None = Field(default=None, description="Impression section text.")
     indication: str | None = Field(default=None, description="Indication used for incidental.")
+    guidance: list[Guidance] = Field(
+        default_factory=list, description="Filled after the NLP by radfollow.guidance."
+    )
+    measures: list[MeasureResult] = Field(default_factory=list)
+    checks: list[ReportCheck] = Field(default_factory=list)
 
     @property
     def has_followup_recommendation(self) -> bool:
@@ -335,6 +455,9 @@ class OutputRecord(BaseModel):
     recommendations: list[Recommendation]
     has_followup_recommendation: bool
     incidental_types: list[str]
+    guidance: list[Guidance] = Field(default_factory=list)
+    measures: list[MeasureResult] = Field(default_factory=list)
+    checks: list[ReportCheck] = Field(default_factory=list)
 
     @classmethod
     def build(cls, record_id: str, result: ExtractionResult, /, **extra: object) -> OutputRecord:
@@ -345,6 +468,9 @@ class OutputRecord(BaseModel):
             recommendations=result.recommendations,
             has_followup_recommendation=result.has_followup_recommendation,
             incidental_types=result.incidental_types,
+            guidance=result.guidance,
+            measures=result.measures,
+            checks=result.checks,
             **extra,
         )
 

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from radfollow import __version__
-from radfollow.cli import batch, evaluate, listen, serve, tracker, train, users
+from radfollow.cli import batch, evaluate, listen, measures, serve, tracker, train, users
 from radfollow.errors import error_location
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app = typer.Typer(
 app.command()(batch.process)
 app.command()(batch.extract)
 app.command()(evaluate.evaluate)
+app.command()(measures.measures)
 app.command()(train.train)
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(listen.app, name="listen")

@@ -7,20 +7,34 @@ Scores (ANNOTATION.md):
 - modality, interval and conditional accuracy over matched recommendations;
 - incidental finding types, micro P/R/F1 over (report, type) pairs;
 - assertion accuracy over gold findings matched to a predicted finding of the
-  same type (overlapping spans), and that finding detection P/R/F1.
+  same type (overlapping spans), and that finding detection P/R/F1;
+- when gold records have ``guidance`` or ``checks`` (corpora/gold/guidance.jsonl):
+  guideline applied P/R/F1, band, concordance and missing-input accuracy, and
+  check P/R/F1 per kind (radfollow/evaluation/guidance.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from radfollow.errors import EvaluationError
+from radfollow.evaluation.guidance import (
+    CheckScores,
+    GuidanceScores,
+    score_checks,
+    score_guidance,
+)
 from radfollow.evaluation.metrics import PRF, Accuracy, match_spans
 from radfollow.io.jsonl import load_jsonl
+from radfollow.models import ExtractionResult
 from radfollow.nlp.pipeline import PipelineConfig
+
+if TYPE_CHECKING:
+    from radfollow.nlp.extract import Extractor
 
 
 class Scores(BaseModel):
@@ -36,6 +50,12 @@ class Scores(BaseModel):
     finding_detection: dict[str, float | int]
     assertion_accuracy: float
     matched_findings: int
+    guidance: GuidanceScores | None = Field(
+        default=None, description="Only when gold records have 'guidance'."
+    )
+    checks: CheckScores | None = Field(
+        default=None, description="Only when gold records have 'checks'."
+    )
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -43,17 +63,40 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return load_jsonl(path)
 
 
-def predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
-    """Run the pipeline on gold texts; records in the same order, ids kept."""
-    from radfollow.nlp.extract import Extractor, ReportText
+def make_extractor(config: PipelineConfig) -> Extractor:
+    """The pipeline :func:`predict` runs (a seam: tests hand in their shared one)."""
+    from radfollow.nlp.extract import Extractor
 
-    extractor = Extractor(config=config)
-    texts = (ReportText(g["text"], g.get("indication")) for g in gold)
-    results = extractor.extract_many(texts)
-    return [
-        {"id": g["id"], **r.model_dump(mode="json"), "incidental_types": r.incidental_types}
-        for g, r in zip(gold, results, strict=True)
-    ]
+    return Extractor(config=config)
+
+
+#: Fills one pipeline result's guidance, measures and checks from its gold line's
+#: metadata: ``radfollow.guidance.Assessor`` as ``radfollow extract`` applies it. The
+#: evaluation part may not import radfollow.guidance (tests/test_layering.py), so the
+#: caller (the CLI) hands it in.
+Assess = Callable[[dict[str, Any], ExtractionResult], ExtractionResult]
+
+
+def predict(
+    gold: list[dict[str, Any]], config: PipelineConfig, *, assess: Assess | None = None
+) -> list[dict[str, Any]]:
+    """Run the pipeline on gold texts, then ``assess`` (when given) on each result with
+    its gold line; records in the same order, ids kept."""
+    from radfollow.nlp.extract import ReportText
+
+    texts = (ReportText(g["text"], g.get("indication"), g.get("procedure")) for g in gold)
+    results = make_extractor(config).extract_many(texts)
+    records = []
+    for g, result in zip(gold, results, strict=True):
+        done = assess(g, result) if assess else result
+        records.append(
+            {
+                "id": g["id"],
+                **done.model_dump(mode="json"),
+                "incidental_types": done.incidental_types,
+            }
+        )
+    return records
 
 
 def _interval(value: Any) -> tuple[float, float] | None:
@@ -109,6 +152,8 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> Scores:
         finding_detection=detection.summary(),
         assertion_accuracy=round(assertion.value, 4),
         matched_findings=assertion.total,
+        guidance=score_guidance(gold, by_id),
+        checks=score_checks(gold, by_id),
     )
 
 
@@ -116,35 +161,85 @@ def _span(item: dict[str, Any]) -> tuple[int, int]:
     return int(item["start"]), int(item["end"])
 
 
-def evaluate_files(gold_path: Path, pred_path: Path | None, *, config: PipelineConfig) -> Scores:
+def evaluate_files(
+    gold_path: Path,
+    pred_path: Path | None,
+    *,
+    config: PipelineConfig,
+    assess: Assess | None = None,
+) -> Scores:
+    """Score ``pred_path`` against ``gold_path``; no ``pred_path``: run the pipeline
+    (and ``assess``) on the gold texts first."""
     gold = _read(gold_path)
     if not gold:
         raise EvaluationError("no gold reports", where=str(gold_path))
-    pred = _read(pred_path) if pred_path else predict(gold, config)
+    pred = _read(pred_path) if pred_path else predict(gold, config, assess=assess)
     return score(gold, pred)
 
 
-def render(scores: Scores) -> str:
-    def prf(name: str, d: dict[str, float | int]) -> str:
-        return (
-            f"{name:<34} P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}"
-            f"  (tp {d['tp']}, fp {d['fp']}, fn {d['fn']})"
-        )
+def _prf(name: str, d: dict[str, float | int]) -> str:
+    return (
+        f"{name:<34} P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}"
+        f"  (tp {d['tp']}, fp {d['fp']}, fn {d['fn']})"
+    )
 
+
+def render(scores: Scores) -> str:
     lines = [
         f"reports: {scores.reports}",
-        prf("follow-up (report level)", scores.followup_report),
-        prf("recommendation spans", scores.recommendation_span),
+        _prf("follow-up (report level)", scores.followup_report),
+        _prf("recommendation spans", scores.recommendation_span),
         f"{'  modality accuracy':<34} {scores.modality_accuracy:.3f}"
         f"  (n={scores.matched_recommendations})",
         f"{'  interval accuracy':<34} {scores.interval_accuracy:.3f}",
         f"{'  conditional accuracy':<34} {scores.conditional_accuracy:.3f}",
-        prf("incidental types (micro)", scores.incidental_types),
+        _prf("incidental types (micro)", scores.incidental_types),
     ]
-    lines += [prf(f"  {t}", d) for t, d in scores.incidental_by_type.items()]
+    lines += [_prf(f"  {t}", d) for t, d in scores.incidental_by_type.items()]
     lines += [
-        prf("finding detection (type + overlap)", scores.finding_detection),
+        _prf("finding detection (type + overlap)", scores.finding_detection),
         f"{'  assertion accuracy':<34} {scores.assertion_accuracy:.3f}"
         f"  (n={scores.matched_findings})",
     ]
+    if scores.guidance is not None:
+        lines += _render_guidance(scores.guidance)
+    if scores.checks is not None:
+        lines += _render_checks(scores.checks)
     return "\n".join(lines)
+
+
+def _render_guidance(g: GuidanceScores) -> list[str]:
+    columns = sorted({c for row in g.concordance_confusion.values() for c in row})
+    width = max(len(c) for c in [*columns, *g.concordance_confusion, "gold \\ pred"]) + 2
+    table = ["  " + "gold \\ pred".ljust(width) + "".join(c.rjust(width) for c in columns)]
+    table += [
+        "  " + row.ljust(width) + "".join(str(counts.get(c, 0)).rjust(width) for c in columns)
+        for row, counts in g.concordance_confusion.items()
+    ]
+    return [
+        f"guidance (reports: {g.reports})",
+        _prf("  guidance items (matched)", g.items),
+        _prf("  guideline applied", g.applied),
+        f"{'  band accuracy':<34} {g.band_accuracy:.3f}  (n={g.matched_applied})",
+        f"{'  concordance accuracy':<34} {g.concordance_accuracy:.3f}",
+        f"{'  missing inputs accuracy':<34} {g.missing_inputs_accuracy:.3f}"
+        f"  (n={g.matched_missing_inputs})",
+        f"{'  not-applicable reason accuracy':<34} {g.reason_accuracy:.3f}"
+        f"  (n={g.matched_reasons})",
+        "  concordance confusion:",
+        *table,
+    ]
+
+
+def _render_checks(c: CheckScores) -> list[str]:
+    return [
+        f"checks (reports: {c.reports})",
+        _prf("  checks (all kinds)", c.checks),
+        *(_prf(f"    {kind}", d) for kind, d in c.by_kind.items()),
+    ]
+
+
+def render_json(scores: Scores) -> str:
+    """The scores as JSON; the guidance and checks sections only when scored."""
+    absent = {name for name in ("guidance", "checks") if getattr(scores, name) is None}
+    return scores.model_dump_json(indent=2, exclude=absent)

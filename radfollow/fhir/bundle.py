@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from radfollow.errors import FHIRMappingError
 from radfollow.fhir.common import MappingContext, fhir_datetime
+from radfollow.fhir.detected_issue import check_issue, guidance_issue
 from radfollow.fhir.ids import full_url
 from radfollow.fhir.observation import build_observation, is_emitted
 from radfollow.fhir.patient import build_patient, patient_identifier
@@ -64,11 +65,32 @@ def _assemble(
     for rec in result.recommendations:
         url = full_url(report.accession, "ServiceRequest", rec.id)
         entries.append((url, build_service_request(ctx, rec, finding_urls)))
+    entries += _issues(report, result, ctx, finding_urls)
     return {
         "resourceType": "Bundle",
         "type": bundle_type,
         "entry": [_entry(url, resource, ctx, bundle_type) for url, resource in entries],
     }
+
+
+def _issues(
+    report: RadiologyReport,
+    result: ExtractionResult,
+    ctx: MappingContext,
+    finding_urls: dict[str, str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """DetectedIssues: guideline discordances (g1, g2...) and mismatch checks (c1...)."""
+    out = []
+    sentences = {f.id: f.sentence or f.text for f in result.findings}
+    for index, guidance in enumerate(result.guidance, start=1):
+        evidence = sentences.get(guidance.finding_id)
+        resource = guidance_issue(ctx, guidance, index, finding_urls, evidence)
+        if resource is not None:
+            out.append((full_url(report.accession, "DetectedIssue", f"g{index}"), resource))
+    for index, check in enumerate(result.checks, start=1):
+        url = full_url(report.accession, "DetectedIssue", f"c{index}")
+        out.append((url, check_issue(ctx, check, index)))
+    return out
 
 
 def _check_unique_ids(result: ExtractionResult) -> None:

@@ -190,10 +190,11 @@ class Processor:
         except RadfollowError as error:
             raise _Failed(f"{error.code}: {error.message}") from None
         results: list[ExtractionResult] = []
-        for extracted in extract_contained(self.extractor, map(report_text, reports)):
+        extracted_all = extract_contained(self.extractor, map(report_text, reports))
+        for report, extracted in zip(reports, extracted_all, strict=True):
             if isinstance(extracted, ExtractionFailure):
                 raise _Failed(f"{extracted.code}: {extracted.reason}")
-            results.append(extracted)
+            results.append(self.core.assess(report, extracted))
         bundles = [self.core.render(r, x).bundle for r, x in zip(reports, results, strict=True)]
         return _Work(reports, results, bundles)
 

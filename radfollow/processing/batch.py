@@ -28,6 +28,7 @@ from radfollow.errors import (
     contained,
     error_location,
 )
+from radfollow.guidance import Assessor, ReportContext
 from radfollow.hl7 import iter_files, peek_control_id, split_messages
 from radfollow.hl7.framing import RawMessage, no_message_reason
 from radfollow.io.atomic import atomic_writer
@@ -146,6 +147,7 @@ def run_extract(
     limit = config.max_length
     summary = JobSummary()
     pending: deque[InputLine | _Unusable] = deque()
+    assessor = Assessor(config.rules_dir)
 
     def texts() -> Iterator[ReportText]:
         for line in read_jsonl(input_path, max_bytes=max_file_bytes):
@@ -186,6 +188,8 @@ def run_extract(
                 continue
             record = line.record or {}
             try:
+                context = ReportContext.of_metadata(record["text"], record)
+                result = assessor.assess(context, result)
                 output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
                 text = output.model_dump_json(exclude_none=False)
             except Exception as error:  # a bug: this line's error record, not the run's end
@@ -424,6 +428,7 @@ def _finish(
         summary.reject(failure_line(source, position, control, result))
         return None
     try:
+        result = core.assess(report, result)
         rendered = core.render(report, result)
         outcome = core.track(tracker, report, result) if tracker else None
     except Exception as error:

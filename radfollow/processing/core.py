@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from radfollow.fhir import bundle_json
+from radfollow.guidance import Assessor, ReportContext
 from radfollow.hl7.framing import RawMessage
 from radfollow.hl7.header import read_header
 from radfollow.hl7.options import HL7Options
@@ -100,6 +101,7 @@ def report_record(report: RadiologyReport, result: ExtractionResult) -> OutputRe
         observation_time=report.observation_time.isoformat() if report.observation_time else None,
         procedure=report.procedure.text,
         modality=report.modality,
+        radiologist=report.principal_interpreter,
         source=report.source,
         position=report.position,
     )
@@ -111,6 +113,7 @@ class ReportProcessor:
     def __init__(self, options: ProcessingOptions | None = None) -> None:
         self.options = options or ProcessingOptions()
         self.terminology = load_rules(Terminology, self.options.rules_dir)
+        self.assessor = Assessor(self.options.rules_dir)
 
     def read(self, raw: RawMessage) -> list[RadiologyReport]:
         """The reports of one HL7 message; raises HL7Error (RF3xx), among them
@@ -151,6 +154,11 @@ class ReportProcessor:
         has no observation time (OBR-7), from which every due date is counted.
         """
         check_report(report, max_chars=self.options.max_report_chars, tracking=tracking)
+
+    def assess(self, report: RadiologyReport, result: ExtractionResult) -> ExtractionResult:
+        """``result`` with the guidelines' guidance, the MIPS measures and the report
+        mismatch checks of :mod:`radfollow.guidance` (a copy); call before rendering."""
+        return self.assessor.assess(ReportContext.of_report(report), result)
 
     def render(self, report: RadiologyReport, result: ExtractionResult) -> Rendered:
         """The Bundle and record of one report; raises FHIRMappingError (RF400)."""

@@ -20,6 +20,9 @@ charsets.json               CharsetRules              schema.hl7
 modalities.json             ModalityRules             schema.hl7
 placeholders.json           PlaceholderRules          schema.hl7
 terminology.json            Terminology               schema.fhir
+guidance.json               GuidanceRules             schema.guidance
+measures.json               MeasureRules              schema.guidance
+checks.json                 CheckRules                schema.checks
 ==========================  ========================  ===================
 
 Every model rejects unknown keys and is frozen. Schema is validation; the
@@ -32,6 +35,7 @@ the module that uses the rules. Load files with :mod:`radfollow.rules.loader`.
 from __future__ import annotations
 
 from radfollow.rules.schema.base import STRICT, RuleFile, check_regex
+from radfollow.rules.schema.checks import CheckRules
 from radfollow.rules.schema.fhir import (
     BodySiteConcept,
     CodingEntry,
@@ -40,6 +44,7 @@ from radfollow.rules.schema.fhir import (
     ModalityConcept,
     Terminology,
 )
+from radfollow.rules.schema.guidance import GuidanceRules, MeasureRules
 from radfollow.rules.schema.hl7 import (
     CharsetRules,
     InferenceRule,
@@ -92,6 +97,9 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     ModalityRules,
     PlaceholderRules,
     Terminology,
+    GuidanceRules,
+    MeasureRules,
+    CheckRules,
 )
 
 __all__ = [
@@ -102,6 +110,7 @@ __all__ = [
     "AttributeRules",
     "BodySiteConcept",
     "CharsetRules",
+    "CheckRules",
     "CodingEntry",
     "Concept",
     "ContextRuleData",
@@ -110,11 +119,13 @@ __all__ = [
     "Exclusion",
     "FindingConcept",
     "FixedInterval",
+    "GuidanceRules",
     "IncidentalRules",
     "InferenceRule",
     "IntervalRules",
     "LateralityCue",
     "LocationCue",
+    "MeasureRules",
     "ModalityChoice",
     "ModalityConcept",
     "ModalityRules",

@@ -1,0 +1,194 @@
+"""The guideline engine: what each guideline of guidance.json expects for each finding,
+and whether the report's recommendations agree (issue 16; docs/guidance.md).
+
+For every present or possible finding of a type a guideline covers: the guideline's
+exclusions first (not_applicable), then its bands in order. A band whose conditions
+hold gives the answer. A band left open by an unknown input (age, sex, menopausal
+status, risk) gives one answer for that case and the engine reads on, so a report
+that does not state the risk gets both the low- and the high-risk answers, each
+labelled, and 'risk' in missing_inputs. An unknown size stops the reading: no answer,
+'size' missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from radfollow.guidance.concordance import compare, overall
+from radfollow.guidance.conditions import evaluate
+from radfollow.guidance.context import ReportContext
+from radfollow.guidance.cues import CueReader
+from radfollow.guidance.inputs import Inputs, read_inputs
+from radfollow.guidance.lesions import Lesion
+from radfollow.models import (
+    ExpectedFollowUp,
+    Finding,
+    Guidance,
+    Recommendation,
+)
+from radfollow.rules.schema.guidance import GuidanceRules, Guideline, Rule
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The bands a finding falls in, and the inputs that were missing."""
+
+    rules: tuple[Rule, ...]
+    missing: tuple[str, ...]
+    reason: str | None = None
+
+
+@cache
+def _exclusions(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def _excluded(finding: Finding, guideline: Guideline) -> bool:
+    text = " ".join(p for p in (finding.text, finding.location, finding.sentence) if p)
+    return any(p.search(text) for p in _exclusions(guideline.exclude_terms))
+
+
+def _add(missing: list[str], names: object) -> None:
+    for name in sorted(names):  # type: ignore[call-overload]
+        if name not in missing:
+            missing.append(name)
+
+
+def _read(guideline: Guideline, inputs: Inputs, related: str | None) -> _Reading:
+    """The guideline's exclusions, then ``related`` (why the finding is not incidental,
+    or None), then its bands."""
+    missing: list[str] = list(inputs.assumed)
+    for exclusion in guideline.not_applicable:
+        verdict = evaluate(exclusion.when, inputs)
+        if verdict.holds:
+            return _Reading((), tuple(missing), exclusion.reason)
+        _add(missing, verdict.unknown)
+    if related is not None:
+        return _Reading((), (), related)
+    found: list[Rule] = []
+    for rule in guideline.rules:
+        verdict = evaluate(rule.when, inputs)
+        if verdict.holds is False:
+            continue
+        if "size" in verdict.unknown:
+            _add(missing, {"size"})
+            return _Reading((), tuple(missing))
+        found.append(rule)
+        if verdict.holds:
+            break
+        _add(missing, verdict.unknown)
+    return _Reading(tuple(found), tuple(missing))
+
+
+def _answer(rule: Rule, labelled: bool) -> ExpectedFollowUp:
+    return ExpectedFollowUp(
+        condition=(rule.condition or rule.band) if labelled else None,
+        follow_up=rule.follow_up,
+        optional=rule.optional,
+        modality_options=list(rule.modality),
+        interval_months=rule.interval_months,
+        text=rule.text,
+    )
+
+
+def _same(rules: tuple[Rule, ...]) -> bool:
+    keys = {(r.follow_up, r.optional, r.modality, r.interval_months) for r in rules}
+    return len(keys) == 1
+
+
+def _band(rules: tuple[Rule, ...]) -> str | None:
+    bands = list(dict.fromkeys(rule.band for rule in rules))
+    return "; ".join(bands) if bands else None
+
+
+class GuidanceEngine:
+    """The guidelines of one rules file, ready to apply to reports."""
+
+    def __init__(self, rules: GuidanceRules) -> None:
+        self.rules = rules
+        self.reader = CueReader(rules.cues)
+        self._by_type = {t: g for g in rules.guidelines for t in g.finding_types}
+
+    def assess(
+        self,
+        context: ReportContext,
+        lesions: Sequence[Lesion],
+        recommendations: Sequence[Recommendation],
+    ) -> list[Guidance]:
+        """One Guidance per lesion of a type a guideline covers, in report order. A lesion's
+        recommendations are those linked to any of its mentions; when it is the report's
+        only covered lesion, the unlinked ones too."""
+        covered = [lesion for lesion in lesions if lesion.finding.type in self._by_type]
+        loose = [r for r in recommendations if r.finding_id is None]
+        out = []
+        for lesion in covered:
+            recs = [r for r in recommendations if r.finding_id in lesion.mention_ids]
+            if len(covered) == 1:
+                recs += loose
+            guidance = self.one(context, lesion.finding, recs, unrelated=lesion.unrelated)
+            out.append(guidance.model_copy(update={"mention_ids": list(lesion.mention_ids)}))
+        return out
+
+    def one(
+        self,
+        context: ReportContext,
+        finding: Finding,
+        recs: Sequence[Recommendation],
+        *,
+        unrelated: bool | None = None,
+    ) -> Guidance:
+        """The guidance for one finding against the recommendations that concern it;
+        ``unrelated``: not what the exam is about (default: ``finding.incidental``)."""
+        guideline = self._by_type[finding.type]
+        base = Guidance(
+            finding_id=finding.id,
+            guideline=guideline.id,
+            version=guideline.version,
+            citation=guideline.citation,
+        )
+        related = None
+        if not (finding.incidental if unrelated is None else unrelated):
+            why = finding.incidental_reason.value if finding.incidental_reason else "indication"
+            related = f"not incidental ({why})"
+        if _excluded(finding, guideline):
+            return base.model_copy(update={"not_applicable_reason": guideline.exclude_reason})
+        inputs = read_inputs(finding, context, guideline, self.rules, self.reader)
+        reading = _read(guideline, inputs, related)
+        if reading.reason is not None or not reading.rules:
+            reason = reading.reason
+            if reason is None and "size" not in reading.missing:
+                reason = "no band of the guideline fits the stated attributes"
+            missing = [] if reading.reason else list(reading.missing)  # nothing to decide
+            return base.model_copy(
+                update={"missing_inputs": missing, "not_applicable_reason": reason}
+            )
+        return self._judged(base, reading, recs)
+
+    def _judged(
+        self, base: Guidance, reading: _Reading, recs: Sequence[Recommendation]
+    ) -> Guidance:
+        rules = reading.rules
+        missing = list(reading.missing)
+        if len(rules) > 1 and _same(rules):
+            rules = rules[:1]
+            missing = [m for m in missing if m not in ("age", "sex", "menopausal status", "risk")]
+        slack = self.rules.concordance_interval_slack_months
+        expected = []
+        for rule in rules:
+            answer = _answer(rule, labelled=len(rules) > 1)
+            answer.concordance = compare(
+                answer, recs, slack_months=slack, prompt_months=self.rules.prompt_months
+            )
+            expected.append(answer)
+        return base.model_copy(
+            update={
+                "band": _band(rules),
+                "expected": expected,
+                "concordance": overall([a.concordance for a in expected if a.concordance]),
+                "recommendation_ids": [r.id for r in recs],
+                "missing_inputs": missing,
+            }
+        )

@@ -21,9 +21,17 @@ from radfollow.cli.options import RulesDir, fail, utc_datetime
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.spreadsheet import to_csv
-from radfollow.models import FindingType, Modality, PatientClass
+from radfollow.models import CheckKind, FindingType, Modality, PatientClass
 from radfollow.tracker.db import DEFAULT_URL, Tracker, database_error, database_url, open_tracker
 from radfollow.tracker.decisions import choose, unmatch
+from radfollow.tracker.judgements import (
+    CONCORDANCES,
+    CheckRow,
+    GuidelineRow,
+    JudgementFilters,
+    guideline_worklist,
+    report_checks,
+)
 from radfollow.tracker.queries import (
     MAX_ID,
     STATS_DIMENSIONS,
@@ -251,6 +259,106 @@ def list_command(
         if not rows:
             shown = f"no rows at offset {offset} ({total} in all)" if offset else "no rows"
         typer.echo(shown, err=output is not None)
+
+
+Radiologist = Annotated[
+    str | None, typer.Option("--radiologist", help="Principal result interpreter (OBR-32).")
+]
+Site = Annotated[str | None, typer.Option("--site", help="Sending facility (MSH-4).")]
+Since = Annotated[str | None, typer.Option("--since", help="Exam on or after (YYYY-MM-DD).")]
+Until = Annotated[str | None, typer.Option("--until", help="Exam on or before (YYYY-MM-DD).")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, max=MAX_ID)]
+Offset = Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip rows.")]
+
+
+def _judgement_filters(
+    tracker: Tracker,
+    since: str | None,
+    until: str | None,
+    radiologist: str | None,
+    site: str | None,
+    **values: Any,
+) -> JudgementFilters:
+    tz = tracker.timezone
+    return JudgementFilters(
+        since=utc_datetime(since, "--since", end_of_day=False, tz=tz),
+        until=utc_datetime(until, "--until", tz=tz),
+        radiologist=radiologist,
+        site=site,
+        **values,
+    )
+
+
+@app.command("missing")
+def missing_command(
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+    concordance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--concordance",
+            help="Repeat or comma-separate: "
+            + ", ".join(CONCORDANCES)
+            + " (default missing: a guideline follow-up and no recommendation).",
+        ),
+    ] = None,
+    guideline: Annotated[
+        str | None, typer.Option("--guideline", help="Guideline id, e.g. fleischner.")
+    ] = None,
+    radiologist: Radiologist = None,
+    site: Site = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+    fmt: Format = "table",
+    output: Output = None,
+) -> None:
+    """Incidental findings whose report disagrees with the guideline, newest exam first:
+    by default those with a guideline follow-up and no recommendation (docs/guidance.md)."""
+    values = [c.strip() for item in concordance or ["missing"] for c in item.split(",")]
+    for value in values:
+        _choice(value, "--concordance", list(CONCORDANCES))
+    tracker = _open(db, rules)
+    filters = _judgement_filters(
+        tracker, since, until, radiologist, site, concordance=values, guideline=guideline
+    )
+    with _reading(tracker) as session:
+        rows = guideline_worklist(session, filters, limit=limit, offset=offset)
+    columns = ["finding_id", "concordance", "patient_id", "accession", "study_date"]
+    columns += ["finding_type", "size_mm", "guideline", "band", "expected"]
+    _emit(list(rows), fmt, output, columns, model=GuidelineRow)
+    if fmt == "table" or output is not None:
+        typer.echo(f"{len(rows)} row(s)" if rows else "no rows", err=output is not None)
+
+
+@app.command("checks")
+def checks_command(
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="laterality, sex or age; default all.")
+    ] = None,
+    radiologist: Radiologist = None,
+    site: Site = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+    fmt: Format = "table",
+    output: Output = None,
+) -> None:
+    """Reports that disagree with their order or patient (laterality, sex, age), newest
+    exam first, with the words that disagree."""
+    _choice(kind, "--kind", [k.value for k in CheckKind])
+    tracker = _open(db, rules)
+    filters = _judgement_filters(tracker, since, until, radiologist, site)
+    with _reading(tracker) as session:
+        rows = report_checks(session, filters, kind=kind, limit=limit, offset=offset)
+    columns = ["id", "kind", "patient_id", "accession", "study_date", "message", "evidence"]
+    _emit(list(rows), fmt, output, columns, model=CheckRow)
+    if fmt == "table" or output is not None:
+        typer.echo(f"{len(rows)} row(s)" if rows else "no rows", err=output is not None)
 
 
 @app.command()

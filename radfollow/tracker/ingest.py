@@ -21,9 +21,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
-from radfollow.models import ExtractionResult, RadiologyReport
+from radfollow.models import ExtractionResult, Guidance, RadiologyReport
 from radfollow.models import Finding as FindingRecord
 from radfollow.models import Patient as PatientRecord
+from radfollow.models import ReportCheck as CheckRecord
 from radfollow.tracker.keys import control_key, fit
 from radfollow.tracker.matching import (
     SYSTEM,
@@ -42,6 +43,7 @@ from radfollow.tracker.schema import (
     Message,
     Patient,
     Recommendation,
+    ReportCheck,
     Study,
 )
 
@@ -322,7 +324,12 @@ def _recommendations(
     """The report's recommendations, reported at ``at`` (the exam time, or a later
     version's arrival); due windows count from the exam time."""
     findings = {f.id: _finding(study, f) for f in result.findings}
+    for guidance in result.guidance:
+        judged = findings.get(guidance.finding_id)
+        if judged is not None:
+            _judged(judged, guidance)
     session.add_all(findings.values())
+    session.add_all(_check(study, check) for check in result.checks)
     session.flush()
     recs = []
     for rec in result.recommendations:
@@ -364,6 +371,31 @@ def _recommendations(
     session.flush()
     session.add_all(system_action(r.id, "created", f"report {study.control_id}", at) for r in recs)
     return recs
+
+
+def _judged(row: Finding, guidance: Guidance) -> None:
+    """The guideline judgement of the lesion ``row`` is the sized mention of."""
+    row.guideline = guidance.guideline
+    row.guideline_version = guidance.version
+    row.guideline_band = (guidance.band or "")[:128] or None
+    row.concordance = guidance.concordance.value if guidance.concordance else None
+    answers = [(f"{a.condition}: " if a.condition else "") + a.text for a in guidance.expected]
+    row.expected_follow_up = "; ".join(answers) or None
+    row.missing_inputs = "|".join(guidance.missing_inputs)[:255] or None
+    row.guideline_not_applicable = (guidance.not_applicable_reason or "")[:255] or None
+
+
+def _check(study: Study, check: CheckRecord) -> ReportCheck:
+    return ReportCheck(
+        study_id=study.id,
+        kind=check.kind.value,
+        message=check.message,
+        expected=(check.expected or "")[:64] or None,
+        found=(check.found or "")[:64] or None,
+        evidence=check.evidence,
+        start=check.start,
+        end=check.end,
+    )
 
 
 def _finding(study: Study, f: FindingRecord) -> Finding:

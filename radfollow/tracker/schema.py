@@ -174,6 +174,38 @@ class Finding(Base):
     largest_size_mm: Mapped[float | None] = mapped_column(Float)
     #: Attenuation in Hounsfield units.
     density_hu: Mapped[float | None] = mapped_column(Float)
+    # Migration 0011 (issue 16): the guideline judgement of the lesion whose sized
+    # mention this finding is (docs/guidance.md); NULL for its other mentions, for
+    # types no guideline covers, and in rows stored before 0011.
+    #: Guideline id (fleischner, acr-thyroid...), version and band.
+    guideline: Mapped[str | None] = mapped_column(String(32))
+    guideline_version: Mapped[str | None] = mapped_column(String(16))
+    guideline_band: Mapped[str | None] = mapped_column(String(128))
+    #: concordant | discordant | missing | unnecessary; NULL when it did not apply.
+    concordance: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: The guideline's expected management, its answers "; "-joined.
+    expected_follow_up: Mapped[str | None] = mapped_column(Text)
+    #: Inputs the report does not state, "|"-separated ("risk|composition").
+    missing_inputs: Mapped[str | None] = mapped_column(String(255))
+    #: Why the guideline did not apply.
+    guideline_not_applicable: Mapped[str | None] = mapped_column(String(255))
+
+
+class ReportCheck(Base):
+    """A report's mismatch with its order or patient (migration 0011, issue 16)."""
+
+    __tablename__ = "report_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    #: laterality | sex | age.
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(String(64))
+    found: Mapped[str | None] = mapped_column(String(64))
+    evidence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
 
 
 class Recommendation(Base):

@@ -74,10 +74,12 @@ class View(BaseModel):
         return urlencode(pairs)
 
 
-def _day(value: str, name: str, tz: tzinfo, *, end: bool) -> datetime:
+def day(value: str, name: str, tz: tzinfo, *, end: bool) -> datetime:
+    """The start (or, ``end``, the last instant) of an ISO date in ``tz``, in UTC;
+    ViewError naming ``name`` for a value that is not a date."""
     try:
-        day = date.fromisoformat(value)
-        return datetime.combine(day, time.max if end else time.min, tzinfo=tz).astimezone(UTC)
+        given = date.fromisoformat(value)
+        return datetime.combine(given, time.max if end else time.min, tzinfo=tz).astimezone(UTC)
     except ValueError:
         raise ViewError(f"{name} must be a date (YYYY-MM-DD)") from None
     except OverflowError:
@@ -112,12 +114,10 @@ def parse_view(params: QueryParams, *, me: str, tz: tzinfo) -> View:
         provider=given.get("provider"),
         site=given.get("site"),
         patient_class=given.get("patient_class"),
-        due_from=_day(given["due_from"], "due from", tz, end=False)
-        if "due_from" in given
-        else None,
-        due_to=_day(given["due_to"], "due to", tz, end=True) if "due_to" in given else None,
-        since=_day(given["since"], "since", tz, end=False) if "since" in given else None,
-        until=_day(given["until"], "until", tz, end=True) if "until" in given else None,
+        due_from=day(given["due_from"], "due from", tz, end=False) if "due_from" in given else None,
+        due_to=day(given["due_to"], "due to", tz, end=True) if "due_to" in given else None,
+        since=day(given["since"], "since", tz, end=False) if "since" in given else None,
+        until=day(given["until"], "until", tz, end=True) if "until" in given else None,
         assignee="" if assignee == "-" else assignee,
     )
     return View(

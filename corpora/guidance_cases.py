@@ -458,10 +458,19 @@ CASES: tuple[Case, ...] = (
     Case(
         "gd-ad-03",
         abdomen(age=66, sex="F"),
-        "The [[f1:1.6 cm right adrenal nodule]] is a benign [[f3:adenoma]].",
-        "Benign [[f2:right adrenal adenoma]]. No follow-up imaging is recommended.",
-        {"f1": BENIGN_ADRENAL, "f2": BENIGN_ADRENAL, "f3": BENIGN_ADRENAL},
+        "The [[f1:1.6 cm right adrenal nodule]] is benign, unchanged since 2015.",
+        "Benign [[f2:right adrenal nodule]]. No follow-up imaging is recommended.",
+        {"f1": BENIGN_ADRENAL, "f2": BENIGN_ADRENAL},
         (G("f1", AD, "benign", "concordant"),),
+    ),
+    Case(
+        "gd-ad-11",
+        exam("CT ABDOMEN ADRENAL PROTOCOL", "CT", age=58, sex="M", indication="Back pain."),
+        "A [[f1:2.4 cm left adrenal nodule]] with absolute washout of 68%.",
+        "[[f2:Left adrenal nodule]] with washout characteristics of an adenoma. No follow-up"
+        " imaging is recommended.",
+        {"f1": BENIGN_ADRENAL, "f2": BENIGN_ADRENAL},
+        (G("f1", AD, "adenoma by washout", "concordant"),),
     ),
     Case(
         "gd-ad-04",
@@ -1144,6 +1153,10 @@ def build(rules_path: Path = RULES) -> bytes:
     rules = json.loads(rules_path.read_text(encoding="utf-8"))
     reasons = _reasons(rules)
     records = [record(case, reasons) for case in CASES]
+    ids = [case.id for case in CASES]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise SystemExit("repeated case ids: " + ", ".join(repeated))
     uncovered = check_coverage(rules, records)
     if uncovered:
         raise SystemExit("no gold case for: " + "; ".join(uncovered))

@@ -71,6 +71,22 @@ def bosniak_class(finding: Finding, rules: GuidanceRules) -> str | None:
     return _BOSNIAK.get(value, value)
 
 
+@cache
+def _washout_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def washout_benign(finding: Finding, rules: GuidanceRules) -> bool:
+    """Whether a washout percentage stated in the finding's sentence reaches its
+    adenoma threshold (guidance.json ``washout``; Mayo-Smith et al. 2017)."""
+    text = " ".join(part for part in (finding.text, finding.sentence) if part)
+    for washout in rules.washout:
+        for match in _washout_pattern(washout.pattern).finditer(text):
+            if float(match.group(1)) >= washout.benign_at_least:
+                return True
+    return False
+
+
 def menopause(context: ReportContext, reader: CueReader, rules: GuidanceRules) -> str | None:
     """'post' or 'pre' as stated; else by age (over ``postmenopausal_age``: post, O-RADS
     US 2020); None when neither is known."""
@@ -114,7 +130,7 @@ def read_inputs(
         name
         for name, cue in rules.cues.items()
         if cue.where == "finding" and reader.stated(name, context, finding)
-    )
+    ) | ({"washout_benign"} if washout_benign(finding, rules) else set())
     return Inputs(
         size_mm=finding_size(finding, guideline),
         composition=composition,

@@ -231,6 +231,30 @@ BANDS = [
         [CT_MR_NOW],
     ),
     ("adrenal_nodule", 26.0, {}, {"sentence": "Nodule, not an adenoma."}, ">2-4 cm", [CT_MR_NOW]),
+    (
+        "adrenal_nodule",
+        25.0,
+        {},
+        {"sentence": "Adrenal nodule with absolute washout of 65%."},
+        "adenoma by washout",
+        [NONE],
+    ),
+    (
+        "adrenal_nodule",
+        25.0,
+        {},
+        {"sentence": "Adrenal nodule; relative washout 40%."},
+        "adenoma by washout",
+        [NONE],
+    ),
+    (
+        "adrenal_nodule",
+        25.0,
+        {},
+        {"sentence": "Adrenal nodule with absolute washout of 59% and relative washout of 39%."},
+        ">2-4 cm",
+        [CT_MR_NOW],
+    ),
     # renal (ACR 2018, Bosniak 2019)
     (
         "renal_lesion",

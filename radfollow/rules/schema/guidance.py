@@ -153,6 +153,25 @@ class Cue(BaseModel):
         return tuple(check_regex(pattern) for pattern in value)
 
 
+class Washout(BaseModel):
+    """A washout percentage stated for an adrenal lesion, and the value from which it
+    shows an adenoma (feature ``washout_benign``)."""
+
+    model_config = STRICT
+    pattern: str = Field(description="Regex whose group 1 is the percentage.")
+    benign_at_least: float
+    source: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return check_regex(value)
+
+
+#: Features the engine computes itself (not cues): usable in ``features``.
+COMPUTED_FEATURES = ("washout_benign",)
+
+
 class GuidanceRules(RuleFile):
     """guidance.json: patient and finding cues, and the guidelines."""
 
@@ -166,6 +185,7 @@ class GuidanceRules(RuleFile):
     concordance_interval_slack_months: float = Field(
         ge=0, description="How far outside the guideline's interval a recommendation may fall."
     )
+    washout: tuple[Washout, ...] = ()
     prompt_months: float = Field(
         ge=0,
         description="A guideline's 'now' (interval [0, 0]) is met by a recommendation within"
@@ -184,7 +204,7 @@ class GuidanceRules(RuleFile):
             names = [n for names in guideline.risk_cues.values() for n in names]
             for rule in guideline.rules:
                 names += [*(rule.when.features or ()), *(rule.when.no_features or ())]
-            unknown = sorted(set(names) - set(self.cues))
+            unknown = sorted(set(names) - set(self.cues) - set(COMPUTED_FEATURES))
             if unknown:
                 raise ValueError(f"guideline {guideline.id!r} names unknown cues: {unknown}")
         return self

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from radfollow.guidance.context import ReportContext
 from radfollow.models import CheckKind, Finding, Laterality, ReportCheck
@@ -67,10 +67,18 @@ class _Text:
 
     def __init__(self, text: str, rules: CheckRules) -> None:
         self.text = text
-        boundary = _compile(rules.sentence_boundary)
-        self._starts = [0, *(m.end() for m in boundary.finditer(text))]
-        skip = _compile("|".join(rules.laterality.skip_lines.terms), re.I | re.M)
-        self._hidden = [m.span() for m in skip.finditer(text)]
+        self._rules = rules
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        """Sentence starts, found when a check first needs them (most reports need none)."""
+        boundary = _compile(self._rules.sentence_boundary)
+        return [0, *(m.end() for m in boundary.finditer(self.text))]
+
+    @cached_property
+    def _hidden(self) -> list[tuple[int, int]]:
+        skip = _compile("|".join(self._rules.laterality.skip_lines.terms), re.I | re.M)
+        return [m.span() for m in skip.finditer(self.text)]
 
     def sentence(self, at: int, before: int = 0) -> str:
         """The sentence around offset ``at``, with the ``before`` sentences before it."""

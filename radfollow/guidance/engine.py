@@ -21,7 +21,7 @@ from radfollow.guidance.concordance import compare, overall
 from radfollow.guidance.conditions import evaluate
 from radfollow.guidance.context import ReportContext
 from radfollow.guidance.cues import CueReader
-from radfollow.guidance.inputs import Inputs, read_inputs
+from radfollow.guidance.inputs import Inputs, features_used, read_inputs
 from radfollow.guidance.lesions import Lesion
 from radfollow.models import (
     ExpectedFollowUp,
@@ -111,6 +111,7 @@ class GuidanceEngine:
         self.rules = rules
         self.reader = CueReader(rules.cues)
         self._by_type = {t: g for g in rules.guidelines for t in g.finding_types}
+        self._features = {g.id: features_used(g) for g in rules.guidelines}
 
     def assess(
         self,
@@ -155,7 +156,8 @@ class GuidanceEngine:
             related = f"not incidental ({why})"
         if _excluded(finding, guideline):
             return base.model_copy(update={"not_applicable_reason": guideline.exclude_reason})
-        inputs = read_inputs(finding, context, guideline, self.rules, self.reader)
+        used = self._features[guideline.id]
+        inputs = read_inputs(finding, context, guideline, self.rules, self.reader, used)
         reading = _read(guideline, inputs, related)
         if reading.reason is not None or not reading.rules:
             reason = reading.reason

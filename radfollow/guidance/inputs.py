@@ -109,14 +109,31 @@ def risk(context: ReportContext, reader: CueReader, guideline: Guideline) -> str
     return guideline.default_risk
 
 
+def inputs_tested(guideline: Guideline) -> frozenset[str]:
+    """The Condition fields the guideline's rules and exclusions set (the inputs it reads:
+    the others are not worked out)."""
+    conditions = [r.when for r in guideline.rules] + [n.when for n in guideline.not_applicable]
+    return frozenset(name for c in conditions for name in c.model_fields_set)
+
+
+def features_used(guideline: Guideline) -> frozenset[str]:
+    """The feature names the guideline's conditions test (read only those)."""
+    conditions = [r.when for r in guideline.rules] + [n.when for n in guideline.not_applicable]
+    return frozenset(
+        name for c in conditions for name in (*(c.features or ()), *(c.no_features or ()))
+    )
+
+
 def read_inputs(
     finding: Finding,
     context: ReportContext,
     guideline: Guideline,
     rules: GuidanceRules,
     reader: CueReader,
+    used: frozenset[str] | None = None,
 ) -> Inputs:
-    """The inputs of one finding for one guideline."""
+    """The inputs of one finding for one guideline; ``used``: its features_used (computed
+    when not given)."""
     composition = finding.composition.value if finding.composition else None
     multiplicity = finding.multiplicity.value if finding.multiplicity else None
     assumed = []
@@ -126,11 +143,13 @@ def read_inputs(
     if multiplicity is None and "multiplicity" in guideline.assume:
         multiplicity = guideline.assume["multiplicity"]
         assumed.append("multiplicity")
+    used = features_used(guideline) if used is None else used
+    tested = inputs_tested(guideline)
     features = frozenset(
-        name
-        for name, cue in rules.cues.items()
-        if cue.where == "finding" and reader.stated(name, context, finding)
-    ) | ({"washout_benign"} if washout_benign(finding, rules) else set())
+        name for name in used if name in rules.cues and reader.stated(name, context, finding)
+    ) | (
+        {"washout_benign"} if "washout_benign" in used and washout_benign(finding, rules) else set()
+    )
     return Inputs(
         size_mm=finding_size(finding, guideline),
         composition=composition,
@@ -140,12 +159,13 @@ def read_inputs(
         exam_modality=(context.exam_modality or "").upper() or None,
         age=context.age,
         female=context.female,
-        menopause=menopause(context, reader, rules),
-        risk=risk(context, reader, guideline),
+        menopause=menopause(context, reader, rules) if "menopause" in tested else None,
+        risk=risk(context, reader, guideline) if "risk" in tested else None,
         benign=finding.benign,
-        known_cancer=reader.stated("known_cancer", context),
-        immunosuppressed=reader.stated("immunosuppressed", context),
-        screening=reader.stated("screening", context),
+        known_cancer="known_cancer" in tested and reader.stated("known_cancer", context),
+        immunosuppressed="immunosuppressed" in tested
+        and reader.stated("immunosuppressed", context),
+        screening="screening" in tested and reader.stated("screening", context),
         features=features,
         assumed=tuple(assumed),
     )

@@ -114,7 +114,14 @@ def process(
 
 
 def extract(
-    input_path: Annotated[Path, typer.Argument(help="JSONL with {id, text[, indication]}.")],
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL with {id, text[, indication]}; the guidance also reads procedure,"
+            " modality, age or birth_date, observation_time, sex, radiologist"
+            " (docs/guidance.md)."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output JSONL, one record per input line.")],
     workers: Workers = 1,
     show_progress: ShowProgress = True,

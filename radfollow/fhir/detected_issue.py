@@ -8,7 +8,7 @@ unnecessary, and one per report mismatch check (laterality, sex, age):
 * ``evidence``: the report text as ``code.text``, and the DiagnosticReport;
 * ``detail``: what disagrees, in words; ``reference``: none (the guideline's
   citation is in ``detail``); ``mitigation``: empty, for the reviewer to add;
-* ``status``: final for a final or corrected report, else preliminary.
+* ``status``: final for a final or corrected report, preliminary, or cancelled.
 Spec: https://hl7.org/fhir/R4/detectedissue.html
 """
 
@@ -48,6 +48,8 @@ CHECK_ISSUES = {
 
 
 def _status(ctx: MappingContext) -> str:
+    if ctx.status is ResultStatus.CANCELLED:
+        return "cancelled"
     return "preliminary" if ctx.status is ResultStatus.PRELIMINARY else "final"
 
 

@@ -70,8 +70,9 @@ class ReportContext(BaseModel):
     def of_metadata(cls, text: str, record: Mapping[str, Any]) -> ReportContext:
         """The context of a JSONL input line: ``text`` and the optional keys ``indication``,
         ``procedure``, ``modality``, ``observation_time`` (or ``exam_date``),
-        ``birth_date``, ``sex``, ``age`` and ``radiologist``. A value of the wrong shape is
-        left unknown rather than failing the line."""
+        ``birth_date``, ``sex``, ``age`` (years: a number or a string holding one) and
+        ``radiologist``. A value of the wrong shape is left unknown rather than failing
+        the line."""
         values: dict[str, Any] = {"text": text}
         for key, field in (
             ("indication", "indication"),
@@ -85,13 +86,27 @@ class ReportContext(BaseModel):
         exam = record.get("observation_time") or record.get("exam_date")
         values["exam_date"] = _date(exam)
         values["birth_date"] = _date(record.get("birth_date"))
-        age = record.get("age")
-        if isinstance(age, int | float) and not isinstance(age, bool) and 0 <= age < 150:
-            values["age_years"] = float(age)
+        age = _number(record.get("age"))
+        if age is not None and 0 <= age < 150:
+            values["age_years"] = age
         try:
             return cls(**values)
         except ValidationError:  # pragma: no cover - every value was checked above
             return cls(text=text)
+
+
+def _number(value: object) -> float | None:
+    """A number, or a string holding one ("60", " 60.5 "); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _date(value: object) -> date | None:

@@ -1,6 +1,10 @@
 """Reading the cues of guidance.json (known cancer, smoking, suspicious features...) in a
-report: case-insensitive regexes, each match cancelled by a negation that ends just
-before it ("no known history of cancer")."""
+report: case-insensitive regexes. A match is cancelled by a negation before it: one
+that ends just before it ("no known history of cancer"; ``negation_scope`` adjacent),
+or one anywhere earlier in its clause ("without septations or solid components";
+``clause``: back to the last '.', ';', line break, 'but' or 'however', at most 80
+characters); or by a ``negated_after`` pattern just after it ("adenoma not excluded").
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ from radfollow.rules.schema.guidance import Cue
 #: Report-level cue answers kept (a few reports' worth).
 _KEPT_ANSWERS = 256
 #: How far before a match a negation may start, in characters.
-_NEGATION_WINDOW = 60
+_NEGATION_WINDOW = 80
+#: Where a clause starts, for negations with clause scope.
+_CLAUSE_BREAK = re.compile(r"[.;\n]|\b(?:but|however|although|except)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,17 +37,29 @@ class CompiledCue:
 
     @cached_property
     def negations(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(f"(?:{p})$", re.IGNORECASE) for p in self.cue.negated_by)
+        end = "$" if self.cue.negation_scope == "adjacent" else ""
+        return tuple(re.compile(f"(?:{p}){end}", re.IGNORECASE) for p in self.cue.negated_by)
+
+    @cached_property
+    def after(self) -> re.Pattern[str] | None:
+        if not self.cue.negated_after:
+            return None
+        return re.compile(r"\W{0,3}(?:" + "|".join(self.cue.negated_after) + ")", re.IGNORECASE)
 
     def first(self, text: str) -> re.Match[str] | None:
         """The first match that no negation cancels, or None."""
         for match in self.pattern.finditer(text):
-            if not self._negated(text, match.start()):
+            if not self._negated(text, match.start()) and not (
+                self.after is not None and self.after.match(text, match.end())
+            ):
                 return match
         return None
 
     def _negated(self, text: str, start: int) -> bool:
         before = text[max(0, start - _NEGATION_WINDOW) : start]
+        if self.cue.negation_scope == "clause":
+            breaks = list(_CLAUSE_BREAK.finditer(before))
+            before = before[breaks[-1].end() :] if breaks else before
         return any(negation.search(before) for negation in self.negations)
 
 

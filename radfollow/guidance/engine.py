@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from itertools import product
+from typing import Any
 
 from radfollow.guidance.concordance import compare, overall
 from radfollow.guidance.conditions import evaluate
 from radfollow.guidance.context import ReportContext
 from radfollow.guidance.cues import CueReader
-from radfollow.guidance.inputs import Inputs, features_used, read_inputs
+from radfollow.guidance.inputs import Inputs, features_used, read_inputs, rule_inputs
 from radfollow.guidance.lesions import Lesion
 from radfollow.models import (
     ExpectedFollowUp,
@@ -39,6 +41,8 @@ class _Reading:
     rules: tuple[Rule, ...]
     missing: tuple[str, ...]
     reason: str | None = None
+    #: Unknown inputs whose cases gave the bands (listed missing when answers differ).
+    varied: tuple[str, ...] = ()
 
 
 @cache
@@ -57,9 +61,54 @@ def _add(missing: list[str], names: object) -> None:
             missing.append(name)
 
 
+#: Inputs that may be unknown, and their names in missing_inputs.
+_UNKNOWABLE = {"age": "age", "female": "sex", "menopause": "menopausal status", "risk": "risk"}
+_SIZE_UNKNOWN = object()
+
+
+def _age_points(guideline: Guideline) -> list[float]:
+    """One age in each band the guideline's age conditions make (below the first cut,
+    at each cut, just past each)."""
+    ages = [rule.when.age for rule in guideline.rules if rule.when.age is not None]
+    bounds = [
+        b
+        for age in ages
+        for b in (age.at_least, age.above, age.below, age.at_most)
+        if b is not None
+    ]
+    cuts = sorted(set(bounds))
+    return sorted({cuts[0] - 1, *cuts, *(c + 0.5 for c in cuts)}) if cuts else [50.0]
+
+
+def _cases(guideline: Guideline, inputs: Inputs, tested: frozenset[str]) -> list[dict[str, Any]]:
+    """Every combination of values the unknown inputs the bands test could take."""
+    choices: dict[str, list[Any]] = {}
+    if inputs.age is None and "age" in tested:
+        choices["age"] = list(_age_points(guideline))
+    if inputs.female is None and "female" in tested:
+        choices["female"] = [True, False]
+    if inputs.menopause is None and "menopause" in tested:
+        choices["menopause"] = ["pre", "post"]
+    if inputs.risk is None and "risk" in tested:
+        choices["risk"] = ["low", "high"]
+    return [dict(zip(choices, values, strict=True)) for values in product(*choices.values())]
+
+
+def _first(guideline: Guideline, inputs: Inputs) -> Rule | object | None:
+    """The first band that holds; _SIZE_UNKNOWN when the size decides and is unknown."""
+    for rule in guideline.rules:
+        verdict = evaluate(rule.when, inputs)
+        if verdict.holds:
+            return rule
+        if verdict.holds is None:
+            return _SIZE_UNKNOWN
+    return None
+
+
 def _read(guideline: Guideline, inputs: Inputs, related: str | None) -> _Reading:
     """The guideline's exclusions, then ``related`` (why the finding is not incidental,
-    or None), then its bands."""
+    or None), then its bands: the first that holds, once for each case the unknown
+    inputs leave open."""
     missing: list[str] = list(inputs.assumed)
     for exclusion in guideline.not_applicable:
         verdict = evaluate(exclusion.when, inputs)
@@ -68,19 +117,17 @@ def _read(guideline: Guideline, inputs: Inputs, related: str | None) -> _Reading
         _add(missing, verdict.unknown)
     if related is not None:
         return _Reading((), (), related)
+    cases = _cases(guideline, inputs, rule_inputs(guideline))
     found: list[Rule] = []
-    for rule in guideline.rules:
-        verdict = evaluate(rule.when, inputs)
-        if verdict.holds is False:
-            continue
-        if "size" in verdict.unknown:
+    for case in cases:
+        rule = _first(guideline, replace(inputs, **case))
+        if rule is _SIZE_UNKNOWN:
             _add(missing, {"size"})
             return _Reading((), tuple(missing))
-        found.append(rule)
-        if verdict.holds:
-            break
-        _add(missing, verdict.unknown)
-    return _Reading(tuple(found), tuple(missing))
+        if isinstance(rule, Rule) and not any(rule is r for r in found):
+            found.append(rule)
+    varied = tuple(_UNKNOWABLE[name] for name in (cases[0] if cases else {}))
+    return _Reading(tuple(found), tuple(missing), varied=varied)
 
 
 def _answer(rule: Rule, labelled: bool) -> ExpectedFollowUp:
@@ -176,7 +223,8 @@ class GuidanceEngine:
         missing = list(reading.missing)
         if len(rules) > 1 and _same(rules):
             rules = rules[:1]
-            missing = [m for m in missing if m not in ("age", "sex", "menopausal status", "risk")]
+        elif len(rules) > 1:
+            _add(missing, set(reading.varied))
         slack = self.rules.concordance_interval_slack_months
         expected = []
         for rule in rules:

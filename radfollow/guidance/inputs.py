@@ -48,12 +48,14 @@ def fleischner_size(sizes: list[float]) -> float:
 
 
 def finding_size(finding: Finding, guideline: Guideline) -> float | None:
-    """The size the guideline reads, in mm; None when the report gives none."""
-    if guideline.size == "mean_axes_rounded" and finding.size_mm:
-        return fleischner_size(list(finding.size_mm))
-    if finding.largest_size_mm is not None:
+    """The size the guideline reads, in mm; None when the report gives none (sizes of
+    0 or less are no size)."""
+    sizes = [v for v in finding.size_mm or () if v > 0]
+    if guideline.size == "mean_axes_rounded" and sizes:
+        return fleischner_size(sizes)
+    if finding.largest_size_mm is not None and finding.largest_size_mm > 0:
         return finding.largest_size_mm
-    return max(finding.size_mm) if finding.size_mm else None
+    return max(sizes) if sizes else None
 
 
 @cache
@@ -114,6 +116,11 @@ def inputs_tested(guideline: Guideline) -> frozenset[str]:
     the others are not worked out)."""
     conditions = [r.when for r in guideline.rules] + [n.when for n in guideline.not_applicable]
     return frozenset(name for c in conditions for name in c.model_fields_set)
+
+
+def rule_inputs(guideline: Guideline) -> frozenset[str]:
+    """The Condition fields the guideline's bands (not its exclusions) set."""
+    return frozenset(name for r in guideline.rules for name in r.when.model_fields_set)
 
 
 def features_used(guideline: Guideline) -> frozenset[str]:

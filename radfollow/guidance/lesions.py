@@ -85,45 +85,51 @@ def _side(group: list[Finding]) -> Laterality | None:
     return next((f.laterality for f in group if f.laterality), None)
 
 
-def _summarises(summary: list[Finding], group: list[Finding]) -> bool:
-    """Whether an unsized group may summarise a sized one: same type, and a side that is
-    unstated, bilateral or the same."""
-    side, other = _side(summary), _side(group)
+def _may_summarise(group: list[Finding], mention: Finding) -> bool:
+    """Whether an unsized ``mention`` may be about the sized ``group``: same type, no
+    other composition, and a side that is unstated, bilateral or the same."""
+    first, side, other = group[0], mention.laterality, _side(group)
+    kinds = {f.composition for f in group if f.composition}
     return (
-        summary[0].type == group[0].type
-        and any(f.size_mm for f in group)
+        first.type == mention.type
+        and (mention.composition is None or not kinds or kinds == {mention.composition})
         and (side in (None, Laterality.BILATERAL) or other in (None, side))
     )
 
 
-def _fold_summaries(groups: list[list[Finding]]) -> list[tuple[list[Finding], list[str]]]:
-    """Groups with their mention ids. A group without any size that can summarise sized
-    groups of its type ('bilateral lung nodules' in the impression) gives its mention ids
-    to each of them (so a recommendation linked to it reaches them) and is not a lesion
-    of its own."""
-    unsized = [g for g in groups if not any(f.size_mm for f in g)]
-    folded = {id(u): [g for g in groups if _summarises(u, g)] for u in unsized}
-    out = []
-    for group in groups:
-        if folded.get(id(group)):
-            continue
-        ids = [f.id for f in group]
-        for summary in unsized:
-            if any(g is group for g in folded[id(summary)]):
-                ids += [f.id for f in summary]
-        out.append((group, ids))
-    return out
-
-
 def group_lesions(findings: Sequence[Finding]) -> list[Lesion]:
-    """The present or possible findings grouped into lesions, in report order."""
-    groups: list[list[Finding]] = []
-    for mention in findings:
-        if mention.assertion not in _ASSESSED:
-            continue
-        home = next((g for g in groups if _fits(g, mention)), None)
+    """The present or possible findings grouped into lesions, in report order.
+
+    Sized mentions first: one lesion per size (and side, composition). Then each
+    unsized mention: with one sized lesion it may be about, it joins it; with several
+    ('pulmonary nodules' in the impression), it is their summary and its id goes to
+    each; with none, it is a lesion of its own (with the unsized mentions like it)."""
+    mentions = [f for f in findings if f.assertion in _ASSESSED]
+    sized: list[list[Finding]] = []
+    for mention in (f for f in mentions if f.size_mm):
+        home = next((g for g in sized if _fits(g, mention)), None)
         if home is None:
-            groups.append([mention])
+            sized.append([mention])
         else:
             home.append(mention)
-    return [Lesion(_merged(g), tuple(ids)) for g, ids in _fold_summaries(groups)]
+    extra: dict[int, list[str]] = {}
+    unsized: list[list[Finding]] = []
+    for mention in (f for f in mentions if not f.size_mm):
+        about = [i for i, g in enumerate(sized) if _may_summarise(g, mention)]
+        if len(about) == 1:
+            sized[about[0]].append(mention)
+        elif about:
+            for i in about:
+                extra.setdefault(i, []).append(mention.id)
+        else:
+            home = next((g for g in unsized if _fits(g, mention)), None)
+            if home is None:
+                unsized.append([mention])
+            else:
+                home.append(mention)
+    order = {f.id: n for n, f in enumerate(mentions)}
+    lesions = [
+        (group, [f.id for f in group] + extra.get(i, [])) for i, group in enumerate(sized)
+    ] + [(group, [f.id for f in group]) for group in unsized]
+    lesions.sort(key=lambda item: min(order[f.id] for f in item[0]))
+    return [Lesion(_merged(group), tuple(ids)) for group, ids in lesions]

@@ -43,6 +43,19 @@ def _says(patterns: tuple[str, ...], text: str | None) -> bool:
     return bool(text) and _compiled(patterns).search(text or "") is not None
 
 
+#: A negation earlier in the clause cancels a stated medical reason or benign wording.
+_NEGATED = re.compile(r"\b(?:no|not|without|negative for|free of)\b[^.;\n]{0,60}$", re.I)
+
+
+def _affirmed(patterns: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` says one of ``patterns`` with no negation before it in its clause
+    ("without suspicious lymph nodes" is not a medical reason)."""
+    return any(
+        not _NEGATED.search(text, max(0, m.start() - 60), m.start())
+        for m in _compiled(patterns).finditer(text)
+    )
+
+
 def _finding_text(finding: Finding) -> str:
     return " ".join(part for part in (finding.text, finding.sentence) if part)
 
@@ -86,7 +99,7 @@ def _adrenal_405(finding: Finding, size: float, rules: MeasureRules) -> bool:
     benign = (
         finding.benign
         or (finding.density_hu is not None and finding.density_hu <= 10)
-        or _says(rules.adrenal_benign, _finding_text(finding))
+        or _affirmed(rules.adrenal_benign, _finding_text(finding))
     )
     return size <= 40 and benign
 
@@ -183,14 +196,16 @@ class MeasureReader:
         exclusion = _age_exclusion(context, 18)
         if exclusion:
             return _result("MIPS405", lesions, eligible=False, exclusion_reason=exclusion)
-        if "known cancer" in self._history_flags(context):
-            return _result("MIPS405", lesions, eligible=True, outcome=MeasureOutcome.EXCEPTION)
         kinds = {lesion.finding.type for lesion in result.lesions if lesion.unrelated}
         only = kinds <= {FindingType.RENAL_LESION, FindingType.ADRENAL_NODULE}
         recs = _recs_for(lesions, result.recommendations, only)
         said_none = _says(self.rules.no_follow_up, context.text)
-        met = said_none and not any(_imaging(r) for r in recs)
-        outcome = MeasureOutcome.MET if met else MeasureOutcome.NOT_MET
+        if said_none and not any(_imaging(r) for r in recs):
+            outcome = MeasureOutcome.MET
+        elif "known cancer" in self._history_flags(context):  # a medical reason: only if not met
+            outcome = MeasureOutcome.EXCEPTION
+        else:
+            outcome = MeasureOutcome.NOT_MET
         return _result("MIPS405", lesions, eligible=True, outcome=outcome)
 
     def mips406(self, context: ReportContext, result: Assessed) -> MeasureResult | None:
@@ -223,7 +238,7 @@ class MeasureReader:
         recs = [r for r in _recs_for(nodules, result.recommendations, only) if _imaging(r)]
         if not recs:
             outcome = MeasureOutcome.NOT_MET
-        elif _says(
+        elif _affirmed(
             self.rules.medical_reason_406, " ".join(_finding_text(f.finding) for f in nodules)
         ):
             outcome = MeasureOutcome.EXCEPTION

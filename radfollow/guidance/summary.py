@@ -67,14 +67,33 @@ def _keys(
     return [(when, who if isinstance(who, str) and who else UNKNOWN), (when, ALL)]
 
 
+def final_reports(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Each report once, as its last version in input order (a final after its
+    preliminary, a correction after its final: keyed on patient and accession), without
+    preliminary (P) and cancelled (X) ones: the MIPS measures count final reports.
+    Records without an accession (``extract`` output) are each their own report."""
+    kept: dict[object, Mapping[str, Any]] = {}
+    for n, record in enumerate(records):
+        accession = record.get("accession")
+        key: object = (
+            (record.get("assigning_authority"), record.get("patient_id"), accession)
+            if accession
+            else n
+        )
+        kept.pop(key, None)  # the newest version goes last
+        kept[key] = record
+    return [r for r in kept.values() if r.get("result_status") not in ("P", "X")]
+
+
 def summarise(
     records: Iterable[Mapping[str, Any]], *, period: Period = "month", per_radiologist: bool = True
 ) -> list[MeasureRow]:
-    """Rows sorted by period, radiologist ('(all)' last in each period) and measure.
-    Raises pydantic.ValidationError for a record whose ``measures`` do not validate."""
+    """Rows sorted by period, radiologist ('(all)' last in each period) and measure, over
+    :func:`final_reports`. Raises pydantic.ValidationError for a record whose
+    ``measures`` do not validate."""
     counts: dict[tuple[str, str, str], Counter[str]] = {}
     inverse: dict[str, bool] = {}
-    for record in records:
+    for record in final_reports(records):
         for raw in record.get("measures") or []:
             result = MeasureResult.model_validate(raw)
             inverse[result.measure] = result.inverse

@@ -120,6 +120,23 @@ LESION_CASES: list[tuple[str, list[Any], list[tuple[str, ...]]]] = [
         [("f1", "f3"), ("f2", "f3")],
     ),
     (
+        "an unsized mention with no side beside two sized nodules summarises both",
+        [
+            finding("pulmonary_nodule", 4.0, side=Laterality.RIGHT),
+            finding("pulmonary_nodule", 12.0, fid="f2", side=Laterality.LEFT),
+            finding("pulmonary_nodule", None, fid="f3", section="impression"),
+        ],
+        [("f1", "f3"), ("f2", "f3")],
+    ),
+    (
+        "an unsized mention of the other side is a lesion of its own",
+        [
+            finding("adrenal_nodule", 14.0, side=Laterality.LEFT),
+            finding("adrenal_nodule", None, fid="f2", side=Laterality.RIGHT),
+        ],
+        [("f1",), ("f2",)],
+    ),
+    (
         "a calcified granuloma beside a solid nodule is a lesion of its own",
         [
             finding("pulmonary_nodule", 15.0, composition="solid"),

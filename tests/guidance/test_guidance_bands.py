@@ -597,6 +597,37 @@ def test_every_guideline_is_documented_and_cited(guideline: Any) -> None:
         ),
         ({"risk_cues": {"high": ["no_such_cue"]}}, "unknown cues"),
         ({"exclude_terms": ["("]}, "invalid regular expression"),
+        ({"not_applicable": [{"when": {"features": ["typo_cue"]}, "reason": "x"}]}, "unknown cues"),
+        (
+            {
+                "rules": [
+                    {
+                        "band": "x",
+                        "when": {"size_mm": {"at_least": 50, "below": 10}},
+                        "follow_up": False,
+                        "text": "t",
+                    }
+                ]
+            },
+            "empty band",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "band": "x",
+                        "follow_up": True,
+                        "modality": ["CT"],
+                        "interval_months": [12, 3],
+                        "text": "t",
+                    }
+                ]
+            },
+            "earliest, latest",
+        ),
+        ({"id": "x" * 33}, "at most 32"),
+        ({"id": "acr-thyroid"}, "repeated guideline ids"),
+        ({"finding_types": ["pulmonary_nodule", "thyroid_nodule"]}, "two guidelines"),
     ],
 )
 def test_guidance_rules_refuse_bad_data(patch: dict, message: str) -> None:
@@ -610,3 +641,129 @@ def test_guidance_rules_refuse_bad_data(patch: dict, message: str) -> None:
     data["guidelines"][0].update(patch)
     with pytest.raises(ValidationError, match=message):
         GuidanceRules.model_validate(data)
+
+
+def test_unknown_age_gives_one_answer_per_age_band_that_can_hold() -> None:
+    """A 3 mm pancreatic cyst: under 75 one MRI or CT at 2 years, from 75 none; the
+    under-65 yearly band never holds at 3 mm and is not offered."""
+    guidance = _run("pancreatic_lesion", 3.0, {"age": None})
+    assert _answers(guidance) == [
+        ("age under 75", True, ["MR", "CT"], (24.0, 24.0)),
+        ("age 75 or over", False, [], None),
+    ]
+    assert guidance.missing_inputs == ["age"]
+
+
+def test_an_exclusion_left_open_stays_missing_when_the_answers_agree() -> None:
+    """7 mm nodule, no age: the under-35 exclusion is undecided ('age' missing) even
+    though the low- and high-risk answers are the same."""
+    guidance = _run(
+        "pulmonary_nodule", 7.0, {"age": None}, composition="solid", multiplicity="single"
+    )
+    assert len(guidance.expected) == 1
+    assert guidance.missing_inputs == ["age"]
+
+
+NEGATION_CASES = [
+    # (kind, size, context args, sentence, band): negations and hedges (review of issue 16)
+    (
+        "thyroid_nodule",
+        6.0,
+        {},
+        "6 mm nodule without cervical lymphadenopathy.",
+        "age >=35, <1.5 cm",
+    ),
+    (
+        "thyroid_nodule",
+        6.0,
+        {},
+        "6 mm nodule with cervical lymphadenopathy.",
+        "suspicious features",
+    ),
+    (
+        "pancreatic_lesion",
+        10.0,
+        {"age": 60},
+        "Cyst without mural nodule or duct dilation.",
+        "<1.5 cm, age under 65",
+    ),
+    (
+        "pancreatic_lesion",
+        10.0,
+        {"age": 60},
+        "Cyst; no associated solid component.",
+        "<1.5 cm, age under 65",
+    ),
+    ("pancreatic_lesion", 10.0, {"age": 60}, "Cyst with a mural nodule.", "worrisome features"),
+    ("adrenal_nodule", 25.0, {}, "Adrenal nodule; adenoma not excluded.", ">2-4 cm"),
+    ("adrenal_nodule", 25.0, {}, "Adrenal nodule; cannot exclude adenoma.", ">2-4 cm"),
+    ("adrenal_nodule", 25.0, {}, "Adrenal nodule, likely adenoma.", ">2-4 cm"),
+    ("adrenal_nodule", 25.0, {}, "Adrenal adenoma versus metastasis.", ">2-4 cm"),
+]
+
+
+@pytest.mark.parametrize(("kind", "size", "cargs", "sentence", "band"), NEGATION_CASES)
+def test_negated_and_hedged_features(
+    kind: str, size: float, cargs: dict, sentence: str, band: str
+) -> None:
+    assert _run(kind, size, cargs, sentence=sentence).band == band
+
+
+@pytest.mark.parametrize(
+    ("sentence", "applies"),
+    [
+        ("Simple cyst without septations or solid components.", True),
+        ("Anechoic cyst with no internal vascularity.", True),
+        ("Cyst with thick septations.", False),
+    ],
+)
+def test_adnexal_simple_cyst_negated_complex_features(sentence: str, applies: bool) -> None:
+    guidance = _run("adnexal_lesion", 40.0, {"age": 40}, sentence=sentence, composition="cystic")
+    assert (guidance.not_applicable_reason is None) is applies
+
+
+@pytest.mark.parametrize(
+    ("cargs", "reason"),
+    [
+        ({"indication": "Family history of lung cancer."}, None),
+        ({"indication": "History of lung cancer."}, "known cancer"),
+        ({"procedure": "CT ABDOMEN PELVIS LOW DOSE STONE PROTOCOL"}, None),
+        ({"procedure": "CT CHEST LOW DOSE"}, "Lung-RADS"),
+        ({"indication": "Low-dose CT for kidney stone."}, None),
+    ],
+)
+def test_history_and_screening_cues(cargs: dict, reason: str | None) -> None:
+    guidance = _run("pulmonary_nodule", 7.0, cargs)
+    assert (
+        (guidance.not_applicable_reason is None)
+        if reason is None
+        else (reason in (guidance.not_applicable_reason or ""))
+    )
+
+
+def test_lmp_alone_does_not_make_a_68_year_old_premenopausal() -> None:
+    guidance = _run(
+        "adnexal_lesion",
+        40.0,
+        {"age": 68, "indication": "LMP: 2005."},
+        composition="cystic",
+        sentence="Simple cyst.",
+    )
+    assert guidance.band == "postmenopausal, >1-7 cm"
+
+
+@pytest.mark.parametrize("sizes", [[0.0], [0.0, 0.0]])
+def test_a_zero_size_is_no_size(sizes: list) -> None:
+    guidance = _run("pulmonary_nodule", sizes, {})
+    assert guidance.expected == []
+    assert "size" in guidance.missing_inputs
+
+
+@pytest.mark.parametrize(
+    ("age", "read"),
+    [(60, 60.0), ("60", 60.0), (" 61.5 ", 61.5), ("sixty", None), (True, None), (-1, None)],
+)
+def test_metadata_age(age: object, read: float | None) -> None:
+    from radfollow.guidance.context import ReportContext
+
+    assert ReportContext.of_metadata("text", {"age": age}).age == read

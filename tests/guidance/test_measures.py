@@ -89,6 +89,14 @@ CASES_405 = [
         NO_FOLLOW,
         {"indication": "History of renal cell carcinoma."},
         True,
+        MET,  # met: the medical-reason exception is for reports that are not
+    ),
+    (
+        [SIMPLE_CYST],
+        [rec("US", (12, 12))],
+        "Simple renal cyst. Follow-up ultrasound in 12 months.",
+        {"indication": "History of renal cell carcinoma."},
+        True,
         EXCEPTION,
     ),
     ([SIMPLE_CYST], [], NO_FOLLOW, {"age": 17}, False, None),
@@ -118,6 +126,14 @@ def test_mips405_leaves_out_lesions_it_is_not_about(lesion: Any) -> None:
 
 THYROID = [finding("thyroid_nodule", 8.0)]
 CASES_406 = [
+    (
+        [finding("thyroid_nodule", 8.0, sentence="Nodule without suspicious lymph nodes.")],
+        [rec("US", None)],
+        {},
+        True,
+        None,
+        MET,  # a negated reason is no reason
+    ),
     # (findings, recs, context, eligible, exclusion, outcome)
     (THYROID, [rec("US", None)], {}, True, None, MET),
     (THYROID, [], {}, True, None, NOT_MET),

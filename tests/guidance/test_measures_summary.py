@@ -86,6 +86,29 @@ def test_rates_leave_exceptions_and_exclusions_out() -> None:
     assert rows[("2025-Q1", "DR B", "MIPS406")].inverse
 
 
+def test_each_report_counts_once_as_its_final_version() -> None:
+    def version(acc: str, patient: str, status: str, day: str, outcome: str) -> dict:
+        return {
+            "accession": acc,
+            "patient_id": patient,
+            "result_status": status,
+            "observation_time": day,
+            "measures": [_measure("MIPS364", outcome)],
+        }
+
+    met, not_met = "performance_met", "performance_not_met"
+    versions = [
+        version("A1", "P1", "P", "2025-01-01", not_met),
+        version("A1", "P1", "F", "2025-01-01", not_met),
+        version("A1", "P1", "C", "2025-01-01", met),
+        version("A2", "P1", "F", "2025-01-02", met),
+        version("A2", "P1", "X", "2025-01-02", met),
+        version("A3", "P2", "P", "2025-01-03", met),
+    ]
+    (row,) = summarise(versions, period="all", per_radiologist=False)
+    assert (row.reports, row.met, row.not_met) == (1, 1, 0)  # A1's correction only
+
+
 def test_overall_has_only_all_rows() -> None:
     rows = summarise(RECORDS, period="month", per_radiologist=False)
     assert {r.radiologist for r in rows} == {"(all)"}

@@ -89,6 +89,8 @@ def test_checks_csv(judged: Site) -> None:
         ("/guidance?since=yesterday", "since must be a date"),
         ("/checks?kind=weight", "kind must be"),
         ("/guidance?page=x", "page must be a number"),
+        ("/guidance?page=99999999999999999999", "page must be at most"),
+        ("/checks?page=99999999999999999999", "page must be at most"),
         ("/guidance.csv?until=2025-13-01", "until must be a date"),
     ],
 )

@@ -25,6 +25,23 @@ class Range(BaseModel):
     below: float | None = None
     at_most: float | None = None
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> Range:
+        lows = [v for v in (self.at_least, self.above) if v is not None]
+        highs = [v for v in (self.below, self.at_most) if v is not None]
+        if (
+            lows
+            and highs
+            and max(lows) >= min(highs)
+            and not (
+                self.at_least is not None
+                and self.at_most is not None
+                and self.at_least == self.at_most
+            )
+        ):
+            raise ValueError(f"empty band: {self.model_dump(exclude_none=True)}")
+        return self
+
     def holds(self, value: float) -> bool:
         """Whether ``value`` lies in the band."""
         return not (
@@ -84,6 +101,8 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _follow_up_has_action(self) -> Rule:
+        if self.interval_months and self.interval_months[0] > self.interval_months[1]:
+            raise ValueError(f"band {self.band!r}: interval_months must be [earliest, latest]")
         if self.follow_up and not self.modality:
             raise ValueError(f"band {self.band!r}: a follow-up needs at least one modality")
         if not self.follow_up and (self.modality or self.interval_months):
@@ -103,10 +122,10 @@ class Guideline(BaseModel):
     """One published guideline for some finding types."""
 
     model_config = STRICT
-    id: str
-    version: str
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(min_length=1, max_length=16)
     citation: str
-    finding_types: tuple[FindingType, ...]
+    finding_types: tuple[FindingType, ...] = Field(min_length=1)
     size: Literal["mean_axes_rounded", "largest"] = Field(
         description="mean_axes_rounded: mean of the two largest stated dimensions rounded to"
         " the nearest mm (Fleischner 2017, Bankier et al. 2017); largest: the largest."
@@ -140,7 +159,16 @@ class Cue(BaseModel):
     description: str
     patterns: tuple[str, ...]
     negated_by: tuple[str, ...] = Field(
-        default=(), description="Regexes that cancel a match when they end just before it."
+        default=(),
+        description="Regexes that cancel a match before it (see negation_scope).",
+    )
+    negation_scope: Literal["adjacent", "clause"] = Field(
+        default="adjacent",
+        description="adjacent: a negation ends just before the match; clause: anywhere"
+        " earlier in its clause (up to 80 characters).",
+    )
+    negated_after: tuple[str, ...] = Field(
+        default=(), description="Regexes that cancel a match when they follow it."
     )
     where: Literal["history", "report", "finding", "procedure"] = Field(
         description="history: indication and report text; report: report text; finding: the"
@@ -199,11 +227,25 @@ class GuidanceRules(RuleFile):
         return check_regex(value)
 
     @model_validator(mode="after")
+    def _one_guideline_per_type(self) -> GuidanceRules:
+        ids = [g.id for g in self.guidelines]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"repeated guideline ids: {repeated}")
+        types = [t.value for g in self.guidelines for t in g.finding_types]
+        twice = sorted({t for t in types if types.count(t) > 1})
+        if twice:
+            raise ValueError(f"finding types with two guidelines: {twice} (a site replaces one)")
+        return self
+
+    @model_validator(mode="after")
     def _cues_exist(self) -> GuidanceRules:
         for guideline in self.guidelines:
             names = [n for names in guideline.risk_cues.values() for n in names]
-            for rule in guideline.rules:
-                names += [*(rule.when.features or ()), *(rule.when.no_features or ())]
+            conditions = [r.when for r in guideline.rules]
+            conditions += [n.when for n in guideline.not_applicable]
+            for when in conditions:
+                names += [*(when.features or ()), *(when.no_features or ())]
             unknown = sorted(set(names) - set(self.cues) - set(COMPUTED_FEATURES))
             if unknown:
                 raise ValueError(f"guideline {guideline.id!r} names unknown cues: {unknown}")

@@ -36,6 +36,8 @@ CHECK_COLUMNS = [f for f in CheckRow.model_fields if f != "evidence"]
 #: Rows per page; an export has no limit but this.
 PAGE = 200
 EXPORT_LIMIT = 100_000
+#: The last page number accepted (PAGE rows each: far past any real list).
+MAX_PAGE = 1_000_000
 
 
 def _filters(request: Request, params: QueryParams) -> tuple[JudgementFilters, int]:
@@ -49,6 +51,8 @@ def _filters(request: Request, params: QueryParams) -> tuple[JudgementFilters, i
         page = max(1, int(params.get("page") or 1))
     except ValueError:
         raise ViewError("page must be a number") from None
+    if page > MAX_PAGE:
+        raise ViewError(f"page must be at most {MAX_PAGE}")
     filters = JudgementFilters(
         concordance=[concordance],
         guideline=params.get("guideline") or None,

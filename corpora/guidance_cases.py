@@ -417,6 +417,16 @@ CASES: tuple[Case, ...] = (
         (G("f1", TH, "age <35, >=1 cm; age >=35, <1.5 cm", "concordant", ("age",)),),
     ),
     Case(
+        "gd-th-09",
+        exam("XR NECK SOFT TISSUE", "DX", age=52, sex="F", indication="Sore throat."),
+        "The airway is patent. A [[f1:2 cm nodule in the left thyroid lobe]] displaces the"
+        " trachea slightly.",
+        "[[f2:Left thyroid nodule]]. [[r1:Recommend thyroid ultrasound.]]",
+        {"f1": F("thyroid_nodule"), "f2": F("thyroid_nodule")},
+        (G("f1", TH, None, reason="seen on radiography"),),
+        {"r1": R("US", None, "f2", "thyroid")},
+    ),
+    Case(
         "gd-th-07",
         exam(
             "US SOFT TISSUE NECK", "US", age=45, sex="F", indication="Palpable left neck swelling."

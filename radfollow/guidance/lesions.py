@@ -86,13 +86,15 @@ def _side(group: list[Finding]) -> Laterality | None:
 
 
 def _may_summarise(group: list[Finding], mention: Finding) -> bool:
-    """Whether an unsized ``mention`` may be about the sized ``group``: same type, no
-    other composition, and a side that is unstated, bilateral or the same."""
+    """Whether an unsized ``mention`` may be about the sized ``group``: same type, its
+    composition unstated or the group's own (a 'calcified granuloma' is not about a
+    nodule of unstated composition), and a side that is unstated, bilateral or the
+    same."""
     first, side, other = group[0], mention.laterality, _side(group)
     kinds = {f.composition for f in group if f.composition}
     return (
         first.type == mention.type
-        and (mention.composition is None or not kinds or kinds == {mention.composition})
+        and (mention.composition is None or kinds == {mention.composition})
         and (side in (None, Laterality.BILATERAL) or other in (None, side))
     )
 

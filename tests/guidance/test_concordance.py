@@ -137,6 +137,14 @@ LESION_CASES: list[tuple[str, list[Any], list[tuple[str, ...]]]] = [
         [("f1",), ("f2",)],
     ),
     (
+        "an unsized calcified granuloma is not about a nodule of unstated composition",
+        [
+            finding("pulmonary_nodule", 15.0, side=Laterality.LEFT),
+            finding("pulmonary_nodule", None, fid="f2", composition="calcified"),
+        ],
+        [("f1",), ("f2",)],
+    ),
+    (
         "a calcified granuloma beside a solid nodule is a lesion of its own",
         [
             finding("pulmonary_nodule", 15.0, composition="solid"),

@@ -110,6 +110,7 @@ EXCLUSIONS = [
     ("pulmonary_nodule", 7.0, {}, {"incidental": False, "reason": "indication"}, "not incidental"),
     ("thyroid_nodule", 20.0, {"modality": "US"}, {}, "TI-RADS"),
     ("thyroid_nodule", 20.0, {"modality": "MR"}, {}, None),
+    ("thyroid_nodule", 20.0, {"modality": "DX"}, {}, "radiography"),
     ("aortic_aneurysm", 45.0, {}, {"sentence": "Ascending thoracic aortic aneurysm."}, "thoracic"),
     ("aortic_aneurysm", 45.0, {}, {"sentence": "Infrarenal abdominal aortic aneurysm."}, None),
     (

@@ -475,7 +475,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "gd-ad-11",
-        exam("CT ABDOMEN ADRENAL PROTOCOL", "CT", age=58, sex="M", indication="Back pain."),
+        exam("CT ABDOMEN W WO CONTRAST", "CT", age=58, sex="M", indication="Back pain."),
         "A [[f1:2.4 cm left adrenal nodule]] with absolute washout of 68%.",
         "[[f2:Left adrenal nodule]] with washout characteristics of an adenoma. No follow-up"
         " imaging is recommended.",

@@ -23,12 +23,20 @@ from radfollow.guidance.concordance import compare, overall
 from radfollow.guidance.conditions import evaluate
 from radfollow.guidance.context import ReportContext
 from radfollow.guidance.cues import CueReader
-from radfollow.guidance.inputs import Inputs, features_used, read_inputs, rule_inputs
+from radfollow.guidance.inputs import (
+    Inputs,
+    features_used,
+    finding_size,
+    read_inputs,
+    rule_inputs,
+)
 from radfollow.guidance.lesions import Lesion
 from radfollow.models import (
+    Composition,
     ExpectedFollowUp,
     Finding,
     Guidance,
+    Multiplicity,
     Recommendation,
 )
 from radfollow.rules.schema.guidance import GuidanceRules, Guideline, Rule
@@ -166,19 +174,69 @@ class GuidanceEngine:
         lesions: Sequence[Lesion],
         recommendations: Sequence[Recommendation],
     ) -> list[Guidance]:
-        """One Guidance per lesion of a type a guideline covers, in report order. A lesion's
-        recommendations are those linked to any of its mentions; when it is the report's
-        only covered lesion, the unlinked ones too."""
+        """One Guidance per lesion of a type a guideline covers, in report order.
+
+        A lesion's recommendations are those linked to any of its mentions; when it is
+        the report's only covered lesion, the unlinked ones too. A guideline that
+        manages several lesions together (``together``: Fleischner's multiple nodules)
+        judges them as one, by the most suspicious (the largest): it gets the
+        'multiple' bands and every recommendation linked to any of them, and the
+        others say which lesion they are managed with."""
         covered = [lesion for lesion in lesions if lesion.finding.type in self._by_type]
         loose = [r for r in recommendations if r.finding_id is None]
+        leads = self._leads(covered)
         out = []
-        for lesion in covered:
-            recs = [r for r in recommendations if r.finding_id in lesion.mention_ids]
-            if len(covered) == 1:
+        for i, lesion in enumerate(covered):
+            lead = leads.get(i, i)
+            if lead != i:
+                out.append(self._managed_with(lesion, covered[lead]))
+                continue
+            members = [covered[j] for j, k in leads.items() if k == i] or [lesion]
+            ids = {m for member in members for m in member.mention_ids}
+            recs = [r for r in recommendations if r.finding_id in ids]
+            if len(members) == len(covered):
                 recs += loose
-            guidance = self.one(context, lesion.finding, recs, unrelated=lesion.unrelated)
-            out.append(guidance.model_copy(update={"mention_ids": list(lesion.mention_ids)}))
+            finding = lesion.finding
+            if len(members) > 1:
+                finding = finding.model_copy(update={"multiplicity": Multiplicity.MULTIPLE})
+            guidance = self.one(context, finding, recs, unrelated=lesion.unrelated)
+            mentions = [m for member in members for m in member.mention_ids]
+            out.append(guidance.model_copy(update={"mention_ids": mentions}))
         return out
+
+    def _leads(self, covered: Sequence[Lesion]) -> dict[int, int]:
+        """For lesions a ``together`` guideline manages as one: index -> the index of the
+        largest of them (the first on a tie). Benign and calcified lesions, lesions the
+        exam is about, and lesions without a size stay apart."""
+        leads: dict[int, int] = {}
+        for guideline in self.rules.guidelines:
+            if not guideline.together:
+                continue
+            group = [
+                (i, size)
+                for i, lesion in enumerate(covered)
+                if lesion.finding.type in guideline.finding_types
+                and lesion.finding.incidental
+                and not lesion.finding.benign
+                and lesion.finding.composition != Composition.CALCIFIED
+                and (size := finding_size(lesion.finding, guideline)) is not None
+            ]
+            if len(group) < 2:
+                continue
+            lead = max(group, key=lambda item: (item[1], -item[0]))[0]
+            leads.update({i: lead for i, _ in group})
+        return leads
+
+    def _managed_with(self, lesion: Lesion, lead: Lesion) -> Guidance:
+        guideline = self._by_type[lesion.finding.type]
+        return Guidance(
+            finding_id=lesion.finding.id,
+            mention_ids=list(lesion.mention_ids),
+            guideline=guideline.id,
+            version=guideline.version,
+            citation=guideline.citation,
+            not_applicable_reason=f"managed with the most suspicious nodule ({lead.finding.id})",
+        )
 
     def one(
         self,

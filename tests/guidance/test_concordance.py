@@ -193,3 +193,28 @@ def test_unlinked_recommendations_count_only_for_a_single_lesion() -> None:
     nodule, thyroid = ENGINE.assess(context(), two, [rec("CT", (6, 12), finding_id=None)])
     assert nodule.concordance is Concordance.MISSING
     assert thyroid.concordance is Concordance.MISSING
+
+
+def test_multiple_nodules_are_managed_by_the_most_suspicious() -> None:
+    """Fleischner 2017: several nodules are managed by the most suspicious (largest) one,
+    with the bands for multiple nodules; a calcified granuloma stays apart."""
+    findings = [
+        finding("pulmonary_nodule", 4.0, side=Laterality.RIGHT),
+        finding("pulmonary_nodule", 12.0, fid="f2", side=Laterality.LEFT),
+        finding("pulmonary_nodule", 5.0, fid="f3", composition="calcified"),
+    ]
+    recs = [rec("CT", (3, 3), finding_id="f1")]
+    small, lead, granuloma = ENGINE.assess(context(), group_lesions(findings), recs)
+    assert small.not_applicable_reason == "managed with the most suspicious nodule (f2)"
+    assert small.expected == []
+    assert lead.band == "solid, multiple, >8 mm"
+    assert lead.mention_ids == ["f1", "f2"]
+    assert lead.recommendation_ids == ["r1"]
+    assert lead.concordance is Concordance.CONCORDANT  # CT at 3-6 months
+    assert granuloma.band == "calcified or benign"
+
+
+def test_a_single_sized_nodule_is_managed_alone() -> None:
+    findings = [finding("pulmonary_nodule", 7.0), finding("thyroid_nodule", 8.0, fid="f2")]
+    nodule, _ = ENGINE.assess(context(), group_lesions(findings), [])
+    assert nodule.band == "solid, single, 6-8 mm"

@@ -139,6 +139,11 @@ class Guideline(BaseModel):
     assume: dict[Literal["composition", "multiplicity"], str] = Field(
         default_factory=dict, description="Values read for unstated inputs (then listed missing)."
     )
+    together: bool = Field(
+        default=False,
+        description="Several lesions of a report are managed as one, by the most suspicious"
+        " (Fleischner 2017, multiple nodules).",
+    )
     exclude_terms: tuple[str, ...] = Field(
         default=(), description="Regexes on the finding's text, location and sentence."
     )

@@ -30,7 +30,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "nlp": BASE | {"io"},
     "tracker": BASE | {"io"},
     "guidance": BASE,
-    "evaluation": BASE | {"io", "nlp"},
+    "evaluation": BASE | {"io", "nlp", "guidance"},
     "training": BASE | {"io", "nlp", "evaluation"},
     "processing": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "guidance"},
     "listener": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "processing"},

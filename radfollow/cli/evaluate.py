@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,11 +18,6 @@ from radfollow.cli.options import (
     pipeline_config,
 )
 from radfollow.errors import RadfollowError
-
-if TYPE_CHECKING:
-    from radfollow.evaluation.report import Assess
-    from radfollow.models import ExtractionResult
-    from radfollow.nlp.pipeline import PipelineConfig
 
 
 def evaluate(
@@ -45,22 +40,7 @@ def evaluate(
         raise typer.BadParameter("--format must be 'text' or 'json'")
     config = pipeline_config(rules, threshold, classifier, model, heads, backend)
     try:
-        assess = None if pred else _assessor(config)
-        scores = evaluate_files(gold, pred, config=config, assess=assess)
+        scores = evaluate_files(gold, pred, config=config)
     except (RadfollowError, OSError) as error:
         fail(error)
     typer.echo(render_json(scores) if output_format == "json" else render(scores))
-
-
-def _assessor(config: PipelineConfig) -> Assess:
-    """Guidance, measures and checks for a pipeline result, read with its gold line's
-    metadata as ``radfollow extract`` reads an input line's; raises RuleFileError when
-    a guidance rules file is invalid."""
-    from radfollow.guidance import Assessor, ReportContext
-
-    assessor = Assessor(config.rules_dir)
-
-    def assess(line: dict[str, Any], result: ExtractionResult) -> ExtractionResult:
-        return assessor.assess(ReportContext.of_metadata(line["text"], line), result)
-
-    return assess

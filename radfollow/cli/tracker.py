@@ -289,6 +289,13 @@ def _judgement_filters(
     )
 
 
+def _count_line(rows: int, fmt: str, output: Path | None) -> None:
+    """How many rows, under a table or on stderr beside a file; machine formats on
+    stdout stay pure data."""
+    if fmt == "table" or output is not None:
+        typer.echo(f"{rows} row(s)" if rows else "no rows", err=output is not None)
+
+
 @app.command("missing")
 def missing_command(
     db: Db = DEFAULT_URL,
@@ -328,8 +335,7 @@ def missing_command(
     columns = ["finding_id", "concordance", "patient_id", "accession", "study_date"]
     columns += ["finding_type", "size_mm", "guideline", "band", "expected"]
     _emit(list(rows), fmt, output, columns, model=GuidelineRow)
-    if fmt == "table" or output is not None:
-        typer.echo(f"{len(rows)} row(s)" if rows else "no rows", err=output is not None)
+    _count_line(len(rows), fmt, output)
 
 
 @app.command("checks")
@@ -357,8 +363,7 @@ def checks_command(
         rows = report_checks(session, filters, kind=kind, limit=limit, offset=offset)
     columns = ["id", "kind", "patient_id", "accession", "study_date", "message", "evidence"]
     _emit(list(rows), fmt, output, columns, model=CheckRow)
-    if fmt == "table" or output is not None:
-        typer.echo(f"{len(rows)} row(s)" if rows else "no rows", err=output is not None)
+    _count_line(len(rows), fmt, output)
 
 
 @app.command()

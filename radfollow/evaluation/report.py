@@ -15,7 +15,6 @@ Scores (ANNOTATION.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +28,8 @@ from radfollow.evaluation.guidance import (
     score_guidance,
 )
 from radfollow.evaluation.metrics import PRF, Accuracy, match_spans
+from radfollow.guidance import Assessor, ReportContext
 from radfollow.io.jsonl import load_jsonl
-from radfollow.models import ExtractionResult
 from radfollow.nlp.pipeline import PipelineConfig
 
 if TYPE_CHECKING:
@@ -70,25 +69,18 @@ def make_extractor(config: PipelineConfig) -> Extractor:
     return Extractor(config=config)
 
 
-#: Fills one pipeline result's guidance, measures and checks from its gold line's
-#: metadata: ``radfollow.guidance.Assessor`` as ``radfollow extract`` applies it. The
-#: evaluation part may not import radfollow.guidance (tests/test_layering.py), so the
-#: caller (the CLI) hands it in.
-Assess = Callable[[dict[str, Any], ExtractionResult], ExtractionResult]
-
-
-def predict(
-    gold: list[dict[str, Any]], config: PipelineConfig, *, assess: Assess | None = None
-) -> list[dict[str, Any]]:
-    """Run the pipeline on gold texts, then ``assess`` (when given) on each result with
-    its gold line; records in the same order, ids kept."""
+def predict(gold: list[dict[str, Any]], config: PipelineConfig) -> list[dict[str, Any]]:
+    """Run the pipeline on gold texts, then the guidance on each result with its gold
+    line's metadata (as ``radfollow extract`` does); records in the same order, ids
+    kept. Raises RuleFileError when a guidance rules file is invalid."""
     from radfollow.nlp.extract import ReportText
 
     texts = (ReportText(g["text"], g.get("indication"), g.get("procedure")) for g in gold)
     results = make_extractor(config).extract_many(texts)
+    assessor = Assessor(config.rules_dir)
     records = []
     for g, result in zip(gold, results, strict=True):
-        done = assess(g, result) if assess else result
+        done = assessor.assess(ReportContext.of_metadata(g["text"], g), result)
         records.append(
             {
                 "id": g["id"],
@@ -166,14 +158,13 @@ def evaluate_files(
     pred_path: Path | None,
     *,
     config: PipelineConfig,
-    assess: Assess | None = None,
 ) -> Scores:
     """Score ``pred_path`` against ``gold_path``; no ``pred_path``: run the pipeline
-    (and ``assess``) on the gold texts first."""
+    and the guidance on the gold texts first."""
     gold = _read(gold_path)
     if not gold:
         raise EvaluationError("no gold reports", where=str(gold_path))
-    pred = _read(pred_path) if pred_path else predict(gold, config, assess=assess)
+    pred = _read(pred_path) if pred_path else predict(gold, config)
     return score(gold, pred)
 
 

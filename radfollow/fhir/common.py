@@ -11,6 +11,7 @@ from radfollow.models import RadiologyReport, ResultStatus
 from radfollow.rules.schema import Terminology
 
 EXTENSION_BASE = "https://radfollow.org/fhir/StructureDefinition/"
+CODE_SYSTEM_BASE = "https://radfollow.org/fhir/CodeSystem/"
 EXT_ASSERTION = EXTENSION_BASE + "assertion"
 EXT_INCIDENTAL = EXTENSION_BASE + "incidental"
 EXT_BENIGN = EXTENSION_BASE + "benign"

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from radfollow.fhir.common import EXTENSION_BASE, MappingContext, reference
+from radfollow.fhir.common import CODE_SYSTEM_BASE, MappingContext, reference
 from radfollow.fhir.ids import record_identifier
 from radfollow.models import Concordance, Guidance, ReportCheck, ResultStatus
 
-DETECTED_ISSUE_SYSTEM = EXTENSION_BASE.replace("StructureDefinition/", "CodeSystem/detected-issue")
+DETECTED_ISSUE_SYSTEM = CODE_SYSTEM_BASE + "detected-issue"
 
 #: Issue code, display and severity (DetectedIssue.severity: high | moderate | low).
 GUIDANCE_ISSUES = {

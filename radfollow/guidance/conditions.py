@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from radfollow.guidance.inputs import Inputs
-from radfollow.rules.schema.guidance import Condition
+from radfollow.rules.schema.guidance import Condition, Range
 
 #: Input names as missing_inputs lists them.
 INPUT_NAMES = {
@@ -58,23 +58,14 @@ def _known(condition: Condition, inputs: Inputs) -> bool:
 
 def _unknowable(condition: Condition, inputs: Inputs) -> Verdict:
     unknown: set[str] = set()
-    for name in ("age", "size_mm"):
-        band = getattr(condition, name)
-        value = getattr(inputs, name)
-        if band is None:
-            continue
-        if value is None:
-            unknown.add(INPUT_NAMES[name])
-        elif not band.holds(value):
-            return _FALSE
-    for name in ("female", "menopause", "risk"):
+    for name in ("age", "size_mm", "female", "menopause", "risk"):
         wanted = getattr(condition, name)
         value = getattr(inputs, name)
         if wanted is None:
             continue
         if value is None:
             unknown.add(INPUT_NAMES[name])
-        elif value != wanted:
+        elif not (wanted.holds(value) if isinstance(wanted, Range) else value == wanted):
             return _FALSE
     return Verdict(None, frozenset(unknown)) if unknown else Verdict(True)
 

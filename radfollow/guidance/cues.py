@@ -63,13 +63,18 @@ class CompiledCue:
         return any(negation.search(before) for negation in self.negations)
 
 
+def finding_words(finding: Finding) -> str:
+    """The words a finding's features are read in: its own text and its sentence."""
+    return " ".join(part for part in (finding.text, finding.sentence) if part)
+
+
 def cue_text(cue: Cue, context: ReportContext, finding: Finding | None) -> str:
     """The text a cue is read in (Cue.where); '' when there is none (a finding cue
     without a finding)."""
     if cue.where == "finding":
         if finding is None:
             return ""
-        return " ".join(part for part in (finding.text, finding.sentence) if part)
+        return finding_words(finding)
     if cue.where == "procedure":
         return "\n".join(part for part in (context.procedure, context.indication) if part)
     if cue.where == "history":

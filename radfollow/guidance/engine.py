@@ -13,7 +13,7 @@ labelled, and 'risk' in missing_inputs. An unknown size stops the reading: no an
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
@@ -23,13 +23,7 @@ from radfollow.guidance.concordance import compare, overall
 from radfollow.guidance.conditions import evaluate
 from radfollow.guidance.context import ReportContext
 from radfollow.guidance.cues import CueReader
-from radfollow.guidance.inputs import (
-    Inputs,
-    features_used,
-    finding_size,
-    read_inputs,
-    rule_inputs,
-)
+from radfollow.guidance.inputs import GuidelineReads, Inputs, finding_size, read_inputs
 from radfollow.guidance.lesions import Lesion
 from radfollow.models import (
     Composition,
@@ -63,8 +57,8 @@ def _excluded(finding: Finding, guideline: Guideline) -> bool:
     return any(p.search(text) for p in _exclusions(guideline.exclude_terms))
 
 
-def _add(missing: list[str], names: object) -> None:
-    for name in sorted(names):  # type: ignore[call-overload]
+def _add(missing: list[str], names: Iterable[str]) -> None:
+    for name in sorted(names):
         if name not in missing:
             missing.append(name)
 
@@ -113,7 +107,9 @@ def _first(guideline: Guideline, inputs: Inputs) -> Rule | object | None:
     return None
 
 
-def _read(guideline: Guideline, inputs: Inputs, related: str | None) -> _Reading:
+def _read(
+    guideline: Guideline, inputs: Inputs, related: str | None, banded: frozenset[str]
+) -> _Reading:
     """The guideline's exclusions, then ``related`` (why the finding is not incidental,
     or None), then its bands: the first that holds, once for each case the unknown
     inputs leave open."""
@@ -125,7 +121,7 @@ def _read(guideline: Guideline, inputs: Inputs, related: str | None) -> _Reading
         _add(missing, verdict.unknown)
     if related is not None:
         return _Reading((), (), related)
-    cases = _cases(guideline, inputs, rule_inputs(guideline))
+    cases = _cases(guideline, inputs, banded)
     found: list[Rule] = []
     for case in cases:
         rule = _first(guideline, replace(inputs, **case))
@@ -166,7 +162,7 @@ class GuidanceEngine:
         self.rules = rules
         self.reader = CueReader(rules.cues)
         self._by_type = {t: g for g in rules.guidelines for t in g.finding_types}
-        self._features = {g.id: features_used(g) for g in rules.guidelines}
+        self._reads = {g.id: GuidelineReads.of(g) for g in rules.guidelines}
 
     def assess(
         self,
@@ -261,9 +257,9 @@ class GuidanceEngine:
             related = f"not incidental ({why})"
         if _excluded(finding, guideline):
             return base.model_copy(update={"not_applicable_reason": guideline.exclude_reason})
-        used = self._features[guideline.id]
-        inputs = read_inputs(finding, context, guideline, self.rules, self.reader, used)
-        reading = _read(guideline, inputs, related)
+        reads = self._reads[guideline.id]
+        inputs = read_inputs(finding, context, guideline, self.rules, self.reader, reads)
+        reading = _read(guideline, inputs, related, reads.banded)
         if reading.reason is not None or not reading.rules:
             reason = reading.reason
             if reason is None and "size" not in reading.missing:

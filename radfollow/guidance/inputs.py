@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from radfollow.guidance.context import ReportContext
-from radfollow.guidance.cues import CueReader
+from radfollow.guidance.cues import CueReader, finding_words
 from radfollow.models import Finding
 from radfollow.rules.schema.guidance import GuidanceRules, Guideline
 
@@ -59,31 +59,27 @@ def finding_size(finding: Finding, guideline: Guideline) -> float | None:
 
 
 @cache
-def _bosniak_pattern(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A rules-file pattern compiled case-insensitively, once."""
     return re.compile(pattern, re.IGNORECASE)
 
 
 def bosniak_class(finding: Finding, rules: GuidanceRules) -> str | None:
     """The Bosniak class stated in the finding's text or sentence (I, II, IIF, III, IV)."""
-    text = " ".join(part for part in (finding.text, finding.sentence) if part)
-    match = _bosniak_pattern(rules.bosniak).search(text)
+    text = finding_words(finding)
+    match = _regex(rules.bosniak).search(text)
     if match is None:
         return None
     value = match.group(1).upper()
     return _BOSNIAK.get(value, value)
 
 
-@cache
-def _washout_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def washout_benign(finding: Finding, rules: GuidanceRules) -> bool:
     """Whether a washout percentage stated in the finding's sentence reaches its
     adenoma threshold (guidance.json ``washout``; Mayo-Smith et al. 2017)."""
-    text = " ".join(part for part in (finding.text, finding.sentence) if part)
+    text = finding_words(finding)
     for washout in rules.washout:
-        for match in _washout_pattern(washout.pattern).finditer(text):
+        for match in _regex(washout.pattern).finditer(text):
             if float(match.group(1)) >= washout.benign_at_least:
                 return True
     return False
@@ -111,24 +107,27 @@ def risk(context: ReportContext, reader: CueReader, guideline: Guideline) -> str
     return guideline.default_risk
 
 
-def inputs_tested(guideline: Guideline) -> frozenset[str]:
-    """The Condition fields the guideline's rules and exclusions set (the inputs it reads:
-    the others are not worked out)."""
-    conditions = [r.when for r in guideline.rules] + [n.when for n in guideline.not_applicable]
-    return frozenset(name for c in conditions for name in c.model_fields_set)
+@dataclass(frozen=True)
+class GuidelineReads:
+    """What a guideline's conditions read, so the engine works out nothing else:
+    ``tested`` the Condition fields its bands and exclusions set, ``banded`` those its
+    bands set, ``features`` the feature names they test."""
 
+    tested: frozenset[str]
+    banded: frozenset[str]
+    features: frozenset[str]
 
-def rule_inputs(guideline: Guideline) -> frozenset[str]:
-    """The Condition fields the guideline's bands (not its exclusions) set."""
-    return frozenset(name for r in guideline.rules for name in r.when.model_fields_set)
-
-
-def features_used(guideline: Guideline) -> frozenset[str]:
-    """The feature names the guideline's conditions test (read only those)."""
-    conditions = [r.when for r in guideline.rules] + [n.when for n in guideline.not_applicable]
-    return frozenset(
-        name for c in conditions for name in (*(c.features or ()), *(c.no_features or ()))
-    )
+    @classmethod
+    def of(cls, guideline: Guideline) -> GuidelineReads:
+        bands = [r.when for r in guideline.rules]
+        conditions = bands + [n.when for n in guideline.not_applicable]
+        return cls(
+            tested=frozenset(name for c in conditions for name in c.model_fields_set),
+            banded=frozenset(name for c in bands for name in c.model_fields_set),
+            features=frozenset(
+                name for c in conditions for name in (*(c.features or ()), *(c.no_features or ()))
+            ),
+        )
 
 
 def read_inputs(
@@ -137,10 +136,10 @@ def read_inputs(
     guideline: Guideline,
     rules: GuidanceRules,
     reader: CueReader,
-    used: frozenset[str] | None = None,
+    reads: GuidelineReads | None = None,
 ) -> Inputs:
-    """The inputs of one finding for one guideline; ``used``: its features_used (computed
-    when not given)."""
+    """The inputs of one finding for one guideline; ``reads``: ``GuidelineReads.of(
+    guideline)``, worked out once by the caller (computed when not given)."""
     composition = finding.composition.value if finding.composition else None
     multiplicity = finding.multiplicity.value if finding.multiplicity else None
     assumed = []
@@ -150,8 +149,8 @@ def read_inputs(
     if multiplicity is None and "multiplicity" in guideline.assume:
         multiplicity = guideline.assume["multiplicity"]
         assumed.append("multiplicity")
-    used = features_used(guideline) if used is None else used
-    tested = inputs_tested(guideline)
+    reads = reads or GuidelineReads.of(guideline)
+    used, tested = reads.features, reads.tested
     features = frozenset(
         name for name in used if name in rules.cues and reader.stated(name, context, finding)
     ) | (

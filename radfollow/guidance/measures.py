@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from radfollow.guidance.context import ReportContext
+from radfollow.guidance.cues import finding_words
 from radfollow.guidance.lesions import Lesion
 from radfollow.models import (
     Finding,
@@ -56,10 +57,6 @@ def _affirmed(patterns: tuple[str, ...], text: str) -> bool:
     )
 
 
-def _finding_text(finding: Finding) -> str:
-    return " ".join(part for part in (finding.text, finding.sentence) if part)
-
-
 def _incidental(lesions: Sequence[Lesion], kind: FindingType) -> list[Lesion]:
     return [lesion for lesion in lesions if lesion.finding.type == kind and lesion.unrelated]
 
@@ -99,7 +96,7 @@ def _adrenal_405(finding: Finding, size: float, rules: MeasureRules) -> bool:
     benign = (
         finding.benign
         or (finding.density_hu is not None and finding.density_hu <= 10)
-        or _affirmed(rules.adrenal_benign, _finding_text(finding))
+        or _affirmed(rules.adrenal_benign, finding_words(finding))
     )
     return size <= 40 and benign
 
@@ -177,7 +174,7 @@ class MeasureReader:
         renal = [
             f
             for f in _incidental(lesions, FindingType.RENAL_LESION)
-            if _says(self.rules.renal_simple, _finding_text(f.finding))
+            if _says(self.rules.renal_simple, finding_words(f.finding))
         ]
         adrenal = [
             f
@@ -239,7 +236,7 @@ class MeasureReader:
         if not recs:
             outcome = MeasureOutcome.NOT_MET
         elif _affirmed(
-            self.rules.medical_reason_406, " ".join(_finding_text(f.finding) for f in nodules)
+            self.rules.medical_reason_406, " ".join(finding_words(f.finding) for f in nodules)
         ):
             outcome = MeasureOutcome.EXCEPTION
         else:

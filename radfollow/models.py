@@ -421,6 +421,86 @@ class ReportCheck(BaseModel):
     end: int = Field(ge=0)
 
 
+class CriticalTier(StrEnum):
+    """How a critical or actionable finding must be communicated (ACR actionable
+    findings, Larson et al., JACR 2014;11:1038-44: categories 1-2 within minutes to
+    hours, category 3 within days; the Massachusetts Coalition's red/orange/yellow)."""
+
+    CRITICAL = "critical"
+    UNEXPECTED = "unexpected"
+
+
+class CriticalResult(BaseModel):
+    """One critical or significant unexpected finding affirmed in the report (issue 17)."""
+
+    model_config = _RECORD_CONFIG
+
+    id: str = Field(description="Stable id within the report, e.g. 'c1'.")
+    category: str = Field(description="Category id of rules/critical.json, e.g. 'pneumothorax'.")
+    label: str = Field(description="The category's display name, e.g. 'Pneumothorax'.")
+    tier: CriticalTier
+    acr_category: int = Field(ge=1, le=3, description="ACR actionable-finding category 1-3.")
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    assertion: Assertion = Field(description="present or possible (others are not critical).")
+    section: str | None = None
+    sentence: str | None = Field(default=None, description="The sentence quoted as evidence.")
+    communicated: bool = Field(
+        default=False, description="The report documents that its results were communicated."
+    )
+
+
+class CommunicationMethod(StrEnum):
+    """How results were conveyed (FHIR Communication.medium via v3-ParticipationMode)."""
+
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    SECURE_MESSAGE = "secure_message"
+    PAGE = "page"
+    RESULTS_SYSTEM = "results_system"
+    UNKNOWN = "unknown"
+
+
+class RecipientRole(StrEnum):
+    """Who was told, by role; a person's name is never kept, only whether one was given."""
+
+    ORDERING_PROVIDER = "ordering_provider"
+    PHYSICIAN = "physician"
+    EMERGENCY_PROVIDER = "emergency_provider"
+    NURSE = "nurse"
+    CARE_TEAM = "care_team"
+    PATIENT = "patient"
+    OTHER = "other"
+
+
+class Communication(BaseModel):
+    """One documented communication of the report's results (issue 17).
+
+    Holds no text: the sentence names people, so only its offsets are kept.
+    """
+
+    model_config = _RECORD_CONFIG
+
+    id: str = Field(description="Stable id within the report, e.g. 'm1'.")
+    start: int = Field(ge=0, description="Character offset of the sentence in the report.")
+    end: int = Field(ge=0)
+    recipient_role: RecipientRole
+    name_present: bool = Field(description="A recipient's name (or its placeholder) was given.")
+    method: CommunicationMethod
+    stated_date: date | None = Field(default=None, description="The date written, if any.")
+    stated_time: str | None = Field(
+        default=None, pattern=r"^\d{2}:\d{2}$", description="The time written, 24-hour HH:MM."
+    )
+    sent: datetime | None = Field(
+        default=None,
+        description="When it happened: the stated date (or the exam's date) and time,"
+        " resolved against the exam time; null when no time is stated.",
+    )
+    acknowledged: bool = Field(description="Read-back or acknowledgement is documented.")
+    section: str | None = None
+
+
 class ExtractionResult(BaseModel):
     """What the NLP pipeline found in one report text."""
 
@@ -435,10 +515,17 @@ class ExtractionResult(BaseModel):
     )
     measures: list[MeasureResult] = Field(default_factory=list)
     checks: list[ReportCheck] = Field(default_factory=list)
+    critical_results: list[CriticalResult] = Field(default_factory=list)
+    communications: list[Communication] = Field(default_factory=list)
 
     @property
     def has_followup_recommendation(self) -> bool:
         return bool(self.recommendations)
+
+    @property
+    def uncommunicated_critical(self) -> bool:
+        """A critical or unexpected result with no documented communication in the report."""
+        return bool(self.critical_results) and not self.communications
 
     @property
     def incidental_types(self) -> list[str]:
@@ -458,6 +545,9 @@ class OutputRecord(BaseModel):
     guidance: list[Guidance] = Field(default_factory=list)
     measures: list[MeasureResult] = Field(default_factory=list)
     checks: list[ReportCheck] = Field(default_factory=list)
+    critical_results: list[CriticalResult] = Field(default_factory=list)
+    communications: list[Communication] = Field(default_factory=list)
+    uncommunicated_critical: bool = False
 
     @classmethod
     def build(cls, record_id: str, result: ExtractionResult, /, **extra: object) -> OutputRecord:
@@ -471,6 +561,9 @@ class OutputRecord(BaseModel):
             guidance=result.guidance,
             measures=result.measures,
             checks=result.checks,
+            critical_results=result.critical_results,
+            communications=result.communications,
+            uncommunicated_critical=result.uncommunicated_critical,
             **extra,
         )
 

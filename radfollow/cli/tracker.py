@@ -27,8 +27,10 @@ from radfollow.tracker.decisions import choose, unmatch
 from radfollow.tracker.judgements import (
     CONCORDANCES,
     CheckRow,
+    CriticalRow,
     GuidelineRow,
     JudgementFilters,
+    critical_worklist,
     guideline_worklist,
     report_checks,
 )
@@ -363,6 +365,38 @@ def checks_command(
         rows = report_checks(session, filters, kind=kind, limit=limit, offset=offset)
     columns = ["id", "kind", "patient_id", "accession", "study_date", "message", "evidence"]
     _emit(list(rows), fmt, output, columns, model=CheckRow)
+    _count_line(len(rows), fmt, output)
+
+
+@app.command("critical")
+def critical_command(
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+    all_results: Annotated[
+        bool,
+        typer.Option("--all", help="Also results whose report documents a communication."),
+    ] = False,
+    radiologist: Radiologist = None,
+    site: Site = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+    fmt: Format = "table",
+    output: Output = None,
+) -> None:
+    """Critical and significant unexpected results whose report documents no
+    communication of them (the "uncommunicated critical" worklist), ACR category 1
+    first, then newest exam first."""
+    tracker = _open(db, rules)
+    filters = _judgement_filters(tracker, since, until, radiologist, site)
+    with _reading(tracker) as session:
+        rows = critical_worklist(
+            session, filters, uncommunicated_only=not all_results, limit=limit, offset=offset
+        )
+    columns = ["id", "label", "acr_category", "assertion", "communicated", "patient_id",
+               "accession", "study_date", "finding"]  # fmt: skip
+    _emit(list(rows), fmt, output, columns, model=CriticalRow)
     _count_line(len(rows), fmt, output)
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from radfollow.errors import FHIRMappingError
 from radfollow.fhir.common import MappingContext, fhir_datetime
+from radfollow.fhir.critical import communication_resource, critical_observation
 from radfollow.fhir.detected_issue import check_issue, guidance_issue
 from radfollow.fhir.ids import full_url
 from radfollow.fhir.observation import build_observation, is_emitted
@@ -66,6 +67,7 @@ def _assemble(
         url = full_url(report.accession, "ServiceRequest", rec.id)
         entries.append((url, build_service_request(ctx, rec, finding_urls)))
     entries += _issues(report, result, ctx, finding_urls)
+    entries += _critical(report, result, ctx)
     return {
         "resourceType": "Bundle",
         "type": bundle_type,
@@ -90,6 +92,20 @@ def _issues(
     for index, check in enumerate(result.checks, start=1):
         url = full_url(report.accession, "DetectedIssue", f"c{index}")
         out.append((url, check_issue(ctx, check, index)))
+    return out
+
+
+def _critical(
+    report: RadiologyReport, result: ExtractionResult, ctx: MappingContext
+) -> list[tuple[str, dict[str, Any]]]:
+    """An Observation (interpretation critical) per critical result and a Communication
+    per documented communication, about the report and those Observations."""
+    critical = result.critical_results
+    urls = [full_url(report.accession, "Observation", f"critical-{c.id}") for c in critical]
+    out = [(url, critical_observation(ctx, c)) for url, c in zip(urls, critical, strict=True)]
+    for m in result.communications:
+        url = full_url(report.accession, "Communication", m.id)
+        out.append((url, communication_resource(ctx, m, urls)))
     return out
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from radfollow.guidance.checks import report_checks
 from radfollow.guidance.context import ReportContext
+from radfollow.guidance.critical import with_sent_times
 from radfollow.guidance.engine import GuidanceEngine
 from radfollow.guidance.lesions import group_lesions
 from radfollow.guidance.measures import Assessed, MeasureReader
@@ -36,12 +37,18 @@ class Assessor:
         return {label for name, label in _HISTORY_FLAGS.items() if reader.stated(name, context)}
 
     def assess(self, context: ReportContext, result: ExtractionResult) -> ExtractionResult:
-        """``result`` with its ``guidance``, ``measures`` and ``checks`` filled (a copy)."""
+        """``result`` with its ``guidance``, ``measures`` and ``checks`` filled, and its
+        communications' ``sent`` times resolved against the exam time (a copy)."""
         lesions = group_lesions(result.findings)
         guidance = self.engine.assess(context, lesions, result.recommendations)
         read = Assessed(lesions, result.recommendations, result.impression)
         measures = self.measures.assess(context, read)
         checks = report_checks(context, result.findings, rules=self.check_rules)
         return result.model_copy(
-            update={"guidance": guidance, "measures": measures, "checks": checks}
+            update={
+                "guidance": guidance,
+                "measures": measures,
+                "checks": checks,
+                "communications": with_sent_times(result.communications, context.exam_time),
+            }
         )

@@ -26,6 +26,9 @@ class ReportContext(BaseModel):
     procedure: str | None = Field(default=None, description="OBR-4 text, e.g. 'CT CHEST W/O'.")
     exam_modality: str | None = Field(default=None, description="DICOM-style: CT, MR, US...")
     exam_date: date | None = Field(default=None, description="OBR-7's date.")
+    exam_time: datetime | None = Field(
+        default=None, description="OBR-7 with its offset; None when unknown or without one."
+    )
     birth_date: date | None = Field(default=None, description="PID-7.")
     sex: str | None = Field(default=None, description="PID-8 (HL7 table 0001): F, M, O, U...")
     age_years: float | None = Field(
@@ -61,6 +64,7 @@ class ReportContext(BaseModel):
             procedure=report.procedure.text or report.procedure.code,
             exam_modality=report.modality,
             exam_date=observed.date() if observed else None,
+            exam_time=observed if observed and observed.tzinfo else None,
             birth_date=report.patient.birth_date,
             sex=report.patient.sex,
             radiologist=report.principal_interpreter,
@@ -85,6 +89,7 @@ class ReportContext(BaseModel):
                 values[field] = record[key]
         exam = record.get("observation_time") or record.get("exam_date")
         values["exam_date"] = _date(exam)
+        values["exam_time"] = _aware(exam)
         values["birth_date"] = _date(record.get("birth_date"))
         age = _number(record.get("age"))
         if age is not None and 0 <= age < 150:
@@ -93,6 +98,17 @@ class ReportContext(BaseModel):
             return cls(**values)
         except ValidationError:  # pragma: no cover - every value was checked above
             return cls(text=text)
+
+
+def _aware(value: object) -> datetime | None:
+    """An ISO 8601 date-time string with an offset; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def _number(value: object) -> float | None:

@@ -16,6 +16,8 @@ DOC_EXTENSIONS: dict[str, Any] = {
     "rad_procedure": None,  # procedure / exam title from HL7 or the caller
     "rad_sections": None,  # list[SectionSpan] set by the sectionizer
     "rad_exam_organ": None,  # organ of the exam (e.g. "lung" for a chest CT)
+    "rad_critical_results": None,  # list[CriticalResult] set by the critical component
+    "rad_communications": None,  # list[Communication] set by the communication component
 }
 
 #: Span attributes on finding spans (doc.ents) and recommendation spans.

@@ -55,11 +55,18 @@ def doc_to_result(doc: Doc) -> ExtractionResult:
     ]
     indication = doc._.rad_indication or section_text(doc, "indication") or None
     impression = section_text(doc, "impression") or None
+    communications = list(doc._.rad_communications or [])
+    critical = [
+        c.model_copy(update={"communicated": bool(communications)})
+        for c in doc._.rad_critical_results or []
+    ]
     return ExtractionResult(
         findings=findings,
         recommendations=recommendations,
         impression=impression,
         indication=indication,
+        critical_results=critical,
+        communications=communications,
     )
 
 

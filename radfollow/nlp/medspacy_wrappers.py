@@ -124,17 +124,7 @@ def grouped_context(context: ConText, doc: Doc) -> Doc:
     targets it touches, in stock order; the edges, ``_.modifiers`` and
     ``doc._.context_graph`` come out as stock ConText sets them.
     """
-    matcher = context._ConText__matcher  # private in medspaCy 1.3.1 (constraints.txt)
-    modifiers = [
-        ConTextModifier(
-            matcher.rule_map[context.nlp.vocab[key].text],
-            start,
-            end,
-            doc,
-            max_scope=context.max_scope,
-        )
-        for key, start, end in matcher(doc)
-    ]
+    modifiers = matched_modifiers(context, doc)
     targets = list(doc.ents)
     ends = [target.end for target in targets]
     for group in _touching_scopes(modifiers):
@@ -150,6 +140,31 @@ def grouped_context(context: ConText, doc: Doc) -> Doc:
         context.set_context_attributes(edges)
     doc._.context_graph = ConTextGraph(targets=targets, modifiers=modifiers, edges=edges)
     return doc
+
+
+def matched_modifiers(context: ConText, doc: Doc) -> list[ConTextModifier]:
+    """Every modifier ``context``'s rules match in ``doc``, stock order, scopes unlimited."""
+    matcher = context._ConText__matcher  # private in medspaCy 1.3.1 (constraints.txt)
+    return [
+        ConTextModifier(
+            matcher.rule_map[context.nlp.vocab[key].text],
+            start,
+            end,
+            doc,
+            max_scope=context.max_scope,
+        )
+        for key, start, end in matcher(doc)
+    ]
+
+
+def scoped_modifiers(context: ConText, doc: Doc) -> list[ConTextModifier]:
+    """The modifiers of ``doc`` with their scopes limited by each other (terminations,
+    pseudo-modifiers) as stock ConText limits them, without any targets: what
+    :func:`grouped_context` leaves in ``doc._.context_graph.modifiers``."""
+    modifiers = matched_modifiers(context, doc)
+    for group in _touching_scopes(modifiers):
+        ConTextGraph(modifiers=group, targets=[]).update_scopes()
+    return modifiers
 
 
 def _touching_scopes(modifiers: list[ConTextModifier]) -> list[list[ConTextModifier]]:

@@ -4,7 +4,9 @@ blank English tokenizer -> sectionizer -> sentence splitter -> medspaCy
 TargetMatcher (rules/targets.json) -> finding typer -> medspaCy ConText
 (rules/context.json) -> assertion -> anatomy (size, laterality, location) ->
 attributes (composition, multiplicity, HU) ->
-incidental -> recommendation rules -> [scorer slot] -> selector.
+incidental -> recommendation rules -> [scorer slot] -> selector ->
+critical results (rules/critical.json, with the ConText modifiers) ->
+documented communication.
 
 The scorer slot is where the recommendation classifier goes: any component
 that sets ``Span._.rad_score`` on ``doc.spans["rad_recommendation_candidates"]``
@@ -29,6 +31,7 @@ from radfollow.rules.schema import (
     AnatomyRules,
     AttributeRules,
     ContextRules,
+    CriticalRules,
     IncidentalRules,
     OrganRules,
     RecommendationRules,
@@ -143,6 +146,12 @@ def build_pipeline(config: PipelineConfig | None = None) -> Language:
     if config.classifier:
         nlp.add_pipe(reg.RECOMMENDATION_CLASSIFIER, config=classifier_config(config))
     nlp.add_pipe(reg.RECOMMENDATION_SELECTOR, config={"threshold": config.threshold})
+    critical_rules = config.rule_path(CriticalRules)
+    nlp.add_pipe(
+        reg.CRITICAL,
+        config={"rules": critical_rules, "context_rules": config.rule_path(ContextRules)},
+    )
+    nlp.add_pipe(reg.COMMUNICATION, config={"rules": critical_rules})
     return nlp
 
 

@@ -12,6 +12,8 @@ from spacy.language import Language
 from radfollow.nlp.assertion import AssertionResolver
 from radfollow.nlp.attributes import FindingAttributes
 from radfollow.nlp.classifier.component import RecommendationClassifier
+from radfollow.nlp.communication import CommunicationReader
+from radfollow.nlp.critical import CriticalFindings
 from radfollow.nlp.extensions import register_extensions
 from radfollow.nlp.finding_typer import FindingTyper
 from radfollow.nlp.hard_wrap import WrapThresholds
@@ -39,6 +41,8 @@ INCIDENTAL = "radfollow_incidental_v1"
 RECOMMENDATION_RULES = RULES_COMPONENT
 RECOMMENDATION_CLASSIFIER = "radfollow_recommendation_classifier_v1"
 RECOMMENDATION_SELECTOR = "radfollow_recommendation_selector_v1"
+CRITICAL = "radfollow_critical_v1"
+COMMUNICATION = "radfollow_communication_v1"
 
 REGISTERED = (
     SECTIONIZER,
@@ -53,6 +57,8 @@ REGISTERED = (
     RECOMMENDATION_RULES,
     RECOMMENDATION_CLASSIFIER,
     RECOMMENDATION_SELECTOR,
+    CRITICAL,
+    COMMUNICATION,
 )
 
 
@@ -217,3 +223,15 @@ def make_classifier(
 @Language.factory(RECOMMENDATION_SELECTOR, default_config={"threshold": 0.5})
 def make_selector(nlp: Language, name: str, threshold: float) -> RecommendationSelector:
     return RecommendationSelector(nlp, name, threshold=threshold)
+
+
+@Language.factory(CRITICAL, default_config={"rules": None, "context_rules": None})
+def make_critical(
+    nlp: Language, name: str, rules: str | None, context_rules: str | None
+) -> CriticalFindings:
+    return CriticalFindings(nlp, name, rules=rules, context_rules=context_rules)
+
+
+@Language.factory(COMMUNICATION, default_config={"rules": None})
+def make_communication(nlp: Language, name: str, rules: str | None) -> CommunicationReader:
+    return CommunicationReader(nlp, name, rules=rules)

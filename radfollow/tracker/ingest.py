@@ -21,7 +21,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
-from radfollow.models import ExtractionResult, Guidance, RadiologyReport
+from radfollow.models import (
+    Communication,
+    CriticalResult,
+    ExtractionResult,
+    Guidance,
+    RadiologyReport,
+)
 from radfollow.models import Finding as FindingRecord
 from radfollow.models import Patient as PatientRecord
 from radfollow.models import ReportCheck as CheckRecord
@@ -37,6 +43,7 @@ from radfollow.tracker.scheduling import schedule_from_orders
 from radfollow.tracker.schema import (
     PENDING,
     Completion,
+    CriticalFinding,
     Finding,
     MatchCandidate,
     MatchExclusion,
@@ -44,6 +51,7 @@ from radfollow.tracker.schema import (
     Patient,
     Recommendation,
     ReportCheck,
+    ResultCommunication,
     Study,
 )
 
@@ -330,6 +338,8 @@ def _recommendations(
             _judged(judged, guidance)
     session.add_all(findings.values())
     session.add_all(_check(study, check) for check in result.checks)
+    session.add_all(_critical(study, c) for c in result.critical_results)
+    session.add_all(_communication(study, m) for m in result.communications)
     session.flush()
     recs = []
     for rec in result.recommendations:
@@ -395,6 +405,36 @@ def _check(study: Study, check: CheckRecord) -> ReportCheck:
         evidence=check.evidence,
         start=check.start,
         end=check.end,
+    )
+
+
+def _critical(study: Study, c: CriticalResult) -> CriticalFinding:
+    return CriticalFinding(
+        study_id=study.id,
+        local_id=c.id,
+        category=c.category[:64],
+        label=c.label[:128],
+        tier=c.tier.value,
+        acr_category=c.acr_category,
+        assertion=c.assertion.value,
+        text=c.text,
+        start=c.start,
+        end=c.end,
+        communicated=c.communicated,
+    )
+
+
+def _communication(study: Study, m: Communication) -> ResultCommunication:
+    return ResultCommunication(
+        study_id=study.id,
+        local_id=m.id,
+        recipient_role=m.recipient_role.value,
+        name_present=m.name_present,
+        method=m.method.value,
+        sent_at=m.sent,
+        acknowledged=m.acknowledged,
+        start=m.start,
+        end=m.end,
     )
 
 

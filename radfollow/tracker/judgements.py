@@ -1,9 +1,12 @@
 """The guideline worklist and the report checks stored by ingest (issue 16, migration
-0011; docs/guidance.md).
+0011; docs/guidance.md), and the critical results (issue 17, migration 0012).
 
 ``guideline_worklist`` lists the lesions whose report disagrees with the guideline:
 by default ``missing``, an incidental finding for which the guideline expects
 follow-up and the report recommends none (the "missing recommendation" list).
+``critical_worklist`` lists critical and significant unexpected results, by
+default those whose report documents no communication ("uncommunicated
+critical"), most urgent ACR category first, then newest.
 Only each accession's newest stored version counts (a corrected report replaces
 the earlier one), and cancelled reports none.
 """
@@ -17,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from radfollow.tracker.schema import Finding, Patient, ReportCheck, Study
+from radfollow.tracker.schema import CriticalFinding, Finding, Patient, ReportCheck, Study
 
 #: The concordance values a worklist may select (models.Concordance).
 CONCORDANCES = ("missing", "discordant", "unnecessary", "concordant")
@@ -180,4 +183,67 @@ def report_checks(
             site=study.facility,
         )
         for check, study, patient in rows
+    ]
+
+
+class CriticalRow(BaseModel):
+    """One stored critical result with its study."""
+
+    id: int
+    category: str
+    label: str
+    tier: str
+    acr_category: int
+    assertion: str
+    communicated: bool
+    finding: str
+    patient_id: str
+    accession: str
+    procedure: str | None
+    study_date: str
+    radiologist: str | None
+    ordering_provider: str | None
+    site: str | None
+
+
+def critical_worklist(
+    session: Session,
+    filters: JudgementFilters,
+    *,
+    uncommunicated_only: bool = True,
+    limit: int | None = 500,
+    offset: int = 0,
+) -> list[CriticalRow]:
+    """Stored critical results (by default only those without a documented
+    communication), ACR category 1 first, then newest exam first."""
+    query = (
+        select(CriticalFinding, Study, Patient.identifier)
+        .join(Study, CriticalFinding.study_id == Study.id)
+        .join(Patient, Study.patient_id == Patient.id)
+    )
+    if uncommunicated_only:
+        query = query.where(CriticalFinding.communicated.is_(False))
+    query = _study_filters(query, filters).order_by(
+        CriticalFinding.acr_category, Study.observed_at.desc(), CriticalFinding.id
+    )
+    rows = session.execute(query.limit(limit).offset(offset))
+    return [
+        CriticalRow(
+            id=c.id,
+            category=c.category,
+            label=c.label,
+            tier=c.tier,
+            acr_category=c.acr_category,
+            assertion=c.assertion,
+            communicated=c.communicated,
+            finding=c.text,
+            patient_id=patient,
+            accession=study.accession,
+            procedure=study.procedure,
+            study_date=study.observed_at.isoformat(),
+            radiologist=study.interpreter,
+            ordering_provider=study.ordering_provider,
+            site=study.facility,
+        )
+        for c, study, patient in rows
     ]

@@ -208,6 +208,46 @@ class ReportCheck(Base):
     end: Mapped[int] = mapped_column(Integer)
 
 
+class CriticalFinding(Base):
+    """A critical or significant unexpected result of a report (migration 0012, issue 17)."""
+
+    __tablename__ = "critical_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(16))
+    #: rules/critical.json category id and label.
+    category: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(128))
+    #: critical | unexpected; ACR actionable-finding category 1-3.
+    tier: Mapped[str] = mapped_column(String(16))
+    acr_category: Mapped[int] = mapped_column(Integer)
+    assertion: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    #: The report documents a communication of its results.
+    communicated: Mapped[bool] = mapped_column(Boolean, index=True)
+
+
+class ResultCommunication(Base):
+    """A documented communication of a report's results (migration 0012, issue 17);
+    no recipient name is stored."""
+
+    __tablename__ = "communications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(16))
+    recipient_role: Mapped[str] = mapped_column(String(32))
+    name_present: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged: Mapped[bool] = mapped_column(Boolean)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+
 class Recommendation(Base):
     __tablename__ = "recommendations"
     __table_args__ = (

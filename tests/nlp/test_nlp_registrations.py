@@ -22,6 +22,8 @@ SNAPSHOT = (
     "radfollow_recommendation_rules_v1",
     "radfollow_recommendation_classifier_v1",
     "radfollow_recommendation_selector_v1",
+    "radfollow_critical_v1",
+    "radfollow_communication_v1",
 )
 
 TEXT = (

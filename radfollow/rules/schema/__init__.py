@@ -23,6 +23,7 @@ terminology.json            Terminology               schema.fhir
 guidance.json               GuidanceRules             schema.guidance
 measures.json               MeasureRules              schema.guidance
 checks.json                 CheckRules                schema.checks
+critical.json               CriticalRules             schema.critical
 ==========================  ========================  ===================
 
 Every model rejects unknown keys and is frozen. Schema is validation; the
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 from radfollow.rules.schema.base import STRICT, RuleFile, check_regex
 from radfollow.rules.schema.checks import CheckRules
+from radfollow.rules.schema.critical import CriticalRules
 from radfollow.rules.schema.fhir import (
     BodySiteConcept,
     CodingEntry,
@@ -100,6 +102,7 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     GuidanceRules,
     MeasureRules,
     CheckRules,
+    CriticalRules,
 )
 
 __all__ = [
@@ -115,6 +118,7 @@ __all__ = [
     "Concept",
     "ContextRuleData",
     "ContextRules",
+    "CriticalRules",
     "ExamOrgan",
     "Exclusion",
     "FindingConcept",

@@ -1,0 +1,202 @@
+"""Critical and actionable findings (issue 17): rules/critical.json categories, read
+with the ConText modifiers of context.json.
+
+A mention of a category's term is a critical result when, in this order:
+
+1. it lies outside ``skip_sections`` (an indication's "rule out PE" is the
+   question, not a result);
+2. its sentence holds none of the category's ``exclude`` words ("expected
+   postoperative free air"), and, for a category with ``not_if_indication``
+   (significant unexpected findings), the indication does not name it;
+3. its ConText assertion (the precedence of :mod:`radfollow.nlp.assertion`) is
+   one of ``assertions`` (present or possible: a negated, historical or
+   hypothetical pneumothorax is not critical);
+4. no ``not_affirmed_before`` cue ("clear of", "no ... that suggests",
+   "limited for evaluation of") precedes it in its sentence without a
+   ``terminators`` word ("but", "however") between: wording ConText misses;
+5. no ``not_new`` cue ("stable", "decreased", "resolving") lies within
+   ``window_words`` of it in its sentence, unless an ``escalation`` cue
+   ("new", "increased", "tension") does too: the ACR framework asks for new or
+   significantly changed findings to be communicated.
+
+Sets ``doc._.rad_critical_results`` (list of :class:`~radfollow.models.CriticalResult`,
+``communicated`` left False: :mod:`radfollow.nlp.extract` fills it from the
+report's documented communications).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from medspacy.context import ConText, ConTextModifier, ConTextRule
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from radfollow.models import Assertion, CriticalResult
+from radfollow.nlp.assertion import PRECEDENCE
+from radfollow.nlp.components_base import RuleFileComponent
+from radfollow.nlp.extensions import doc_text
+from radfollow.nlp.medspacy_wrappers import _rule_kwargs, scoped_modifiers
+from radfollow.nlp.sectionizer import section_at, section_text
+from radfollow.rules.loader import load_rule_file
+from radfollow.rules.schema import ContextRules, CriticalRules
+from radfollow.rules.schema.critical import CriticalCategory
+
+
+def words(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive whole-word alternation of ``terms``; None for no terms."""
+    if not terms:
+        return None
+    return re.compile(r"\b(?:" + "|".join(f"(?:{t})" for t in terms) + r")\b", re.IGNORECASE)
+
+
+class CriticalFindings(RuleFileComponent):
+    """The ``radfollow_critical_v1`` component: see the module docstring."""
+
+    rules_model = CriticalRules
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        rules: str | Path | None = None,
+        context_rules: str | Path | None = None,
+    ) -> None:
+        self.name = name
+        self.nlp = nlp
+        self._context = ConText(nlp, name=f"{name}_context", rules=None, span_attrs=None)
+        self._context.add(
+            [
+                ConTextRule(**_context_kwargs(rule))
+                for rule in load_rule_file(ContextRules, context_rules).context_rules
+            ]
+        )
+        self._load(rules)
+
+    def _compile(self) -> None:
+        rules: CriticalRules = self.rules
+        self._terms = [
+            (c, hedged, words(terms), words(c.exclude))
+            for c in rules.categories
+            for hedged, terms in ((False, c.terms), (True, c.possible_terms))
+        ]
+        self._indication = {c.id: words(c.not_if_indication) for c in rules.categories}
+        self._not_new = words(rules.not_new.terms)
+        self._escalation = words(rules.escalation.terms)
+        self._assertions = {Assertion(a) for a in rules.assertions}
+        cues = words(rules.not_affirmed_before.terms)
+        stops = words(rules.terminators.terms)
+        self._denied = cues
+        self._stops = stops
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        mentions = [
+            (category, hedged, span, exclude)
+            for category, hedged, terms, exclude in self._terms
+            if terms is not None
+            for span in _spans(doc, terms, text)
+        ]
+        found: list[CriticalResult] = []
+        if mentions:
+            graph = doc._.context_graph
+            modifiers = (
+                graph.modifiers if graph is not None else scoped_modifiers(self._context, doc)
+            )
+            indication = (doc._.rad_indication or "") + "\n" + section_text(doc, "indication")
+            for category, hedged, span, exclude in sorted(mentions, key=lambda m: m[2].start_char):
+                result = self._read(doc, category, span, exclude, modifiers, indication)
+                if result is not None and hedged and result.assertion is Assertion.PRESENT:
+                    result = result.model_copy(update={"assertion": Assertion.POSSIBLE})
+                if result is not None and not _overlaps(result, found):
+                    found.append(result.model_copy(update={"id": f"c{len(found) + 1}"}))
+        doc._.rad_critical_results = found
+        return doc
+
+    def _read(
+        self,
+        doc: Doc,
+        category: CriticalCategory,
+        span: Span,
+        exclude: re.Pattern[str] | None,
+        modifiers: list[ConTextModifier],
+        indication: str,
+    ) -> CriticalResult | None:
+        section = section_at(doc._.rad_sections, span.start_char)
+        section_name = section.category if section else None
+        if section_name in self.rules.skip_sections:
+            return None
+        sentence = span.sent
+        if exclude is not None and exclude.search(sentence.text):
+            return None
+        expected = self._indication[category.id]
+        if expected is not None and expected.search(indication):
+            return None
+        labelled = Span(doc, span.start, span.end, label=category.id.upper())
+        assertion = _assertion({m.category for m in modifiers if m.modifies(labelled)})
+        if assertion not in self._assertions or not self._new(doc, span, sentence):
+            return None
+        if self._not_affirmed(doc_text(doc)[sentence.start_char : span.start_char]):
+            return None
+        return CriticalResult(
+            id="c0",
+            category=category.id,
+            label=category.label,
+            tier=category.tier,
+            acr_category=category.acr_category,
+            text=span.text,
+            start=span.start_char,
+            end=span.end_char,
+            assertion=assertion,
+            section=section_name,
+            sentence=sentence.text.strip(),
+        )
+
+    def _not_affirmed(self, before: str) -> bool:
+        """A ``not_affirmed_before`` cue in ``before`` (the sentence up to the mention)
+        with no ``terminators`` word after it."""
+        if self._denied is None:
+            return False
+        cues = list(self._denied.finditer(before))
+        if not cues:
+            return False
+        rest = before[cues[-1].end() :]
+        return self._stops is None or not self._stops.search(rest)
+
+    def _new(self, doc: Doc, span: Span, sentence: Span) -> bool:
+        width = self.rules.window_words
+        window = doc[max(sentence.start, span.start - width) : min(sentence.end, span.end + width)]
+        text = window.text
+        if self._escalation is not None and self._escalation.search(text):
+            return True
+        return self._not_new is None or not self._not_new.search(text)
+
+
+def _context_kwargs(rule: object) -> dict[str, object]:
+    kwargs = _rule_kwargs(rule)
+    for key in ("allowed_types", "excluded_types", "terminated_by"):
+        if key in kwargs:
+            kwargs[key] = set(kwargs[key])
+    return kwargs
+
+
+def _spans(doc: Doc, pattern: re.Pattern[str], text: str) -> list[Span]:
+    spans = []
+    for match in pattern.finditer(text):
+        span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is not None and len(span):
+            spans.append(span)
+    return spans
+
+
+def _assertion(categories: set[str]) -> Assertion:
+    for category, value in PRECEDENCE:
+        if category in categories:
+            return value
+    return Assertion.PRESENT
+
+
+def _overlaps(result: CriticalResult, found: list[CriticalResult]) -> bool:
+    return any(result.start < other.end and other.start < result.end for other in found)

@@ -219,7 +219,6 @@ def resolve(work: Path, reader: str, out: Path) -> int:
 def adjudicate() -> None:
     """Reader A's labels with ``labels/critical_adjudication.json``'s drops applied."""
     decisions = json.loads((LABELS / "critical_adjudication.json").read_text())
-    texts = unsealed_reports()
     rows = [
         json.loads(x)
         for x in (LABELS / "critical_spans.reader_a.jsonl").read_text().splitlines()
@@ -228,10 +227,9 @@ def adjudicate() -> None:
     by_id = {r["id"]: r for r in rows}
     for drop in decisions["drop"]:
         row = by_id[drop["id"]]
-        start, _ = _locate(texts[drop["id"]]["text"], drop["start_of"], 0, None)
-        kept = [c for c in row["critical_results"] if c["start"] != start]
+        kept = [c for c in row["critical_results"] if c["start"] != drop["start"]]
         if len(kept) == len(row["critical_results"]):
-            sys.exit(f"{drop['id']}: no mention starts at {drop['start_of']!r}")
+            sys.exit(f"{drop['id']}: no mention starts at {drop['start']}")
         row["critical_results"] = kept
         row["reader"] = "A+adjudicated"
     out = LABELS / "critical_spans.jsonl"

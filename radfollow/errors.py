@@ -184,6 +184,25 @@ class NoTrackerError(TrackerError):
     code = "RF707"
 
 
+class NotifyError(RadfollowError):
+    """Outreach is misconfigured (a channel's secret is missing from the environment)."""
+
+    code = "RF800"
+
+
+class DeliveryError(NotifyError):
+    """One delivery attempt failed. ``retryable``: a timeout, a refused connection, an
+    HTTP 5xx, 408 or 429, a temporary SMTP error; otherwise the receiver refused it
+    (HTTP 4xx, a permanent SMTP error) and retrying would not help. The message names
+    the failure (status code, error class), never a payload value."""
+
+    code = "RF801"
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
 class InternalError(RadfollowError):
     """An unexpected exception while processing one input unit (a bug). The reason
     names the exception class only: exception messages may quote report values."""

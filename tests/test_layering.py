@@ -30,10 +30,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "nlp": BASE | {"io"},
     "tracker": BASE | {"io"},
     "guidance": BASE,
+    # outreach: reads the tracker's outbox, builds FHIR resources; never loads spaCy
+    "notify": BASE | {"io", "fhir", "tracker"},
     "evaluation": BASE | {"io", "nlp", "guidance"},
     "training": BASE | {"io", "nlp", "evaluation"},
     "processing": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "guidance"},
-    "listener": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "processing"},
+    "listener": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "processing", "notify"},
     # the review app reads and acts through the tracker's functions; it never loads spaCy
     "web": BASE | {"io", "tracker"},
     "cli": BASE
@@ -49,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "listener",
         "web",
         "guidance",
+        "notify",
     },
     "__init__": frozenset(),
     "__main__": frozenset({"cli"}),

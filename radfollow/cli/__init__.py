@@ -1,7 +1,8 @@
 """radfollow command line: thin Typer commands over library functions.
 
 One module per command group (``batch``, ``evaluate``, ``train``, ``tracker``,
-``listen``, ``serve``, ``users``); shared options and the one failure helper in ``options``.
+``notify``, ``listen``, ``serve``, ``users``); shared options and the one failure
+helper in ``options``.
 
 Exit codes: 0 every input processed; 1 some inputs rejected or a run failed
 (one-line reason on stderr); 2 usage errors (Typer's own). No traceback
@@ -18,7 +19,7 @@ from typing import Annotated
 import typer
 
 from radfollow import __version__
-from radfollow.cli import batch, evaluate, listen, measures, serve, tracker, train, users
+from radfollow.cli import batch, evaluate, listen, measures, notify, serve, tracker, train, users
 from radfollow.errors import error_location
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.command()(evaluate.evaluate)
 app.command()(measures.measures)
 app.command()(train.train)
 app.add_typer(tracker.app, name="tracker")
+app.add_typer(notify.app, name="notify")
 app.add_typer(listen.app, name="listen")
 app.command("replay")(listen.replay)
 app.command()(serve.serve)

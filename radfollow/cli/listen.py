@@ -81,6 +81,15 @@ def listen(
     model: ModelDir = None,
     heads: Heads = None,
     backend: Backend = "auto",
+    notify_every: Annotated[
+        float,
+        typer.Option(
+            "--notify-every",
+            min=0.0,
+            help="Also deliver notifications (the --rules folder's notify.json) every"
+            " this many seconds; 0: not in this process (run `radfollow notify send`).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
@@ -129,7 +138,7 @@ def listen(
         print(f"listening on {bound_host}:{bound_port}", flush=True)
 
     try:
-        serve(config, db, out, workers, options, ready=ready)
+        serve(config, db, out, workers, options, ready=ready, notify_every=notify_every or None)
     except (RadfollowError, OSError) as error:
         fail(error)
 

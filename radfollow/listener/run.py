@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,8 +62,13 @@ def serve(
     options: ProcessingOptions,
     *,
     ready: Callable[[str, int], None] | None = None,
+    notify_every: float | None = None,
 ) -> Counters:
     """Run the listener until SIGTERM/SIGINT; return its counters.
+
+    ``notify_every``: also run the notification sender (radfollow.notify, the
+    site's notify.json) in a thread, a pass every that many seconds, so that
+    critical results without documented communication go out as they arrive.
 
     Rows left ``processing`` by an earlier run go back to pending first (one
     listener per database). ``ready(host, port)`` is called once it listens.
@@ -77,6 +83,20 @@ def serve(
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)
     pool = WorkerPool(tracker, db, str(out) if out else None, options, workers)
+    stop_sending = threading.Event()
+    sender_thread = None
+    if notify_every:
+        from radfollow.notify import Sender
+
+        sender = Sender(tracker, rules_dir=str(options.rules_dir) if options.rules_dir else None)
+        sender_thread = threading.Thread(
+            target=sender.run_forever,
+            args=(stop_sending,),
+            kwargs={"interval": notify_every},
+            name="radfollow-notify",
+            daemon=True,
+        )
+        sender_thread.start()
 
     async def watch() -> None:
         while True:
@@ -105,5 +125,8 @@ def serve(
     try:
         return asyncio.run(main())
     finally:
+        stop_sending.set()
+        if sender_thread is not None:
+            sender_thread.join(timeout=60)
         pool.shutdown()
         tracker.close()

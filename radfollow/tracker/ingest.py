@@ -38,6 +38,7 @@ from radfollow.tracker.matching import (
     match_new_study,
     system_action,
 )
+from radfollow.tracker.outbox import enqueue
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.scheduling import schedule_from_orders
 from radfollow.tracker.schema import (
@@ -341,6 +342,14 @@ def _recommendations(
     session.add_all(_critical(study, c) for c in result.critical_results)
     session.add_all(_communication(study, m) for m in result.communications)
     session.flush()
+    if result.uncommunicated_critical and study.result_status != "X":
+        enqueue(
+            session,
+            "uncommunicated_critical",
+            at=study.observed_at,
+            study_id=study.id,
+            recipient=study.ordering_provider,
+        )
     recs = []
     for rec in result.recommendations:
         finding = findings.get(rec.finding_id) if rec.finding_id else None

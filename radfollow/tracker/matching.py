@@ -41,6 +41,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from radfollow.tracker.outbox import enqueue
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.schema import (
     Completion,
@@ -274,6 +275,13 @@ def send_to_review(session: Session, rec: Recommendation, matches: list[Match]) 
     first = rec.needs_review_at is None
     if first:
         rec.needs_review_at = when
+        enqueue(
+            session,
+            "needs_review",
+            at=when,
+            recommendation_id=rec.id,
+            recipient=rec.ordering_provider,
+        )
     for m in new:
         session.add(
             MatchCandidate(

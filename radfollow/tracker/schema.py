@@ -248,6 +248,49 @@ class ResultCommunication(Base):
     end: Mapped[int] = mapped_column(Integer)
 
 
+class OutboxEvent(Base):
+    """A notification-worthy event, written in the transaction of the change that causes
+    it (migration 0013, issue 17; radfollow.tracker.outbox). ``key`` is its
+    idempotency key: one row per (subject, event), whatever retries or restarts."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    #: coming_due | overdue | uncommunicated_critical | needs_review.
+    event: Mapped[str] = mapped_column(String(32))
+    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"))
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id"))
+    #: Overdue reminders: 1 for the first notice, then 2, 3 ...
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    #: The ordering provider as stored (ORC-12 / OBR-16), the digest's addressee.
+    recipient: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class OutboxDelivery(Base):
+    """One event's delivery through one configured channel: status, attempts, lease."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", name="uq_outbox_delivery"),
+        Index("ix_outbox_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    channel: Mapped[str] = mapped_column(String(64))
+    #: pending | sending | delivered | failed.
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last failure in words that quote no identifier ("HTTP 500", "timed out").
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Recommendation(Base):
     __tablename__ = "recommendations"
     __table_args__ = (

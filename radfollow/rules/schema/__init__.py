@@ -24,6 +24,7 @@ guidance.json               GuidanceRules             schema.guidance
 measures.json               MeasureRules              schema.guidance
 checks.json                 CheckRules                schema.checks
 critical.json               CriticalRules             schema.critical
+notify.json                 NotifyRules               schema.notify
 ==========================  ========================  ===================
 
 Every model rejects unknown keys and is frozen. Schema is validation; the
@@ -81,6 +82,7 @@ from radfollow.rules.schema.nlp import (
     TargetRules,
     Trigger,
 )
+from radfollow.rules.schema.notify import NotifyRules
 from radfollow.rules.schema.tracker import ProcedureRules, TrackerPolicy
 
 #: Every rule file's model, in pipeline order; one per packaged file.
@@ -103,6 +105,7 @@ RULE_FILES: tuple[type[RuleFile], ...] = (
     MeasureRules,
     CheckRules,
     CriticalRules,
+    NotifyRules,
 )
 
 __all__ = [
@@ -133,6 +136,7 @@ __all__ = [
     "ModalityChoice",
     "ModalityConcept",
     "ModalityRules",
+    "NotifyRules",
     "OrganCue",
     "OrganRules",
     "PlaceholderRules",

@@ -3,6 +3,7 @@
     python benchmarks/critical_accuracy.py --half tuning [--errors]
     python benchmarks/critical_accuracy.py --half test            # once, at the end
     python benchmarks/critical_accuracy.py --agreement            # reader A against reader B
+    python benchmarks/critical_accuracy.py --synthetic            # corpora/gold/critical.jsonl
 
 Gold: ``labels/critical_spans.jsonl`` (reader A, adjudicated; labels/README.md).
 Figures per level, with 95% percentile bootstrap intervals over reports:
@@ -31,6 +32,7 @@ from followup_labels import bootstrap, check_half, cohen_kappa, half_arguments, 
 
 LABELS = Path(__file__).parent / "labels"
 GOLD = LABELS / "critical_spans.jsonl"
+SYNTHETIC = Path(__file__).resolve().parents[1] / "corpora" / "gold" / "critical.jsonl"
 READER_A = LABELS / "critical_spans.reader_a.jsonl"
 READER_B = LABELS / "critical_spans.reader_b.jsonl"
 ATTRIBUTES = ("recipient_role", "method", "time", "acknowledged", "name_present")
@@ -77,8 +79,9 @@ def score(gold: dict[str, Any], found: dict[str, Any]) -> Counter[str]:
     c["comm_span_fn"] += len(gold["communications"]) - len(pairs)
     for i, j in pairs:
         for key in ATTRIBUTES:
-            c[f"{key}_ok"] += gold["communications"][i][key] == found["communications"][j][key]
-    c["attr_pairs"] += len(pairs)
+            if key in gold["communications"][i]:
+                c[f"{key}_ok"] += gold["communications"][i][key] == found["communications"][j][key]
+                c[f"{key}_pairs"] += 1
     return c
 
 
@@ -94,17 +97,20 @@ def figures(scores: Sequence[Counter[str]]) -> dict[str, float]:
             tn = total[f"{level}_tn"]
             out[f"{level}_spec"] = tn / (tn + fp) if tn + fp else 0.0
     for key in ATTRIBUTES:
-        out[f"{key}_acc"] = total[f"{key}_ok"] / total["attr_pairs"] if total["attr_pairs"] else 0.0
+        pairs = total[f"{key}_pairs"]
+        if pairs:
+            out[f"{key}_acc"] = total[f"{key}_ok"] / pairs
     return out
 
 
-def radfollow_reading(ids: list[str]) -> dict[str, dict[str, Any]]:
+def radfollow_reading(texts: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """radfollow's critical results and communications of each report, by id."""
     from radfollow.nlp.extract import Extractor, ReportText
 
-    texts = unsealed_reports()
+    ids = list(texts)
     extractor = Extractor()
     out = {}
-    results = extractor.extract_many(ReportText(texts[i]["text"]) for i in ids)
+    results = extractor.extract_many(ReportText(texts[i]) for i in ids)
     for report_id, result in zip(ids, results, strict=True):
         out[report_id] = {
             "critical_results": [c.model_dump(mode="json") for c in result.critical_results],
@@ -129,11 +135,12 @@ def _print(title: str, scores: list[Counter[str]], counts: str) -> None:
         print(f"  {key:22s} {value:.3f}  [{low:.3f}, {high:.3f}]")
 
 
-def _errors(gold: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]]) -> None:
-    texts = unsealed_reports()
+def _errors(
+    gold: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]], texts: dict[str, str]
+) -> None:
     for report_id, g in gold.items():
         f = found[report_id]
-        text = texts[report_id]["text"]
+        text = texts[report_id]
         for key in ("critical_results", "communications"):
             gs = {(x["start"], x["end"], x.get("category")) for x in g[key]}
             fs = {(x["start"], x["end"], x.get("category")) for x in f[key]}
@@ -148,7 +155,21 @@ def _errors(gold: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]]) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agreement", action="store_true", help="reader A against reader B")
+    parser.add_argument("--synthetic", action="store_true", help="corpora/gold/critical.jsonl")
     half_arguments(parser)
+    if "--synthetic" in sys.argv:
+        gold = read(SYNTHETIC)
+        found = radfollow_reading({i: g["text"] for i, g in gold.items()})
+        ids = sorted(gold)
+        crit = sum(len(g["critical_results"]) for g in gold.values())
+        comm = sum(len(g["communications"]) for g in gold.values())
+        scores = [score(gold[i], found[i]) for i in ids]
+        _print(
+            "synthetic gold", scores, f"{len(ids)} reports, {crit} critical, {comm} communications"
+        )
+        if "--errors" in sys.argv:
+            _errors(gold, found, {i: g["text"] for i, g in gold.items()})
+        return
     if "--agreement" in sys.argv:
         b = read(READER_B)
         a = read(READER_A)
@@ -170,7 +191,8 @@ def main() -> None:
     halves = {r["id"]: r["half"] for r in read_critical_sample()}
     ids = sorted(i for i in gold if halves[i] == args.half)
     gold = {i: gold[i] for i in ids}
-    found = radfollow_reading(ids)
+    texts = unsealed_reports()
+    found = radfollow_reading({i: texts[i]["text"] for i in ids})
     crit = sum(len(g["critical_results"]) for g in gold.values())
     comm = sum(len(g["communications"]) for g in gold.values())
     scores = [score(gold[i], found[i]) for i in ids]
@@ -180,7 +202,7 @@ def main() -> None:
         f"{len(ids)} reports, {crit} critical mentions, {comm} communications",
     )
     if args.errors:
-        _errors(gold, found)
+        _errors(gold, found, {i: texts[i]["text"] for i in ids})
 
 
 if __name__ == "__main__":

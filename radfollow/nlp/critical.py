@@ -12,8 +12,11 @@ A mention of a category's term is a critical result when, in this order:
    one of ``assertions`` (present or possible: a negated, historical or
    hypothetical pneumothorax is not critical);
 4. no ``not_affirmed_before`` cue ("clear of", "no ... that suggests",
-   "limited for evaluation of") precedes it in its sentence without a
-   ``terminators`` word ("but", "however") between: wording ConText misses;
+   "limited for evaluation of") precedes it in its sentence within
+   ``not_affirmed_window`` words, without a ``terminators`` word ("but",
+   "suspicious for"), colon or semicolon between: wording ConText misses.
+   Likewise a ConText negation before the mention is set aside when such a
+   boundary lies between them ("no flow to the left testis: torsion");
 5. no ``not_new`` cue ("stable", "decreased", "resolving") lies within
    ``window_words`` of it in its sentence, unless an ``escalation`` cue
    ("new", "increased", "tension") does too: the ACR framework asks for new or
@@ -135,7 +138,14 @@ class CriticalFindings(RuleFileComponent):
         if expected is not None and expected.search(indication):
             return None
         labelled = Span(doc, span.start, span.end, label=category.id.upper())
-        assertion = _assertion({m.category for m in modifiers if m.modifies(labelled)})
+        text = doc_text(doc)
+        assertion = _assertion(
+            {
+                m.category
+                for m in modifiers
+                if m.modifies(labelled) and not self._cut_off(doc, text, m, span)
+            }
+        )
         if assertion not in self._assertions or not self._new(doc, span, sentence):
             return None
         if self._not_affirmed(doc_text(doc)[sentence.start_char : span.start_char]):
@@ -154,15 +164,29 @@ class CriticalFindings(RuleFileComponent):
             sentence=sentence.text.strip(),
         )
 
+    def _cut_off(self, doc: Doc, text: str, modifier: ConTextModifier, span: Span) -> bool:
+        """A negation before the mention whose clause ends first: a colon, a semicolon
+        or a ``terminators`` word lies between ("no flow to the testis: torsion")."""
+        end = modifier.modifier_span[1]
+        if modifier.category != "NEGATED_EXISTENCE" or end > span.start:
+            return False
+        between = text[doc[end - 1].idx + len(doc[end - 1]) : span.start_char]
+        if ":" in between or ";" in between:
+            return True
+        return self._stops is not None and bool(self._stops.search(between))
+
     def _not_affirmed(self, before: str) -> bool:
         """A ``not_affirmed_before`` cue in ``before`` (the sentence up to the mention)
-        with no ``terminators`` word after it."""
+        at most ``not_affirmed_window`` words back, with no ``terminators`` word, colon
+        or semicolon after it."""
         if self._denied is None:
             return False
         cues = list(self._denied.finditer(before))
         if not cues:
             return False
         rest = before[cues[-1].end() :]
+        if ":" in rest or ";" in rest or len(rest.split()) > self.rules.not_affirmed_window:
+            return False
         return self._stops is None or not self._stops.search(rest)
 
     def _new(self, doc: Doc, span: Span, sentence: Span) -> bool:

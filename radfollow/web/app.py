@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from radfollow.tracker.accounts import IDLE_TIMEOUT
 from radfollow.tracker.db import Tracker, require_tracker
-from radfollow.web.pages import dashboard, detail, guidance, login, users, worklist
+from radfollow.web.pages import dashboard, detail, guidance, login, outreach, users, worklist
 from radfollow.web.render import render
 from radfollow.web.security import NotSignedIn, Refused, headers_and_log
 from radfollow.web.state import STATIC, WebState, utc_now
@@ -46,7 +46,7 @@ def create_app(
     )
     app.middleware("http")(headers_and_log)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for page in (login, worklist, detail, dashboard, guidance, users):
+    for page in (login, worklist, detail, dashboard, guidance, outreach, users):
         app.include_router(page.router)
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)

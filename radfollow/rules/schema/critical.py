@@ -124,6 +124,7 @@ class CriticalRules(RuleFile):
     escalation: CueTerms
     not_affirmed_before: CueTerms
     terminators: CueTerms
+    not_affirmed_window: int = Field(default=12, ge=1, le=40)
     window_words: int = Field(default=6, ge=1, le=20)
     skip_sections: tuple[str, ...] = ("indication", "technique", "comparison", "exam")
     assertions: tuple[Literal["present", "possible"], ...] = ("present", "possible")

@@ -72,7 +72,7 @@ CASES: list[tuple[str, str]] = [
     ("crit-ectopic-n1", "EXAM: Pelvic ultrasound.\nIMPRESSION:\nSingle live intrauterine pregnancy. No evidence of ectopic pregnancy.\n"),
     # --- torsion
     ("crit-torsion-1", "EXAM: Scrotal ultrasound.\nIMPRESSION:\nNo flow to the left testis: [[c:torsion:present|testicular torsion]].\n"),
-    ("crit-torsion-2", "EXAM: Pelvic ultrasound.\nIMPRESSION:\nEnlarged right ovary without arterial flow, suspicious for [[c:torsion:present|ovarian torsion]].\n"),
+    ("crit-torsion-2", "EXAM: Pelvic ultrasound.\nIMPRESSION:\nEnlarged right ovary without arterial flow, suspicious for [[c:torsion:possible|ovarian torsion]].\n"),
     ("crit-torsion-n1", "EXAM: Scrotal ultrasound.\nIMPRESSION:\nSymmetric flow to both testes. No evidence of testicular torsion.\n"),
     # --- cord compression
     ("crit-cord-1", "EXAM: MRI thoracic spine.\nIMPRESSION:\nPathologic T8 fracture with retropulsion and [[c:cord_compression:present|cord compression]].\n"),

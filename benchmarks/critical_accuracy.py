@@ -196,11 +196,11 @@ def main() -> None:
     crit = sum(len(g["critical_results"]) for g in gold.values())
     comm = sum(len(g["communications"]) for g in gold.values())
     scores = [score(gold[i], found[i]) for i in ids]
-    _print(
-        f"{args.half} half",
-        scores,
-        f"{len(ids)} reports, {crit} critical mentions, {comm} communications",
-    )
+    counts = f"{len(ids)} reports, {crit} critical mentions, {comm} communications"
+    _print(f"{args.half} half", scores, counts)
+    for corpus in ("mtsamples", "openi"):
+        part = [score(gold[i], found[i]) for i in ids if i.startswith(corpus + "-")]
+        _print(f"{args.half} half, {corpus}", part, f"{len(part)} reports")
     if args.errors:
         _errors(gold, found, {i: texts[i]["text"] for i in ids})
 

@@ -1,6 +1,7 @@
 """Documented communication of results (issue 17): rules/critical.json ``communication``.
 
-A sentence documents a communication when it is a results system's notice
+A sentence holding none of the ``gate`` substrings is not read further. A
+sentence documents a communication when it is a results system's notice
 ("Critical result notification documented through ..."), or when it holds
 
 * a strong verb ("discussed", "notified", "called to") or a weak one ("given",
@@ -31,16 +32,11 @@ from spacy.tokens import Doc, Span
 
 from radfollow.models import Communication, CommunicationMethod, RecipientRole
 from radfollow.nlp.components_base import RuleFileComponent
-from radfollow.nlp.critical import words
+from radfollow.nlp.critical import gate_pattern, words
+from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.sectionizer import section_at
 from radfollow.rules.schema import CriticalRules
 from radfollow.rules.schema.critical import CommunicationRules
-
-_TRIGGER = re.compile(
-    r"discuss|notif|inform|communicat|convey|relay|phone|page|call|spoke|spoken|talk|review"
-    r"|read|contact|fax|mail|text|messag|given|provided|report|sent|issued|transmit|forward|told",
-    re.IGNORECASE,
-)
 
 
 class CommunicationReader(RuleFileComponent):
@@ -54,6 +50,7 @@ class CommunicationReader(RuleFileComponent):
 
     def _compile(self) -> None:
         rules: CommunicationRules = self.rules.communication
+        self._gate = gate_pattern(rules.gate)
         self._strong = words(rules.strong_verbs.terms)
         self._weak = words(rules.weak_verbs.terms)
         self._results = words(rules.results_words.terms)
@@ -76,9 +73,13 @@ class CommunicationReader(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[Communication] = []
+        lowered_doc = doc_text(doc).lower()
+        if not self._gate.search(lowered_doc):
+            doc._.rad_communications = found
+            return doc
         for sentence in doc.sents:
             text = sentence.text
-            if not _TRIGGER.search(text):
+            if not self._gate.search(text.lower()):
                 continue
             communication = self._read(doc, sentence, text)
             if communication is not None:

@@ -1,7 +1,10 @@
 """Critical and actionable findings (issue 17): rules/critical.json categories, read
 with the ConText modifiers of context.json.
 
-A mention of a category's term is a critical result when, in this order:
+A report whose lower-cased text holds none of a category's ``gate`` substrings
+skips that category's expressions. A mention of a category's term is a
+critical result when (the cheap tests first; ConText's modifiers are read only
+for a mention that passes them):
 
 1. it lies outside ``skip_sections`` (an indication's "rule out PE" is the
    question, not a result);
@@ -30,6 +33,7 @@ report's documented communications).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from medspacy.context import ConText, ConTextModifier, ConTextRule
@@ -52,6 +56,11 @@ def words(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     if not terms:
         return None
     return re.compile(r"\b(?:" + "|".join(f"(?:{t})" for t in terms) + r")\b", re.IGNORECASE)
+
+
+def gate_pattern(gates: Iterable[str]) -> re.Pattern[str]:
+    """Whether any of the gate substrings occurs (``search`` on lower-cased text)."""
+    return re.compile("|".join(re.escape(g) for g in sorted(set(gates))))
 
 
 class CriticalFindings(RuleFileComponent):
@@ -96,21 +105,29 @@ class CriticalFindings(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
+        lowered = text.lower()
+        gated = {c.id for c in self.rules.categories if any(g in lowered for g in c.gate)}
         mentions = [
             (category, hedged, span, exclude)
             for category, hedged, terms, exclude in self._terms
-            if terms is not None
+            if terms is not None and category.id in gated
             for span in _spans(doc, terms, text)
         ]
         found: list[CriticalResult] = []
         if mentions:
-            graph = doc._.context_graph
-            modifiers = (
-                graph.modifiers if graph is not None else scoped_modifiers(self._context, doc)
-            )
             indication = (doc._.rad_indication or "") + "\n" + section_text(doc, "indication")
+            modifiers: list[ConTextModifier] | None = None
             for category, hedged, span, exclude in sorted(mentions, key=lambda m: m[2].start_char):
-                result = self._read(doc, category, span, exclude, modifiers, indication)
+                if not self._candidate(doc, category, span, exclude, indication):
+                    continue
+                if modifiers is None:  # ConText only for a mention that got this far
+                    graph = doc._.context_graph
+                    modifiers = (
+                        graph.modifiers
+                        if graph is not None
+                        else scoped_modifiers(self._context, doc)
+                    )
+                result = self._read(doc, category, span, modifiers)
                 if result is not None and hedged and result.assertion is Assertion.PRESENT:
                     result = result.model_copy(update={"assertion": Assertion.POSSIBLE})
                 if result is not None and not _overlaps(result, found):
@@ -118,25 +135,32 @@ class CriticalFindings(RuleFileComponent):
         doc._.rad_critical_results = found
         return doc
 
-    def _read(
+    def _candidate(
         self,
         doc: Doc,
         category: CriticalCategory,
         span: Span,
         exclude: re.Pattern[str] | None,
-        modifiers: list[ConTextModifier],
         indication: str,
-    ) -> CriticalResult | None:
+    ) -> bool:
+        """Rules 1, 2, 4 and 5 of the module docstring (the cheap ones)."""
         section = section_at(doc._.rad_sections, span.start_char)
-        section_name = section.category if section else None
-        if section_name in self.rules.skip_sections:
-            return None
+        if section is not None and section.category in self.rules.skip_sections:
+            return False
         sentence = span.sent
         if exclude is not None and exclude.search(sentence.text):
-            return None
+            return False
         expected = self._indication[category.id]
         if expected is not None and expected.search(indication):
-            return None
+            return False
+        if self._not_affirmed(doc_text(doc)[sentence.start_char : span.start_char]):
+            return False
+        return self._new(doc, span, sentence)
+
+    def _read(
+        self, doc: Doc, category: CriticalCategory, span: Span, modifiers: list[ConTextModifier]
+    ) -> CriticalResult | None:
+        """Rule 3 (the ConText assertion) and the record of a candidate mention."""
         labelled = Span(doc, span.start, span.end, label=category.id.upper())
         text = doc_text(doc)
         assertion = _assertion(
@@ -146,10 +170,9 @@ class CriticalFindings(RuleFileComponent):
                 if m.modifies(labelled) and not self._cut_off(doc, text, m, span)
             }
         )
-        if assertion not in self._assertions or not self._new(doc, span, sentence):
+        if assertion not in self._assertions:
             return None
-        if self._not_affirmed(doc_text(doc)[sentence.start_char : span.start_char]):
-            return None
+        section = section_at(doc._.rad_sections, span.start_char)
         return CriticalResult(
             id="c0",
             category=category.id,
@@ -160,8 +183,8 @@ class CriticalFindings(RuleFileComponent):
             start=span.start_char,
             end=span.end_char,
             assertion=assertion,
-            section=section_name,
-            sentence=sentence.text.strip(),
+            section=section.category if section else None,
+            sentence=span.sent.text.strip(),
         )
 
     def _cut_off(self, doc: Doc, text: str, modifier: ConTextModifier, span: Span) -> bool:

@@ -26,6 +26,11 @@ class CriticalCategory(BaseModel):
     model_config = STRICT
     id: str = Field(pattern=r"^[a-z_]+$")
     label: str
+    gate: tuple[str, ...] = Field(
+        min_length=1,
+        description="Lower-case substrings one of which every match of the terms contains:"
+        " a report without any skips the category's regular expressions (speed only).",
+    )
     tier: CriticalTier
     acr_category: int = Field(ge=1, le=3)
     source: str
@@ -40,6 +45,13 @@ class CriticalCategory(BaseModel):
         default=(),
         description="Words in the indication or history that make it expected, not unexpected.",
     )
+
+    @field_validator("gate")
+    @classmethod
+    def _lower(cls, gate: tuple[str, ...]) -> tuple[str, ...]:
+        if any(g != g.lower() or not g for g in gate):
+            raise ValueError("gate substrings must be lower-case and not empty")
+        return gate
 
     @field_validator("terms", "possible_terms", "exclude", "not_if_indication")
     @classmethod
@@ -87,6 +99,11 @@ class CommunicationRules(BaseModel):
     """What makes a sentence document that results were conveyed, and its attributes."""
 
     model_config = STRICT
+    gate: tuple[str, ...] = Field(
+        min_length=1,
+        description="Lower-case substrings one of which every communication sentence"
+        " contains: other sentences are not read further (speed only).",
+    )
     strong_verbs: CueTerms
     weak_verbs: CueTerms
     results_nouns: CueTerms

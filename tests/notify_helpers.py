@@ -110,7 +110,7 @@ def rules_file(folder: Path, channels: list[dict[str, Any]], **retry: float) -> 
     data = {
         "description": "test site",
         "channels": channels,
-        "retry": {"attempts": 4, "base_seconds": 60, "longest_seconds": 600, "lease_seconds": 1,
+        "retry": {"attempts": 4, "base_seconds": 60, "longest_seconds": 600, "lease_seconds": 60,
                   **retry},
     }  # fmt: skip
     (folder / "notify.json").write_text(json.dumps(data))

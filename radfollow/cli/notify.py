@@ -33,16 +33,18 @@ from radfollow.tracker.outbox import (
     FAILED,
     PENDING,
     SENDING,
+    WITHDRAWN,
     DeliveryCount,
     DeliveryRow,
     delivery_counts,
     recent_deliveries,
+    retry_failed,
 )
 
 app = typer.Typer(
     help="Outreach: deliver notifications and show their status.", no_args_is_help=True
 )
-STATUSES = (PENDING, SENDING, DELIVERED, FAILED)
+STATUSES = (PENDING, SENDING, DELIVERED, FAILED, WITHDRAWN)
 
 
 @app.command()
@@ -87,11 +89,35 @@ def send(
 
 
 @app.command()
+def retry(
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only this channel's; default all.")
+    ] = None,
+) -> None:
+    """Failed deliveries back to pending, with a fresh count of attempts, once the
+    cause is fixed (an expired token, a receiver that refused them); the next
+    ``send`` pass delivers them."""
+    from datetime import UTC, datetime
+
+    from radfollow.tracker.transaction import write
+
+    tracker = _open(db, rules)
+    try:
+        count = write(tracker, lambda s: retry_failed(s, now=datetime.now(UTC), channel=channel))
+    except RadfollowError as error:
+        fail(error)
+    typer.echo(f"{count} failed delivery(ies) set to pending")
+
+
+@app.command()
 def status(
     db: Db = DEFAULT_URL,
     rules: RulesDir = None,
     only: Annotated[
-        str | None, typer.Option("--status", help="pending, sending, delivered or failed.")
+        str | None,
+        typer.Option("--status", help="pending, sending, delivered, failed or withdrawn."),
     ] = None,
     summary: Annotated[
         bool, typer.Option("--summary", help="Counts per channel and status only.")

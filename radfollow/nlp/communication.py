@@ -7,10 +7,14 @@ sentence documents a communication when it is a results system's notice
 * a strong verb ("discussed", "notified", "called to") or a weak one ("given",
   "reported") with a results word ("findings", "preliminary report"), that no
   ``future`` word ("will", "should", "please") precedes within
-  ``future_window_words``: "will be communicated" is not communication; and
+  ``future_window_words``: "will be communicated", "no physician was
+  notified" and "attempted to page" are not communication; and
 * a recipient word (a doctor, a team, the patient) or a results noun as the
   subject ("Results were faxed."), and no ``exclude`` word (consent:
-  "informed of the risks").
+  "informed of the risks"; a failed attempt: "no response"; a conference or a
+  radiologist colleague: "tumor board", "neuroradiology attending");
+* and it lies outside ``skip_sections`` (history, comparison: not this exam's
+  communication).
 
 Its attributes come from the same sentence: the first ``roles`` entry whose
 words appear (ordering before emergency before nurse before physician ...),
@@ -88,18 +92,26 @@ class CommunicationReader(RuleFileComponent):
         return doc
 
     def _read(self, doc: Doc, sentence: Span, text: str) -> Communication | None:
+        section = section_at(doc._.rad_sections, sentence.start_char)
+        if section is not None and section.category in self.rules.communication.skip_sections:
+            return None
         notice = self._notices is not None and self._notices.search(text)
         if not notice and not (self._documented(text) and self._to_someone(text)):
             return None
         named = self._recipients is not None and self._recipients.search(text)
-        section = section_at(doc._.rad_sections, sentence.start_char)
+        method = self._method(text)
         return Communication(
             id="m0",
             start=sentence.start_char,
             end=sentence.end_char,
             recipient_role=self._role(text),
-            name_present=bool(not notice and named and self._names.search(text)),
-            method=self._method(text),
+            # a results system's notice names its system, not a person
+            name_present=bool(
+                named
+                and method is not CommunicationMethod.RESULTS_SYSTEM
+                and self._names.search(text)
+            ),
+            method=method,
             stated_date=self._date(text),
             stated_time=self._time(text),
             acknowledged=bool(self._acknowledged and self._acknowledged.search(text)),

@@ -22,8 +22,14 @@ for a mention that passes them):
    boundary lies between them ("no flow to the left testis: torsion");
 5. no ``not_new`` cue ("stable", "decreased", "resolving") lies within
    ``window_words`` of it in its sentence, unless an ``escalation`` cue
-   ("new", "increased", "tension") does too: the ACR framework asks for new or
-   significantly changed findings to be communicated.
+   ("new", "increased", "tension", not itself negated: "without tension") does
+   too: the ACR framework asks for new or significantly changed findings to be
+   communicated. An escalation cue also overrides the category's ``exclude``
+   words ("increasing pneumoperitoneum despite recent laparotomy").
+
+Mentions above the report's first heading (the exam title: "Chest x-ray for
+pneumothorax") are not results. The quoted ``sentence`` has people's names
+(communication ``names``) replaced by "[name]".
 
 Sets ``doc._.rad_critical_results`` (list of :class:`~radfollow.models.CriticalResult`,
 ``communicated`` left False: :mod:`radfollow.nlp.extract` fills it from the
@@ -98,6 +104,8 @@ class CriticalFindings(RuleFileComponent):
         self._not_new = words(rules.not_new.terms)
         self._escalation = words(rules.escalation.terms)
         self._assertions = {Assertion(a) for a in rules.assertions}
+        #: People's names (communication.names) are replaced in the quoted sentence.
+        self._names = re.compile("|".join(f"(?:{t})" for t in rules.communication.names.terms))
         cues = words(rules.not_affirmed_before.terms)
         stops = words(rules.terminators.terms)
         self._denied = cues
@@ -144,18 +152,22 @@ class CriticalFindings(RuleFileComponent):
         indication: str,
     ) -> bool:
         """Rules 1, 2, 4 and 5 of the module docstring (the cheap ones)."""
-        section = section_at(doc._.rad_sections, span.start_char)
+        sections = doc._.rad_sections
+        if sections and span.start_char < sections[0].header_start:
+            return False  # the exam title above the first heading ("Chest x-ray for PTX")
+        section = section_at(sections, span.start_char)
         if section is not None and section.category in self.rules.skip_sections:
             return False
         sentence = span.sent
-        if exclude is not None and exclude.search(sentence.text):
+        window = self._window(doc, span, sentence)
+        if exclude is not None and exclude.search(sentence.text) and not self._escalated(window):
             return False
         expected = self._indication[category.id]
         if expected is not None and expected.search(indication):
             return False
         if self._not_affirmed(doc_text(doc)[sentence.start_char : span.start_char]):
             return False
-        return self._new(doc, span, sentence)
+        return self._escalated(window) or self._not_new is None or not self._not_new.search(window)
 
     def _read(
         self, doc: Doc, category: CriticalCategory, span: Span, modifiers: list[ConTextModifier]
@@ -184,7 +196,7 @@ class CriticalFindings(RuleFileComponent):
             end=span.end_char,
             assertion=assertion,
             section=section.category if section else None,
-            sentence=span.sent.text.strip(),
+            sentence=self._names.sub("[name]", span.sent.text.strip()),
         )
 
     def _cut_off(self, doc: Doc, text: str, modifier: ConTextModifier, span: Span) -> bool:
@@ -212,13 +224,26 @@ class CriticalFindings(RuleFileComponent):
             return False
         return self._stops is None or not self._stops.search(rest)
 
-    def _new(self, doc: Doc, span: Span, sentence: Span) -> bool:
+    def _window(self, doc: Doc, span: Span, sentence: Span) -> str:
+        """The mention with ``window_words`` words on each side, in its sentence."""
         width = self.rules.window_words
-        window = doc[max(sentence.start, span.start - width) : min(sentence.end, span.end + width)]
-        text = window.text
-        if self._escalation is not None and self._escalation.search(text):
-            return True
-        return self._not_new is None or not self._not_new.search(text)
+        return doc[
+            max(sentence.start, span.start - width) : min(sentence.end, span.end + width)
+        ].text
+
+    def _escalated(self, window: str) -> bool:
+        """An ``escalation`` cue ("new", "increased", "tension") in ``window`` that is not
+        itself negated ("without tension", "no new")."""
+        if self._escalation is None:
+            return False
+        return any(
+            not _NEGATED_BEFORE.search(window[: cue.start()])
+            for cue in self._escalation.finditer(window)
+        )
+
+
+#: A negation right before a cue ("without tension", "no new", "not increased").
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|non)\W+(?:\w+\W+)?$", re.IGNORECASE)
 
 
 def _context_kwargs(rule: object) -> dict[str, object]:

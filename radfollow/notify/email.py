@@ -15,7 +15,7 @@ import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -32,14 +32,13 @@ def address_of(channel: EmailChannel, recipient: str | None) -> str | None:
 
 
 def _line(channel: EmailChannel, notice: Notice, now: datetime) -> str:
+    due = notice.due_date()
     values = {
         "accession": f"accession {notice.accession}",
         "exam_date": f"exam {notice.exam_date.isoformat()}",
         "procedure": notice.procedure or "",
         "recommended": f"recommended {notice.recommended}" if notice.recommended else "",
-        "due_by": f"due by {notice.due_end.astimezone(UTC).date().isoformat()}"
-        if notice.due_end
-        else "",
+        "due_by": f"due by {due.isoformat()}" if due else "",
         "days_overdue": f"{notice.days_overdue(now)} days overdue"
         if notice.days_overdue(now) is not None
         else "",

@@ -31,12 +31,16 @@ from radfollow.notify.http import post
 from radfollow.rules.schema.notify import FhirChannel
 
 NOTIFICATION_SYSTEM = CODE_SYSTEM_BASE + "notification-event"
-PRIORITY = {
-    "coming_due": "routine",
-    "overdue": "urgent",
-    "needs_review": "routine",
-    "uncommunicated_critical": "stat",
-}
+PRIORITY = {"coming_due": "routine", "overdue": "urgent", "needs_review": "routine"}
+#: A critical result's priority by its ACR category (1: minutes, 2: hours, 3: days).
+CRITICAL_PRIORITY = {1: "stat", 2: "asap", 3: "urgent"}
+
+
+def priority(notice: Notice) -> str:
+    """FHIR request-priority of the event (routine | urgent | asap | stat)."""
+    if notice.event == "uncommunicated_critical":
+        return CRITICAL_PRIORITY.get(notice.acr_category or 1, "stat")
+    return PRIORITY[notice.event]
 
 
 def _category(notice: Notice) -> list[dict[str, Any]]:
@@ -72,7 +76,7 @@ def notification_resource(notice: Notice, now: datetime) -> dict[str, Any]:
             {"system": "urn:ietf:rfc:3986", "value": f"urn:radfollow:outbox:{notice.key}"}
         ],
         "category": _category(notice),
-        "priority": PRIORITY[notice.event],
+        "priority": priority(notice),
         "subject": _patient(notice),
         "payload": [{"contentString": summary(notice, now)}],
     }

@@ -9,8 +9,11 @@ One pass (:meth:`Sender.run_once`):
 2. claim due deliveries with a lease (a committed transaction of its own), so a
    second sender, or this one restarted, never sends a claimed row before the
    lease ends;
-3. deliver: FHIR and webhook one request per event; e-mail one digest per
-   address holding all that address's claimed events;
+3. deliver, after checking that each event still holds (else it is withdrawn:
+   the follow-up was done, the report corrected to document the call, or
+   cancelled) and that the claim is still this sender's: FHIR and webhook one
+   request per event; e-mail one digest per address holding all that
+   address's claimed events;
 4. settle each delivery in its own short transaction: delivered, retried after
    an exponential backoff, or failed for good.
 
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +46,10 @@ from radfollow.rules.loader import load_rules
 from radfollow.rules.schema.notify import EmailChannel, FhirChannel, NotifyRules, WebhookChannel
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.outbox import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    WITHDRAWN,
     Backoff,
     Claimed,
     Schedule,
@@ -49,10 +57,13 @@ from radfollow.tracker.outbox import (
     plan_deliveries,
     plan_due_events,
     settle,
+    still_claimed,
+    still_wanted,
 )
 from radfollow.tracker.transaction import write
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,6 +74,7 @@ class SendReport:
     planned: int = 0
     claimed: int = 0
     delivered: int = 0
+    withdrawn: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -117,6 +129,7 @@ class Sender:
         """Step 1: events from the statuses, deliveries for the channels (one transaction)."""
         now = self.now()
         policy, tz = self.tracker.policy, self.tracker.timezone
+        plan = self.rules.schedule
 
         def work(session: Session) -> tuple[int, int]:
             events = plan_due_events(
@@ -128,8 +141,14 @@ class Sender:
                 schedule=self.schedule,
             )
             kinds = {name: c.events for name, c in self.channels.items()}
-            since = timedelta(days=self.rules.schedule.plan_within_days)
-            return events, plan_deliveries(session, kinds, now=now, since=since)
+            planned = plan_deliveries(
+                session,
+                kinds,
+                now=now,
+                since=timedelta(days=plan.plan_within_days),
+                horizon=timedelta(days=plan.event_horizon_days),
+            )
+            return events, planned
 
         report.events, report.planned = write(self.tracker, work)
 
@@ -140,7 +159,15 @@ class Sender:
         now = self.now()
         claimed = write(
             self.tracker,
-            lambda s: claim(s, worker=self.worker, now=now, lease=self.lease, limit=limit),
+            lambda s: claim(
+                s,
+                worker=self.worker,
+                channels=self.channels,
+                now=now,
+                lease=self.lease,
+                backoff=self.backoff,
+                limit=limit,
+            ),
         )
         report.claimed = len(claimed)
         if claimed:
@@ -148,16 +175,20 @@ class Sender:
         return report
 
     def _deliver(self, claimed: list[Claimed], report: SendReport) -> None:
+        tz = self.tracker.timezone
         with self.tracker.session() as session:
-            notices = {c.delivery_id: notice_of(session, c) for c in claimed}
+            wanted = {c.delivery_id: still_wanted(session, c) for c in claimed}
+            notices = {
+                c.delivery_id: notice_of(session, c, tz) if wanted[c.delivery_id] else None
+                for c in claimed
+            }
         now = self.now()
         digests: dict[tuple[str, str], list[tuple[Claimed, Notice]]] = defaultdict(list)
         for item in claimed:
-            channel = self.channels.get(item.channel)
+            channel = self.channels[item.channel]
             notice = notices[item.delivery_id]
-            if channel is None or notice is None:
-                why = "channel no longer configured" if channel is None else "subject removed"
-                self._settle([item], report, DeliveryError(why, retryable=False))
+            if notice is None:  # the event no longer holds: withdrawn, never sent
+                self._settle([item], report, None, withdrawn=True)
                 continue
             if isinstance(channel, EmailChannel):
                 address = address_of(channel, notice.recipient)
@@ -167,60 +198,89 @@ class Sender:
                 else:
                     digests[(channel.name, address)].append((item, notice))
                 continue
+            if self._lost([item]):
+                continue
             self._settle([item], report, self._attempt(channel, notice, now))
         for (name, address), group in digests.items():
             email = self.channels[name]
-            assert isinstance(email, EmailChannel)
-            message = digest(email, address, [n for _, n in group], now)
-            error = self._try(partial(send_email, email, message))
-            self._settle([item for item, _ in group], report, error)
+            if not isinstance(email, EmailChannel):  # pragma: no cover - grouped above
+                continue
+            kept = [(item, n) for item, n in group if not self._lost([item])]
+            if not kept:
+                continue
+            message = self._try(partial(digest, email, address, [n for _, n in kept], now))
+            error = (
+                message
+                if isinstance(message, DeliveryError)
+                else self._try(partial(send_email, email, message))
+            )
+            self._settle([item for item, _ in kept], report, error)
+
+    def _lost(self, items: list[Claimed]) -> bool:
+        """The claim ran out (this sender was slower than its lease): not sent; the
+        sender that took the row over sends it."""
+        now = self.now()
+        with self.tracker.session() as session:
+            return not all(still_claimed(session, item, now) for item in items)
 
     def _attempt(
         self, channel: FhirChannel | WebhookChannel | EmailChannel, notice: Notice, now: datetime
     ) -> DeliveryError | None:
         if isinstance(channel, FhirChannel):
-            return self._try(lambda: send_fhir(channel, notice, now))
-        if isinstance(channel, WebhookChannel):
-            return self._try(lambda: send_webhook(channel, notice, now))
-        raise AssertionError(f"unknown channel kind {channel!r}")  # pragma: no cover
+            outcome = self._try(partial(send_fhir, channel, notice, now))
+        elif isinstance(channel, WebhookChannel):
+            outcome = self._try(partial(send_webhook, channel, notice, now))
+        else:  # pragma: no cover - e-mail goes by digest
+            raise TypeError(f"unknown channel kind {channel!r}")
+        return outcome if isinstance(outcome, DeliveryError) else None
 
     @staticmethod
-    def _try(send: Callable[[], None]) -> DeliveryError | None:
+    def _try(step: Callable[[], T]) -> T | DeliveryError:
+        """One step of a delivery; every failure becomes a DeliveryError (returned), so
+        one bad delivery never stops the pass nor leaves its batch claimed."""
         try:
-            send()
+            return step()
         except DeliveryError as error:
             return error
         except NotifyError as error:  # a missing secret: retry, a person must fix it
             return DeliveryError(error.message, retryable=True)
-        return None
+        except Exception as error:  # names the class only: messages may quote values
+            return DeliveryError(f"unexpected error ({type(error).__name__})", retryable=True)
 
     def _settle(
-        self, items: list[Claimed], report: SendReport, error: DeliveryError | None
+        self,
+        items: list[Claimed],
+        report: SendReport,
+        error: DeliveryError | None,
+        *,
+        withdrawn: bool = False,
     ) -> None:
         now = self.now()
         for item in items:
-            status = write(self.tracker, self._settler(item.delivery_id, now, error))
-            if status == "delivered":
+            status = write(self.tracker, self._settler(item, now, error, withdrawn))
+            if status == DELIVERED:
                 report.delivered += 1
-            elif status == "pending":
+            elif status == PENDING:
                 report.retried += 1
-            elif status == "failed":
+            elif status == FAILED:
                 report.failed += 1
+            elif status == WITHDRAWN:
+                report.withdrawn += 1
         if error is not None:
             report.errors.append(f"{items[0].channel}: {error.message}")
             log.warning("delivery through %s failed: %s", items[0].channel, error.message)
 
     def _settler(
-        self, delivery_id: int, now: datetime, error: DeliveryError | None
+        self, item: Claimed, now: datetime, error: DeliveryError | None, withdrawn: bool
     ) -> Callable[[Session], str]:
         def work(session: Session) -> str:
             return settle(
                 session,
-                delivery_id,
-                worker=self.worker,
+                item,
                 now=now,
                 error=None if error is None else error.message,
                 permanent=error is not None and not error.retryable,
+                withdrawn=withdrawn,
                 backoff=self.backoff,
             )
 

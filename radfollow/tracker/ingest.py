@@ -38,7 +38,7 @@ from radfollow.tracker.matching import (
     match_new_study,
     system_action,
 )
-from radfollow.tracker.outbox import enqueue
+from radfollow.tracker.outbox import accession_subject, enqueue
 from radfollow.tracker.policy import Policy
 from radfollow.tracker.scheduling import schedule_from_orders
 from radfollow.tracker.schema import (
@@ -346,8 +346,9 @@ def _recommendations(
         enqueue(
             session,
             "uncommunicated_critical",
-            at=study.observed_at,
+            observed_at=study.observed_at,
             study_id=study.id,
+            accession=accession_subject(study.patient_id, study.accession),
             recipient=study.ordering_provider,
         )
     recs = []

@@ -278,7 +278,7 @@ def send_to_review(session: Session, rec: Recommendation, matches: list[Match]) 
         enqueue(
             session,
             "needs_review",
-            at=when,
+            observed_at=when,
             recommendation_id=rec.id,
             recipient=rec.ordering_provider,
         )

@@ -25,9 +25,10 @@ the receiver uses to drop the repeat.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -35,45 +36,69 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from radfollow.tracker.schema import OutboxDelivery, OutboxEvent, Recommendation
+from radfollow.tracker.schema import (
+    CriticalFinding,
+    OutboxDelivery,
+    OutboxEvent,
+    Recommendation,
+    Study,
+)
 from radfollow.tracker.statuses import refresh
 
 #: The events the outbox knows, in the order a status page lists them.
 EVENTS = ("uncommunicated_critical", "needs_review", "overdue", "coming_due")
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+#: An event that no longer held when its turn came (the follow-up was done, the report
+#: corrected to document the call, or cancelled): not sent.
+WITHDRAWN = "withdrawn"
 
 
-def event_key(event: str, subject: str, subject_id: int, sequence: int = 1) -> str:
+def event_key(event: str, subject: str, subject_id: int | str, sequence: int = 1) -> str:
     """The idempotency key of one event: ``overdue:recommendation:12:2``."""
     return f"{event}:{subject}:{subject_id}:{sequence}"
+
+
+def accession_subject(patient_id: int, accession: str) -> str:
+    """The subject of an accession's events: every version of a report shares it, so a
+    corrected report does not notify again (``uncommunicated_critical``)."""
+    return f"{patient_id}/{accession}"[:150]
 
 
 def enqueue(
     session: Session,
     event: str,
     *,
-    at: datetime,
+    observed_at: datetime | None = None,
     recommendation_id: int | None = None,
     study_id: int | None = None,
+    accession: str | None = None,
     recipient: str | None = None,
     sequence: int = 1,
 ) -> None:
-    """Write one event in the caller's transaction; nothing when its key exists."""
-    subject, subject_id = (
-        ("recommendation", recommendation_id)
-        if recommendation_id is not None
-        else ("study", study_id)
-    )
-    if subject_id is None:
-        raise ValueError("an outbox event needs a recommendation or a study")
+    """Write one event in the caller's transaction; nothing when its key exists.
+
+    The event's subject is the recommendation, else the accession (``accession``:
+    :func:`accession_subject`), else the study. ``created_at`` is the time it is
+    written (now); ``observed_at`` the clinical time it is about (the exam), which
+    lets the planner leave out events about old exams (a backfill).
+    """
+    if recommendation_id is not None:
+        key = event_key(event, "recommendation", recommendation_id, sequence)
+    elif accession is not None:
+        key = event_key(event, "accession", accession, sequence)
+    elif study_id is not None:
+        key = event_key(event, "study", study_id, sequence)
+    else:
+        raise ValueError("an outbox event needs a recommendation, an accession or a study")
     row = {
-        "key": event_key(event, subject, subject_id, sequence),
+        "key": key,
         "event": event,
         "recommendation_id": recommendation_id,
         "study_id": study_id,
         "sequence": sequence,
         "recipient": recipient,
-        "created_at": at,
+        "created_at": datetime.now(UTC),
+        "observed_at": observed_at,
     }
     _insert_ignore(session, OutboxEvent, [row], ["key"])
 
@@ -115,18 +140,24 @@ def plan_due_events(
 ) -> int:
     """Refresh the stored statuses to ``as_of`` and write the coming-due, overdue and
     reminder events they call for, in the caller's transaction. Returns the number
-    of events written (existing keys are not counted)."""
-    refresh(session, as_of=as_of, grace=grace, lead=lead, tz=tz)
-    before = session.scalar(select(func.count(OutboxEvent.id))) or 0
+    of events written. Only recommendations without the event are written (an
+    anti-join, not a conflict per row: a pass over 10,000 overdue recommendations
+    writes nothing and uses no id). Nothing when ``as_of`` is before the last
+    refresh (another process's clock is ahead): its statuses are not ``as_of``'s."""
+    if refresh(session, as_of=as_of, grace=grace, lead=lead, tz=tz) is None:
+        return 0
+    written = 0
     for status, wanted in (("coming_due", schedule.coming_due), ("overdue", schedule.overdue)):
         if not wanted:
             continue
+        known = exists().where(
+            OutboxEvent.recommendation_id == Recommendation.id, OutboxEvent.event == status
+        )
         query = select(Recommendation.id, Recommendation.ordering_provider).where(
-            Recommendation.status == status
+            Recommendation.status == status, ~known
         )
         if status == "overdue":
             query = query.where(Recommendation.due_end >= as_of - schedule.overdue_horizon)
-        recs = session.execute(query).all()
         rows = [
             {
                 "key": event_key(status, "recommendation", rec_id),
@@ -136,18 +167,19 @@ def plan_due_events(
                 "sequence": 1,
                 "recipient": provider,
                 "created_at": as_of,
+                "observed_at": None,
             }
-            for rec_id, provider in recs
+            for rec_id, provider in session.execute(query).all()
         ]
         for k in range(0, len(rows), 500):
             _insert_ignore(session, OutboxEvent, rows[k : k + 500], ["key"])
+        written += len(rows)
     if schedule.overdue and schedule.reminder_limit > 1:
-        _plan_reminders(session, as_of, schedule)
-    after = session.scalar(select(func.count(OutboxEvent.id))) or 0
-    return after - before
+        written += _plan_reminders(session, as_of, schedule)
+    return written
 
 
-def _plan_reminders(session: Session, as_of: datetime, schedule: Schedule) -> None:
+def _plan_reminders(session: Session, as_of: datetime, schedule: Schedule) -> int:
     """A reminder for each still-overdue recommendation whose last overdue event is
     ``reminder_every`` old, up to ``reminder_limit`` events in all."""
     latest = (
@@ -169,23 +201,36 @@ def _plan_reminders(session: Session, as_of: datetime, schedule: Schedule) -> No
             latest.c.last <= as_of - schedule.reminder_every,
         )
     ).all()
-    for rec_id, provider, sequence in due:
-        enqueue(
-            session,
-            "overdue",
-            at=as_of,
-            recommendation_id=rec_id,
-            recipient=provider,
-            sequence=sequence + 1,
-        )
+    rows = [
+        {
+            "key": event_key("overdue", "recommendation", rec_id, sequence + 1),
+            "event": "overdue",
+            "recommendation_id": rec_id,
+            "study_id": None,
+            "sequence": sequence + 1,
+            "recipient": provider,
+            "created_at": as_of,
+            "observed_at": None,
+        }
+        for rec_id, provider, sequence in due
+    ]
+    _insert_ignore(session, OutboxEvent, rows, ["key"])
+    return len(rows)
 
 
 def plan_deliveries(
-    session: Session, channels: Mapping[str, Iterable[str]], *, now: datetime, since: timedelta
+    session: Session,
+    channels: Mapping[str, Iterable[str]],
+    *,
+    now: datetime,
+    since: timedelta,
+    horizon: timedelta = timedelta(days=30),
 ) -> int:
     """A pending delivery per channel for each event of the channel's kinds written
-    in the last ``since`` and not yet planned for it (a channel added later does not
-    flood its receiver with history). Returns the number planned."""
+    in the last ``since``, about an exam of the last ``horizon`` (when it is about
+    an exam), and not yet planned for it: a channel added later, or a backfill of
+    old reports, does not flood its receiver with history. Returns the number
+    planned."""
     planned = 0
     for channel, events in channels.items():
         kinds = sorted(set(events))
@@ -197,7 +242,12 @@ def plan_deliveries(
         ids = list(
             session.scalars(
                 select(OutboxEvent.id).where(
-                    OutboxEvent.event.in_(kinds), OutboxEvent.created_at >= now - since, ~has
+                    OutboxEvent.event.in_(kinds),
+                    OutboxEvent.created_at >= now - since,
+                    or_(
+                        OutboxEvent.observed_at.is_(None), OutboxEvent.observed_at >= now - horizon
+                    ),
+                    ~has,
                 )
             )
         )
@@ -219,9 +269,10 @@ def plan_deliveries(
 
 @dataclass(frozen=True)
 class Claimed:
-    """A claimed delivery with its event's fields."""
+    """A claimed delivery with its event's fields; ``token`` fences the claim."""
 
     delivery_id: int
+    token: str
     channel: str
     attempts: int
     key: str
@@ -233,29 +284,68 @@ class Claimed:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """Retry policy: the n-th failed attempt waits ``base * 2**(n-1)``, at most
+    ``longest``; after ``attempts`` attempts the delivery fails for good."""
+
+    attempts: int = 8
+    base: timedelta = timedelta(seconds=30)
+    longest: timedelta = timedelta(hours=1)
+
+    def delay(self, attempt: int) -> timedelta:
+        # the exponent is capped first: 2**40 base periods exceed any ``longest``
+        return min(self.longest, self.base * (2 ** min(max(0, attempt - 1), 40)))
+
+
 def claim(
-    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int = 100
+    session: Session,
+    *,
+    worker: str,
+    channels: Iterable[str],
+    now: datetime,
+    lease: timedelta,
+    backoff: Backoff = Backoff(),
+    limit: int = 100,
 ) -> list[Claimed]:
-    """Claim up to ``limit`` deliveries that are due (pending and due, or sending
-    with an expired lease: a sender that died) for ``worker``; in the caller's
-    transaction, which should commit at once."""
-    due = or_(
-        and_(OutboxDelivery.status == PENDING, OutboxDelivery.next_attempt_at <= now),
-        and_(OutboxDelivery.status == SENDING, OutboxDelivery.lease_until < now),
+    """Claim up to ``limit`` due deliveries of ``channels`` (pending and due, or
+    sending with an expired lease: a sender that died) for ``worker``, each under a
+    fresh token; in the caller's transaction, which should commit at once. Rows of
+    other channels are left alone (another sender's, or a channel disabled for a
+    while). A row whose lease expired after its last attempt fails instead."""
+    names = sorted(set(channels))
+    if not names:
+        return []
+    expired = and_(OutboxDelivery.status == SENDING, OutboxDelivery.lease_until < now)
+    session.execute(
+        update(OutboxDelivery)
+        .where(
+            OutboxDelivery.channel.in_(names), expired, OutboxDelivery.attempts >= backoff.attempts
+        )
+        .values(status=FAILED, lease_until=None, last_error="lease expired on the last attempt")
+        .execution_options(synchronize_session=False)
     )
-    query = select(OutboxDelivery.id).where(due).order_by(OutboxDelivery.next_attempt_at)
-    query = query.limit(limit)
+    due = or_(
+        and_(OutboxDelivery.status == PENDING, OutboxDelivery.next_attempt_at <= now), expired
+    )
+    query = (
+        select(OutboxDelivery.id)
+        .where(OutboxDelivery.channel.in_(names), due)
+        .order_by(OutboxDelivery.next_attempt_at)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if not ids:
         return []
+    token = f"{worker[:40]}:{uuid.uuid4().hex[:12]}"
     session.execute(
         update(OutboxDelivery)
         .where(OutboxDelivery.id.in_(ids))
         .values(
             status=SENDING,
-            claimed_by=worker[:64],
+            claimed_by=token,
             lease_until=now + lease,
             attempts=OutboxDelivery.attempts + 1,
         )
@@ -270,6 +360,7 @@ def claim(
     return [
         Claimed(
             delivery_id=d.id,
+            token=token,
             channel=d.channel,
             attempts=d.attempts,
             key=e.key,
@@ -284,37 +375,78 @@ def claim(
     ]
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Retry policy: the n-th failed attempt waits ``base * 2**(n-1)``, at most
-    ``longest``; after ``attempts`` attempts the delivery fails for good."""
+def still_claimed(session: Session, claimed: Claimed, now: datetime) -> bool:
+    """The claim is still this token's and its lease has not run out: checked right
+    before sending, so a sender slower than its lease does not send a row another
+    sender has taken over."""
+    row = session.get(OutboxDelivery, claimed.delivery_id)
+    return (
+        row is not None
+        and row.status == SENDING
+        and row.claimed_by == claimed.token
+        and row.lease_until is not None
+        and row.lease_until > now
+    )
 
-    attempts: int = 8
-    base: timedelta = timedelta(seconds=30)
-    longest: timedelta = timedelta(hours=1)
 
-    def delay(self, attempt: int) -> timedelta:
-        return min(self.longest, self.base * (2 ** max(0, attempt - 1)))
+def still_wanted(session: Session, claimed: Claimed) -> bool:
+    """The event still holds when it is about to be sent: the recommendation is still
+    coming due, overdue or in review; the accession's current report (its newest
+    version, not cancelled) still has a critical result without documented
+    communication. A stale event is withdrawn, not sent."""
+    if claimed.recommendation_id is not None:
+        rec = session.get(Recommendation, claimed.recommendation_id)
+        if rec is None:
+            return False
+        if rec.completed_at or rec.closed_at or rec.superseded_at:
+            return False
+        if claimed.event == "needs_review":
+            return rec.needs_review_at is not None
+        if rec.status is None:  # changed since the pass's refresh: not known to be stale
+            return True
+        if claimed.event == "coming_due":
+            return rec.status in ("coming_due", "due", "overdue")
+        return rec.status == claimed.event
+    study = session.get(Study, claimed.study_id) if claimed.study_id is not None else None
+    if study is None:
+        return False
+    current = session.scalar(
+        select(Study)
+        .where(Study.patient_id == study.patient_id, Study.accession == study.accession)
+        .order_by(Study.id.desc())
+        .limit(1)
+    )
+    if current is None or current.result_status == "X":
+        return False
+    open_critical = select(CriticalFinding.id).where(
+        CriticalFinding.study_id == current.id, CriticalFinding.communicated.is_(False)
+    )
+    return session.scalar(open_critical.limit(1)) is not None
 
 
 def settle(
     session: Session,
-    delivery_id: int,
+    claimed: Claimed,
     *,
-    worker: str,
     now: datetime,
     error: str | None = None,
     permanent: bool = False,
+    withdrawn: bool = False,
     backoff: Backoff = Backoff(),
 ) -> str:
-    """Record one attempt's outcome: delivered (``error`` None), retried later, or
-    failed for good (``permanent``, or the last attempt). Only the claiming worker's
-    live claim is settled: a claim taken over after its lease expired is not.
-    Returns the new status, or "" when the claim was no longer this worker's."""
-    row = session.get(OutboxDelivery, delivery_id, with_for_update=True)
-    if row is None or row.status != SENDING or row.claimed_by != worker[:64]:
+    """Record one attempt's outcome: delivered (``error`` None), withdrawn (the event
+    no longer holds), retried later, or failed for good (``permanent``, or the last
+    attempt). Only the claim's own token settles it: a claim taken over after its
+    lease expired is not. Returns the new status, or "" when the claim was lost."""
+    row = session.get(OutboxDelivery, claimed.delivery_id, with_for_update=True)
+    if row is None or row.status != SENDING or row.claimed_by != claimed.token:
         return ""
-    if error is None:
+    if withdrawn:
+        row.status, row.last_error = (
+            WITHDRAWN,
+            "no longer holds (completed, corrected or cancelled)",
+        )
+    elif error is None:
         row.status, row.delivered_at, row.last_error = DELIVERED, now, None
     elif permanent or row.attempts >= backoff.attempts:
         row.status, row.last_error = FAILED, error[:255]
@@ -323,6 +455,20 @@ def settle(
         row.next_attempt_at = now + backoff.delay(row.attempts)
     row.lease_until = None
     return row.status
+
+
+def retry_failed(session: Session, *, now: datetime, channel: str | None = None) -> int:
+    """Failed deliveries (of ``channel``, or all) back to pending with a fresh count of
+    attempts, after a person fixed the cause (a token, a receiver). Returns how many."""
+    statement = update(OutboxDelivery).where(OutboxDelivery.status == FAILED)
+    if channel is not None:
+        statement = statement.where(OutboxDelivery.channel == channel)
+    result = session.execute(
+        statement.values(
+            status=PENDING, attempts=0, next_attempt_at=now, claimed_by=None
+        ).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class DeliveryCount(BaseModel):

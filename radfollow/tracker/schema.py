@@ -254,6 +254,7 @@ class OutboxEvent(Base):
     idempotency key: one row per (subject, event), whatever retries or restarts."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_rec_event", "recommendation_id", "event"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -265,7 +266,10 @@ class OutboxEvent(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=1)
     #: The ordering provider as stored (ORC-12 / OBR-16), the digest's addressee.
     recipient: Mapped[str | None] = mapped_column(String(128))
+    #: When the event was written.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    #: The exam it is about (critical results, reviews); None for status events.
+    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OutboxDelivery(Base):

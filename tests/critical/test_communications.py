@@ -45,6 +45,14 @@ FOUND = [
         "Results were faxed.",
         RecipientRole.OTHER, CommunicationMethod.SECURE_MESSAGE, None, None, False, False,
     ),
+    (
+        "Wet read given to Dr. Smith.",
+        RecipientRole.PHYSICIAN, CommunicationMethod.UNKNOWN, None, None, True, False,
+    ),
+    (
+        "The findings were called to Dr. Smith, extension 12:30.",
+        RecipientRole.PHYSICIAN, CommunicationMethod.PHONE, None, None, True, False,
+    ),
 ]  # fmt: skip
 
 NOT_FOUND = [
@@ -55,6 +63,12 @@ NOT_FOUND = [
     "Given the patient's presentation, this likely represents pneumonia.",
     "As discussed above, the nodule is stable.",
     "A phone call will be placed to the emergency room.",
+    # review regressions: negated, failed, conferences, colleagues, views
+    "No physician was notified of these findings.",
+    "The ordering physician was paged twice with no response.",
+    "These findings were discussed at the multidisciplinary tumor board.",
+    "The findings were reviewed with the radiology resident.",
+    "PA and lateral views were reviewed with prior studies.",
 ]
 
 
@@ -119,3 +133,13 @@ def test_sent_resolved_against_the_exam(
     clock: str | None, day: date | None, exam: datetime | None, sent: datetime | None
 ) -> None:
     assert resolve_sent(_said(clock, day), exam) == sent
+
+
+def test_history_and_comparison_are_not_this_exams_communication(extractor: Extractor) -> None:
+    text = (
+        "HISTORY:\nPatient was told by her doctor that the prior CT showed a nodule.\n"
+        "COMPARISON:\nPrior CT reviewed with Dr. Adams from the outside hospital.\n"
+        "IMPRESSION:\nLarge right pneumothorax.\n"
+    )
+    result = extractor.extract(ReportText(text))
+    assert result.communications == [] and result.uncommunicated_critical

@@ -54,6 +54,20 @@ POSITIVE = [
         "suspected_malignancy",
         "IMPRESSION:\nSpiculated right upper lobe mass suspicious for primary lung carcinoma.\n",
     ),
+    # review regressions: an escalation beats the exclusion; a negation's clause ends
+    (
+        "pneumoperitoneum",
+        "IMPRESSION:\nIncreasing pneumoperitoneum since yesterday despite recent laparotomy.\n",
+    ),
+    (
+        "pneumothorax",
+        "FINDINGS:\nThe heart is not enlarged and a new large left pneumothorax is present.\n",
+    ),
+    (
+        "acute_stroke",
+        "FINDINGS:\nCTA performed for evaluation of stroke demonstrates acute left "
+        "MCA territory infarct.\n",
+    ),
 ]
 
 NEGATIVE = [
@@ -190,3 +204,9 @@ def test_record_fields(extractor: Extractor) -> None:
     )  # fmt: skip
     assert c.section == "impression" and c.communicated is False
     assert result.uncommunicated_critical
+
+
+def test_names_are_removed_from_the_quoted_sentence(extractor: Extractor) -> None:
+    text = "IMPRESSION:\nNew large left pneumothorax, called to Dr. Okafor at 10:05.\n"
+    (c,) = extractor.extract(ReportText(text)).critical_results
+    assert "Okafor" not in c.sentence and "[name]" in c.sentence

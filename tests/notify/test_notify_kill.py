@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from notify_helpers import Receiver, rules_file
@@ -29,20 +28,19 @@ def _send(url: str, rules: str) -> subprocess.Popen[bytes]:
 
 
 def test_kill_9_mid_delivery_then_restart(stored: Tracker, receiver: Receiver, tmp_path) -> None:
-    now = datetime.now(UTC)
     with stored.session() as session:
         recs = list(session.scalars(sa.select(Recommendation.id)))
         for rec_id in recs:
             for sequence in range(1, 5):
-                enqueue(session, "overdue", at=now, recommendation_id=rec_id, sequence=sequence)
+                enqueue(session, "overdue", recommendation_id=rec_id, sequence=sequence)
         keys = set(
             session.scalars(sa.select(OutboxEvent.key).where(OutboxEvent.event == "overdue"))
         )
     assert len(keys) == 12
-    channel = {"name": "hook", "kind": "webhook", "events": ["overdue"],
+    channel = {"name": "hook", "kind": "webhook", "events": ["overdue"], "timeout_seconds": 1,
                "url": receiver.url + "/hook", "secret_env": "RF_TEST_SECRET"}  # fmt: skip
-    rules = str(rules_file(tmp_path / "rules", [channel], lease_seconds=1))
-    receiver.delay = 0.3
+    rules = str(rules_file(tmp_path / "rules", [channel], lease_seconds=3))
+    receiver.delay = 0.2
     first = _send(stored.url, rules)
     deadline = time.monotonic() + 60
     while len(receiver.requests) < 4 and time.monotonic() < deadline:
@@ -56,7 +54,7 @@ def test_kill_9_mid_delivery_then_restart(stored: Tracker, receiver: Receiver, t
             sa.select(sa.func.count()).where(OutboxDelivery.status == "sending")
         )
     assert sending >= 1  # claimed and not settled: what the lease is for
-    time.sleep(1.5)  # the lease ends
+    time.sleep(3.5)  # the lease ends
     receiver.delay = 0.0
     second = _send(stored.url, rules)
     _, err = second.communicate(timeout=120)

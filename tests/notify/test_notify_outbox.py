@@ -34,7 +34,7 @@ def test_event_rolls_back_with_its_cause(stored: Tracker) -> None:
     with stored.engine.connect() as connection:
         transaction = connection.begin()
         session = sa.orm.Session(bind=connection)
-        enqueue(session, "needs_review", at=Clock.current, recommendation_id=1)
+        enqueue(session, "needs_review", recommendation_id=1)
         session.flush()
         transaction.rollback()
         session.close()
@@ -44,7 +44,7 @@ def test_event_rolls_back_with_its_cause(stored: Tracker) -> None:
 def test_enqueue_is_idempotent(stored: Tracker) -> None:
     for _ in range(3):
         with stored.session() as session:
-            enqueue(session, "needs_review", at=Clock.current, recommendation_id=1)
+            enqueue(session, "needs_review", recommendation_id=1)
     assert _events(stored).count(("needs_review", 1)) == 1
 
 

@@ -56,7 +56,10 @@ class CriticalCategory(BaseModel):
     @field_validator("terms", "possible_terms", "exclude", "not_if_indication")
     @classmethod
     def _valid(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_regex(term) for term in terms)
+        for term in terms:
+            if re.compile(check_regex(term)).groupindex:
+                raise ValueError(f"term {term!r} has a named group (terms are joined)")
+        return terms
 
     @model_validator(mode="after")
     def _some_terms(self) -> CriticalCategory:
@@ -113,6 +116,8 @@ class CommunicationRules(BaseModel):
     exclude: CueTerms
     future: CueTerms
     future_window_words: int = Field(default=4, ge=0, le=10)
+    #: Sections whose sentences are not this exam's communication (history, comparison).
+    skip_sections: tuple[str, ...] = ("indication", "comparison", "technique", "exam")
     roles: tuple[RoleTerms, ...] = Field(min_length=1)
     methods: tuple[MethodTerms, ...] = Field(min_length=1)
     names: CueTerms

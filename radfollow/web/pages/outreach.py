@@ -14,6 +14,7 @@ from radfollow.tracker.outbox import (
     FAILED,
     PENDING,
     SENDING,
+    WITHDRAWN,
     delivery_counts,
     recent_deliveries,
 )
@@ -25,7 +26,7 @@ from radfollow.web.views import ViewError
 router = APIRouter()
 
 CRITICAL_COLUMNS = list(CriticalRow.model_fields)
-STATUSES = (PENDING, SENDING, DELIVERED, FAILED)
+STATUSES = (PENDING, SENDING, DELIVERED, FAILED, WITHDRAWN)
 
 
 def _everything(request: Request) -> bool:

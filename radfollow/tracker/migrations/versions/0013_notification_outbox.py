@@ -6,7 +6,8 @@ Create Date: 2026-12-02
 
 Issue 17. ``outbox`` holds each notification-worthy event (coming due, overdue
 and its reminders, uncommunicated critical result, needs review) with a unique
-idempotency ``key``, written in the transaction of the change that causes it.
+idempotency ``key``, written in the transaction of the change that causes it,
+with the time it was written and the exam it is about.
 ``outbox_deliveries`` holds its delivery through each configured channel
 (status, attempts, next attempt, the sender's lease, the last error in words
 that quote no identifier).
@@ -36,12 +37,14 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("recipient", sa.String(length=128), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("observed_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["recommendation_id"], ["recommendations.id"]),
         sa.ForeignKeyConstraint(["study_id"], ["studies.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
     op.create_index("ix_outbox_created_at", "outbox", ["created_at"])
+    op.create_index("ix_outbox_rec_event", "outbox", ["recommendation_id", "event"])
     op.create_table(
         "outbox_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -64,5 +67,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_outbox_deliveries_due", table_name="outbox_deliveries")
     op.drop_table("outbox_deliveries")
+    op.drop_index("ix_outbox_rec_event", table_name="outbox")
     op.drop_index("ix_outbox_created_at", table_name="outbox")
     op.drop_table("outbox")

@@ -4,7 +4,8 @@
 
 Writes DIR/gold/{dev,test}.jsonl, DIR/gold/{dev,test}.txt.jsonl,
 DIR/gold/stats.json, DIR/hl7/{dev,test}/*.hl7 and DIR/sample/ (default DIR is
-corpora/), and DIR/gold/guidance.jsonl from guidance_cases.py. Everything is
+corpora/), DIR/gold/guidance.jsonl from guidance_cases.py and DIR/gold/critical.jsonl
+from critical_cases.py. Everything is
 drawn from one random.Random(2026), so two runs give the same bytes. See
 corpora/README.md.
 """
@@ -21,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import critical_cases
 import guidance_cases
 import hl7out as H
 import phrases as P
@@ -317,6 +319,7 @@ def write_all(out: Path) -> dict[str, Any]:
     # Beside the folder, not in it: every file in sample/ is an HL7 input.
     write(out / "sample.expected.json", expected)
     guidance_cases.write(out / "gold" / "guidance.jsonl")  # its own cases, not drawn from rng
+    critical_cases.write(out / "gold" / "critical.jsonl")  # likewise (issue 17)
     summary = stats(records)
     write(out / "gold" / "stats.json", (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
     return summary

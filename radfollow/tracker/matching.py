@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from radfollow.tracker.outbox import enqueue
@@ -47,6 +47,7 @@ from radfollow.tracker.schema import (
     Completion,
     MatchCandidate,
     MatchExclusion,
+    OutboxEvent,
     Recommendation,
     ReviewAction,
     Study,
@@ -275,12 +276,19 @@ def send_to_review(session: Session, rec: Recommendation, matches: list[Match]) 
     first = rec.needs_review_at is None
     if first:
         rec.needs_review_at = when
+        # a review cleared and later needed again is a new episode: a new notice
+        episodes = session.scalar(
+            select(func.count(OutboxEvent.id)).where(
+                OutboxEvent.recommendation_id == rec.id, OutboxEvent.event == "needs_review"
+            )
+        )
         enqueue(
             session,
             "needs_review",
             observed_at=when,
             recommendation_id=rec.id,
             recipient=rec.ordering_provider,
+            sequence=(episodes or 0) + 1,
         )
     for m in new:
         session.add(

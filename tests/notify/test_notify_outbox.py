@@ -11,8 +11,9 @@ from notify_helpers import Clock, rules_file
 
 from radfollow.notify import Sender
 from radfollow.tracker.db import Tracker
+from radfollow.tracker.matching import Match, Verdict, send_to_review
 from radfollow.tracker.outbox import enqueue, plan_deliveries
-from radfollow.tracker.schema import OutboxDelivery, OutboxEvent, Recommendation
+from radfollow.tracker.schema import OutboxDelivery, OutboxEvent, Recommendation, Study
 
 
 def _events(tracker: Tracker) -> list[tuple[str, int]]:
@@ -97,3 +98,16 @@ def test_deliveries_planned_once_per_channel_and_not_for_history(
         rows = session.execute(sa.select(OutboxDelivery.channel, OutboxDelivery.status)).all()
     assert (first, again, late) == (1, 0, 0)
     assert rows == [("hook", "pending")]
+
+
+def test_a_review_needed_again_is_notified_again(stored: Tracker) -> None:
+    """A needs-review episode cleared and later needed again is a new event."""
+    with stored.session() as session:
+        rec = session.scalars(sa.select(Recommendation)).first()
+        studies = list(session.scalars(sa.select(Study)).all())
+        verdict = Verdict(strength="weak", reason="test", early=False)
+        send_to_review(session, rec, [Match(rec, studies[0], verdict)])
+        rec.needs_review_at = None  # a reviewer cleared it
+        session.flush()
+        send_to_review(session, rec, [Match(rec, studies[1], verdict)])
+    assert [s for e, s in _events(stored) if e == "needs_review"] == [1, 2]

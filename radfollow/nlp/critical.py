@@ -152,10 +152,12 @@ class CriticalFindings(RuleFileComponent):
         indication: str,
     ) -> bool:
         """Rules 1, 2, 4 and 5 of the module docstring (the cheap ones)."""
-        sections = doc._.rad_sections
-        if sections and span.start_char < sections[0].header_start:
-            return False  # the exam title above the first heading ("Chest x-ray for PTX")
+        sections = doc._.rad_sections or []
         section = section_at(sections, span.start_char)
+        if (section is None or section.category is None) and any(
+            s.category for s in sections if s.header_start > span.start_char
+        ):
+            return False  # the exam title above the first heading ("Chest x-ray for PTX")
         if section is not None and section.category in self.rules.skip_sections:
             return False
         sentence = span.sent

@@ -54,6 +54,23 @@ POSITIVE = [
         "suspected_malignancy",
         "IMPRESSION:\nSpiculated right upper lobe mass suspicious for primary lung carcinoma.\n",
     ),
+    # wording of the test half's misses (after its one blind score)
+    (
+        "brain_herniation",
+        "IMPRESSION:\nMass effect with deviation of the midline structures to the right.\n",
+    ),
+    ("brain_herniation", "FINDINGS:\nLeftward shift of 6 mm.\n"),
+    ("acute_stroke", "IMPRESSION:\nA new infarct in the left thalamus.\n"),
+    (
+        "suspected_malignancy",
+        "IMPRESSION:\nInterstitial thickening could represent lymphangitic spread of carcinoma.\n",
+    ),
+    ("suspected_malignancy", "IMPRESSION:\nNew nodules could represent a neoplastic process.\n"),
+    ("suspected_malignancy", "IMPRESSION:\nBIRADS Classification 4 - Suspicious findings.\n"),
+    (
+        "misplaced_device",
+        "FINDINGS:\nThe right chest tube tip now projects outside the thoracic cavity.\n",
+    ),
     # review regressions: an escalation beats the exclusion; a negation's clause ends
     (
         "pneumoperitoneum",
@@ -131,6 +148,38 @@ NEGATIVE = [
         "suspected_malignancy",
         "IMPRESSION:\nNone of the masses appear worrisome for malignancy.\n",
         "negated",
+    ),
+    # review regressions and the test half's wording (after its one blind score)
+    (
+        "pneumoperitoneum",
+        "FINDINGS:\nFree air, status post exploratory laparotomy.\n",
+        "status post",
+    ),
+    (
+        "pneumoperitoneum",
+        "FINDINGS:\nSmall free intraperitoneal air, s/p cholecystectomy.\n",
+        "s/p",
+    ),
+    (
+        "pneumothorax",
+        "FINDINGS:\nStable right pneumothorax without tension.\n",
+        "negated escalation",
+    ),
+    (
+        "deep_vein_thrombosis",
+        "FINDINGS:\nIVC filter in place for DVT prophylaxis.\n",
+        "prophylaxis",
+    ),
+    ("intracranial_hemorrhage", "FINDINGS:\nICH protocol performed.\n", "protocol"),
+    ("pneumothorax", "Chest x-ray for pneumothorax.\nFINDINGS:\nClear lungs.\n", "exam title"),
+    ("brain_herniation", "FINDINGS:\nNo deviation of the midline structures.\n", "negated shift"),
+    ("brain_herniation", "FINDINGS:\nVolume loss with leftward shift of the heart.\n", "chest"),
+    ("acute_stroke", "FINDINGS:\nNo new infarct since the prior MRI.\n", "negated new infarct"),
+    ("suspected_malignancy", "IMPRESSION:\nThis could not represent malignancy.\n", "negated"),
+    (
+        "misplaced_device",
+        "FINDINGS:\nThe chest tube tip lies within the pleural space.\n",
+        "in place",
     ),
 ]
 

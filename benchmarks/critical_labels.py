@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from _shared import unsealed_reports
-from label_tool import LABELS, SEEN, _locate, _sort_key, read_sample
+from label_tool import LABELS, SEEN, _locate, _sort_key, print_reports, read_sample
 from label_tool import show as show_followup_batch
 
 SAMPLE = LABELS / "critical_sample.jsonl"
@@ -119,15 +119,7 @@ def show(batch: str) -> None:
     rows = [json.loads(x) for x in SAMPLE.read_text().splitlines() if x.strip()]
     if batch == "second-3":
         rows = [r for r in rows if r["second_reading"]]
-    texts = unsealed_reports()
-    for row in rows:
-        text = texts[row["id"]]["text"]
-        print(f"=================== {row['id']}  ({len(text)} chars)")
-        offset = 0
-        for line in text.split("\n"):
-            print(f"[{offset:5d}] {line}")
-            offset += len(line) + 1
-    print(f"=================== {len(rows)} reports", file=sys.stderr)
+    print_reports([row["id"] for row in rows])
 
 
 def _critical(item: dict[str, Any]) -> dict[str, Any]:

@@ -151,15 +151,20 @@ def show(batch: str) -> None:
         chosen = [r for r in rows if r["batch"] == batch]
     if not chosen:
         sys.exit(f"no reports in batch {batch!r}")
+    print_reports([row["id"] for row in chosen])
+
+
+def print_reports(ids: list[str]) -> None:
+    """The reports' texts with each line's character offset, for a blind reader."""
     texts = unsealed_reports()
-    for row in chosen:
-        text = texts[row["id"]]["text"]
-        print(f"=================== {row['id']}  ({len(text)} chars)")
+    for report_id in ids:
+        text = texts[report_id]["text"]
+        print(f"=================== {report_id}  ({len(text)} chars)")
         offset = 0
         for line in text.split("\n"):
             print(f"[{offset:5d}] {line}")
             offset += len(line) + 1
-    print(f"=================== {len(chosen)} reports", file=sys.stderr)
+    print(f"=================== {len(ids)} reports", file=sys.stderr)
 
 
 def _locate(text: str, quote: str, after: int, occurrence: int | None) -> tuple[int, int]:

@@ -35,8 +35,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from radfollow.models import Communication, CommunicationMethod, RecipientRole
+from radfollow.nlp.caseless import union
 from radfollow.nlp.components_base import RuleFileComponent
-from radfollow.nlp.critical import gate_pattern, words
+from radfollow.nlp.critical import words
 from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.sectionizer import section_at
 from radfollow.rules.schema import CriticalRules
@@ -54,7 +55,8 @@ class CommunicationReader(RuleFileComponent):
 
     def _compile(self) -> None:
         rules: CommunicationRules = self.rules.communication
-        self._gate = gate_pattern(rules.gate)
+        # whether any gate substring occurs (searched in lower-cased text)
+        self._gate = re.compile(union(map(re.escape, sorted(set(rules.gate)))))
         self._strong = words(rules.strong_verbs.terms)
         self._weak = words(rules.weak_verbs.terms)
         self._results = words(rules.results_words.terms)
@@ -64,13 +66,13 @@ class CommunicationReader(RuleFileComponent):
         self._exclude = words(rules.exclude.terms)
         self._future = re.compile(
             r"\b(?:"
-            + "|".join(f"(?:{t})" for t in rules.future.terms)
+            + union(rules.future.terms)
             + rf")\b(?:\W+\w+){{0,{rules.future_window_words}}}\W*$",
             re.IGNORECASE,
         )
         self._roles = [(r.role, words(r.terms)) for r in rules.roles]
         self._methods = [(m.method, words(m.terms)) for m in rules.methods]
-        self._names = re.compile("|".join(f"(?:{t})" for t in rules.names.terms))
+        self._names = re.compile(union(rules.names.terms))
         self._acknowledged = words(rules.acknowledged.terms)
         self._times = [re.compile(rf"\b(?:{t})", re.IGNORECASE) for t in rules.times.terms]
         self._dates = [re.compile(rf"\b(?:{t})\b") for t in rules.dates.terms]

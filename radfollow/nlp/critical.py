@@ -39,7 +39,6 @@ report's documented communications).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 from medspacy.context import ConText, ConTextModifier, ConTextRule
@@ -48,6 +47,7 @@ from spacy.tokens import Doc, Span
 
 from radfollow.models import Assertion, CriticalResult
 from radfollow.nlp.assertion import PRECEDENCE
+from radfollow.nlp.caseless import union
 from radfollow.nlp.components_base import RuleFileComponent
 from radfollow.nlp.extensions import doc_text
 from radfollow.nlp.medspacy_wrappers import _rule_kwargs, scoped_modifiers
@@ -61,12 +61,7 @@ def words(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """One case-insensitive whole-word alternation of ``terms``; None for no terms."""
     if not terms:
         return None
-    return re.compile(r"\b(?:" + "|".join(f"(?:{t})" for t in terms) + r")\b", re.IGNORECASE)
-
-
-def gate_pattern(gates: Iterable[str]) -> re.Pattern[str]:
-    """Whether any of the gate substrings occurs (``search`` on lower-cased text)."""
-    return re.compile("|".join(re.escape(g) for g in sorted(set(gates))))
+    return re.compile(r"\b(?:" + union(terms) + r")\b", re.IGNORECASE)
 
 
 class CriticalFindings(RuleFileComponent):
@@ -105,7 +100,7 @@ class CriticalFindings(RuleFileComponent):
         self._escalation = words(rules.escalation.terms)
         self._assertions = {Assertion(a) for a in rules.assertions}
         #: People's names (communication.names) are replaced in the quoted sentence.
-        self._names = re.compile("|".join(f"(?:{t})" for t in rules.communication.names.terms))
+        self._names = re.compile(union(rules.communication.names.terms))
         cues = words(rules.not_affirmed_before.terms)
         stops = words(rules.terminators.terms)
         self._denied = cues
@@ -207,10 +202,7 @@ class CriticalFindings(RuleFileComponent):
         end = modifier.modifier_span[1]
         if modifier.category != "NEGATED_EXISTENCE" or end > span.start:
             return False
-        between = text[doc[end - 1].idx + len(doc[end - 1]) : span.start_char]
-        if ":" in between or ";" in between:
-            return True
-        return self._stops is not None and bool(self._stops.search(between))
+        return self._clause_ends(text[doc[end - 1].idx + len(doc[end - 1]) : span.start_char])
 
     def _not_affirmed(self, before: str) -> bool:
         """A ``not_affirmed_before`` cue in ``before`` (the sentence up to the mention)
@@ -222,9 +214,13 @@ class CriticalFindings(RuleFileComponent):
         if not cues:
             return False
         rest = before[cues[-1].end() :]
-        if ":" in rest or ";" in rest or len(rest.split()) > self.rules.not_affirmed_window:
-            return False
-        return self._stops is None or not self._stops.search(rest)
+        return len(rest.split()) <= self.rules.not_affirmed_window and not self._clause_ends(rest)
+
+    def _clause_ends(self, between: str) -> bool:
+        """A colon, a semicolon or a ``terminators`` word ends the clause in ``between``."""
+        if ":" in between or ";" in between:
+            return True
+        return self._stops is not None and self._stops.search(between) is not None
 
     def _window(self, doc: Doc, span: Span, sentence: Span) -> str:
         """The mention with ``window_words`` words on each side, in its sentence."""

@@ -159,16 +159,7 @@ def plan_due_events(
         if status == "overdue":
             query = query.where(Recommendation.due_end >= as_of - schedule.overdue_horizon)
         rows = [
-            {
-                "key": event_key(status, "recommendation", rec_id),
-                "event": status,
-                "recommendation_id": rec_id,
-                "study_id": None,
-                "sequence": 1,
-                "recipient": provider,
-                "created_at": as_of,
-                "observed_at": None,
-            }
+            _status_event(status, rec_id, provider, 1, as_of)
             for rec_id, provider in session.execute(query).all()
         ]
         for k in range(0, len(rows), 500):
@@ -177,6 +168,22 @@ def plan_due_events(
     if schedule.overdue and schedule.reminder_limit > 1:
         written += _plan_reminders(session, as_of, schedule)
     return written
+
+
+def _status_event(
+    event: str, rec_id: int, provider: str | None, sequence: int, at: datetime
+) -> dict[str, object]:
+    """The outbox row of a recommendation's status event (coming due, overdue)."""
+    return {
+        "key": event_key(event, "recommendation", rec_id, sequence),
+        "event": event,
+        "recommendation_id": rec_id,
+        "study_id": None,
+        "sequence": sequence,
+        "recipient": provider,
+        "created_at": at,
+        "observed_at": None,
+    }
 
 
 def _plan_reminders(session: Session, as_of: datetime, schedule: Schedule) -> int:
@@ -202,16 +209,7 @@ def _plan_reminders(session: Session, as_of: datetime, schedule: Schedule) -> in
         )
     ).all()
     rows = [
-        {
-            "key": event_key("overdue", "recommendation", rec_id, sequence + 1),
-            "event": "overdue",
-            "recommendation_id": rec_id,
-            "study_id": None,
-            "sequence": sequence + 1,
-            "recipient": provider,
-            "created_at": as_of,
-            "observed_at": None,
-        }
+        _status_event("overdue", rec_id, provider, sequence + 1, as_of)
         for rec_id, provider, sequence in due
     ]
     _insert_ignore(session, OutboxEvent, rows, ["key"])

@@ -36,6 +36,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "training": BASE | {"io", "nlp", "evaluation"},
     "processing": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "guidance"},
     "listener": BASE | {"io", "hl7", "nlp", "fhir", "tracker", "processing", "notify"},
+    # the Spark job: the processing core on executors; the tracker reads its output later
+    "spark": BASE | {"io", "hl7", "nlp", "processing"},
     # the review app reads and acts through the tracker's functions; it never loads spaCy
     "web": BASE | {"io", "tracker"},
     "cli": BASE
@@ -52,6 +54,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "web",
         "guidance",
         "notify",
+        "spark",
     },
     "__init__": frozenset(),
     "__main__": frozenset({"cli"}),

@@ -19,7 +19,18 @@ from typing import Annotated
 import typer
 
 from radfollow import __version__
-from radfollow.cli import batch, evaluate, listen, measures, notify, serve, tracker, train, users
+from radfollow.cli import (
+    batch,
+    evaluate,
+    listen,
+    measures,
+    notify,
+    serve,
+    spark,
+    tracker,
+    train,
+    users,
+)
 from radfollow.errors import error_location
 
 app = typer.Typer(
@@ -31,6 +42,7 @@ app = typer.Typer(
 )
 app.command()(batch.process)
 app.command()(batch.extract)
+app.command()(spark.spark)
 app.command()(evaluate.evaluate)
 app.command()(measures.measures)
 app.command()(train.train)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radfollow.errors import (
+    HL7UnsupportedMessageError,
     InputFileError,
     InputFormatError,
     InputReadError,
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 
 Tick = Callable[[int], None]
 
+#: Why an order or appointment message gives no output without a tracker.
+ORDER_WITHOUT_TRACKER = "order or appointment message: only a tracker reads it (--db)"
+
 
 @dataclass
 class JobSummary:
@@ -60,6 +64,8 @@ class JobSummary:
     recommendations: int = 0
     errors: list[RejectedInput] = field(default_factory=list)
     tracker: dict[str, int] = field(default_factory=dict)
+    #: Order and appointment messages read without a tracker (nothing else reads them).
+    ignored: list[RejectedInput] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -144,13 +150,46 @@ def run_extract(
     is made for ``config`` and ``workers`` and closed at the end.
     """
     config = config or (pool.config if pool else PipelineConfig())
-    limit = config.max_length
     summary = JobSummary()
+    lines = read_jsonl(input_path, max_bytes=max_file_bytes)
+    with (
+        _pool(pool, config, workers) as extractors,
+        atomic_writer(output_path) as out,
+    ):
+        for line in extract_lines(lines, str(input_path), extractors, summary, tick):
+            out.write(line.text + "\n")
+    return summary
+
+
+@dataclass(frozen=True)
+class ExtractedLine:
+    """The output line of one input line: the record's JSON, or its error record's."""
+
+    line_no: int
+    record_id: str | None
+    text: str
+    error: RejectedInput | None = None
+
+
+def extract_lines(
+    lines: Iterable[InputLine],
+    source: str,
+    extractors: ExtractorPool,
+    summary: JobSummary,
+    tick: Tick = _noop,
+) -> Iterator[ExtractedLine]:
+    """The ``extract`` job on already-read input lines: one output line per input
+    line, in order; a bad line's error is also counted in ``summary``.
+
+    The one implementation behind ``radfollow extract`` and the Spark job, so the
+    two give identical records. ``source`` names the input in error lines.
+    """
+    limit = extractors.config.max_length
     pending: deque[InputLine | _Unusable] = deque()
-    assessor = Assessor(config.rules_dir)
+    assessor = Assessor(extractors.config.rules_dir)
 
     def texts() -> Iterator[ReportText]:
-        for line in read_jsonl(input_path, max_bytes=max_file_bytes):
+        for line in lines:
             record = line.record
             if record is None:
                 bad: RadfollowError = line.error or InputFormatError("unreadable line")
@@ -162,49 +201,39 @@ def run_extract(
                 pending.append(line)
                 yield ReportText(text=record["text"], indication=record.get("indication"))
 
-    with (
-        _pool(pool, config, workers) as extractors,
-        atomic_writer(output_path) as out,
-    ):
+    def unusable(item: _Unusable) -> ExtractedLine:
+        tick(1)
+        error = RejectedInput(
+            source=source, position=item.line_no, code=item.code, reason=item.reason
+        )
+        summary.reject(error)
+        return ExtractedLine(item.line_no, item.record_id, json.dumps(_error_record(item)), error)
 
-        def unusable(item: _Unusable) -> None:
-            tick(1)
-            summary.reject(
-                RejectedInput(
-                    source=str(input_path),
-                    position=item.line_no,
-                    code=item.code,
-                    reason=item.reason,
-                )
-            )
-            out.write(json.dumps(_error_record(item)) + "\n")
-
-        for result in extractors.extract(texts()):
-            while isinstance(line := pending.popleft(), _Unusable):
-                unusable(line)
-            tick(1)
-            if isinstance(result, ExtractionFailure):
-                unusable(_Unusable(line.line_no, line.id, result.code, result.reason))
-                continue
-            record = line.record or {}
-            try:
-                context = ReportContext.of_metadata(record["text"], record)
-                result = assessor.assess(context, result)
-                output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
-                text = output.model_dump_json(exclude_none=False)
-            except Exception as error:  # a bug: this line's error record, not the run's end
-                log.info("line %d failed: %s", line.line_no, error_location(error))
-                safe = contained(error)
-                unusable(_Unusable(line.line_no, line.id, safe.code, safe.message))
-                continue
-            out.write(text + "\n")
-            summary.processed += 1
-            summary.findings += len(result.findings)
-            summary.recommendations += len(result.recommendations)
-        for item in pending:  # only unusable lines follow the last report
-            if isinstance(item, _Unusable):
-                unusable(item)
-    return summary
+    for result in extractors.extract(texts()):
+        while isinstance(line := pending.popleft(), _Unusable):
+            yield unusable(line)
+        tick(1)
+        if isinstance(result, ExtractionFailure):
+            yield unusable(_Unusable(line.line_no, line.id, result.code, result.reason))
+            continue
+        record = line.record or {}
+        try:
+            context = ReportContext.of_metadata(record["text"], record)
+            result = assessor.assess(context, result)
+            output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
+            text = output.model_dump_json(exclude_none=False)
+        except Exception as error:  # a bug: this line's error record, not the run's end
+            log.info("line %d failed: %s", line.line_no, error_location(error))
+            safe = contained(error)
+            yield unusable(_Unusable(line.line_no, line.id, safe.code, safe.message))
+            continue
+        summary.processed += 1
+        summary.findings += len(result.findings)
+        summary.recommendations += len(result.recommendations)
+        yield ExtractedLine(line.line_no, line.id, text)
+    for item in pending:  # only unusable lines follow the last report
+        if isinstance(item, _Unusable):
+            yield unusable(item)
 
 
 def _extra_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -347,30 +376,16 @@ def run_process(
     summary = JobSummary()
     make_private_dirs(out_dir)  # first: --db may be a file inside it
     tracker = _open_tracker(db, options)
-    pending: deque[Pending] = deque()
-
-    def texts() -> Iterator[ReportText]:
-        units = _messages(paths, tick, max_file_bytes)
-        for item in _reports(units, core, tracker is not None, tick):
-            pending.append(item)
-            if isinstance(item, RadiologyReport):
-                yield report_text(item)
-
     try:
         with (
             _pool(pool, options.pipeline, workers) as extractors,
             atomic_writer(out_dir / "bundles.ndjson") as bundles,
             atomic_writer(out_dir / "records.jsonl") as records,
         ):
-            for result in extractors.extract(texts()):
-                report = _next_report(pending, summary, core, tracker)
-                if report is None:  # pragma: no cover - the pool answers each report once
-                    raise RuntimeError("the NLP returned more results than reports")
-                rendered = _finish(core, tracker, report, result, summary)
-                if rendered is not None:
-                    bundles.write(rendered.bundle + "\n")
-                    records.write(rendered.record.model_dump_json() + "\n")
-            _next_report(pending, summary, core, tracker)  # what follows the last report
+            units = _messages(paths, tick, max_file_bytes)
+            for rendered in process_units(units, core, extractors, summary, tracker, tick):
+                bundles.write(rendered.bundle + "\n")
+                records.write(rendered.record.model_dump_json() + "\n")
         with atomic_writer(out_dir / "errors.ndjson") as errors:
             for error in summary.errors:
                 errors.write(error.model_dump_json() + "\n")
@@ -378,6 +393,38 @@ def run_process(
         if tracker is not None:
             tracker.close()
     return summary
+
+
+def process_units(
+    units: Iterable[RawMessage | RejectedInput],
+    core: ReportProcessor,
+    extractors: ExtractorPool,
+    summary: JobSummary,
+    tracker: Tracker | None = None,
+    tick: Tick = _noop,
+) -> Iterator[Rendered]:
+    """The ``process`` job on messages already split from their files: the outputs
+    of every report, in order; every rejected unit goes to ``summary.errors``.
+
+    The one implementation behind ``radfollow process`` and the Spark job. With
+    ``tracker`` each report is stored (one transaction each) before it is yielded.
+    """
+    pending: deque[Pending] = deque()
+
+    def texts() -> Iterator[ReportText]:
+        for item in _reports(units, core, tracker is not None, tick):
+            pending.append(item)
+            if isinstance(item, RadiologyReport):
+                yield report_text(item)
+
+    for result in extractors.extract(texts()):
+        report = _next_report(pending, summary, core, tracker)
+        if report is None:  # pragma: no cover - the pool answers each report once
+            raise RuntimeError("the NLP returned more results than reports")
+        rendered = _finish(core, tracker, report, result, summary)
+        if rendered is not None:
+            yield rendered
+    _next_report(pending, summary, core, tracker)  # what follows the last report
 
 
 def _next_report(
@@ -404,6 +451,15 @@ def _order(
     counts = summary.tracker
     if tracker is None:
         counts["orders ignored (no --db)"] = counts.get("orders ignored (no --db)", 0) + 1
+        summary.ignored.append(
+            RejectedInput(
+                source=event.source or "",
+                position=event.position,
+                control_id=event.control_id,
+                code=HL7UnsupportedMessageError.code,
+                reason=ORDER_WITHOUT_TRACKER,
+            )
+        )
         return
     try:
         outcome = core.track_order(tracker, event)

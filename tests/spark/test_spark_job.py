@@ -1,0 +1,166 @@
+"""The Spark job on local[2]: the same records as extract and process, nothing lost.
+
+Each test runs the whole job (about 10-20 s on two cores)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from radfollow.processing.batch import run_extract, run_process
+from radfollow.spark.settings import SparkSettings
+from radfollow.spark.tables import TABLES, names
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = [ROOT / "corpora" / "gold" / "dev.txt.jsonl", ROOT / "corpora" / "gold" / "test.txt.jsonl"]
+SAMPLE = ROOT / "corpora" / "sample"
+
+
+def _job(spark: Any, paths: list[str], out: Path, **settings: Any) -> Any:
+    from radfollow.spark.job import run
+
+    options = {k: settings.pop(k) for k in ("records", "partitions", "overwrite") if k in settings}
+    return run(spark, paths, str(out), SparkSettings(**settings), **options)
+
+
+def _lines(folder: Path) -> list[str]:
+    return sorted(
+        line for part in sorted(folder.glob("part-*")) for line in part.read_text().splitlines()
+    )
+
+
+def _table(out: Path, name: str) -> list[dict[str, Any]]:
+    return pq.read_table(out / name).to_pylist()
+
+
+def test_records_equal_extract_on_the_synthetic_corpus(spark: Any, tmp_path: Path) -> None:
+    summary = _job(
+        spark,
+        [str(p) for p in CORPUS],
+        tmp_path / "out",
+        input_format="jsonl",
+        records=True,
+        batch_size=16,
+    )
+    expected: list[str] = []
+    for path in CORPUS:
+        run_extract(path, tmp_path / f"{path.stem}.out.jsonl")
+        expected += (tmp_path / f"{path.stem}.out.jsonl").read_text().splitlines()
+    assert _lines(tmp_path / "out" / "records") == sorted(expected)
+    assert summary.inputs == summary.reports == len(expected) == 340
+    assert summary.errors == 0
+    # one pipeline per Python worker, not one per batch (22 batches of 16)
+    assert 1 <= summary.pipelines_built <= 4
+    findings = _table(tmp_path / "out", "findings")
+    recommendations = _table(tmp_path / "out", "recommendations")
+    records = [json.loads(line) for line in expected]
+    assert len(findings) == summary.findings == sum(len(r["findings"]) for r in records)
+    assert len(recommendations) == sum(len(r["recommendations"]) for r in records)
+    for name in TABLES:
+        assert pq.read_schema(next((tmp_path / "out" / name).glob("*.parquet"))).names == names(
+            TABLES[name]
+        )
+    assert not list(tmp_path.glob("out.partial-*"))
+
+
+def test_hl7_records_bundles_and_errors_equal_process(spark: Any, tmp_path: Path) -> None:
+    summary = _job(
+        spark, [str(SAMPLE)], tmp_path / "out", input_format="hl7", bundles=True, records=True
+    )
+    done = run_process([SAMPLE], tmp_path / "process")
+    assert _lines(tmp_path / "out" / "records") == sorted(
+        (tmp_path / "process" / "records.jsonl").read_text().splitlines()
+    )
+    assert _lines(tmp_path / "out" / "bundles") == sorted(
+        (tmp_path / "process" / "bundles.ndjson").read_text().splitlines()
+    )
+    errors = [
+        {k: v for k, v in row.items() if k != "report_id"}
+        for row in _table(tmp_path / "out", "errors")
+    ]
+    expected = [json.loads(line) for line in (tmp_path / "process" / "errors.ndjson").open()]
+    key = lambda row: (row["source"], row["position"])  # noqa: E731
+    assert sorted(errors, key=key) == sorted(expected, key=key)
+    assert (summary.reports, summary.errors) == (done.processed, done.rejected) == (15, 2)
+
+
+def test_every_bad_line_is_an_error_row(spark: Any, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "IMPRESSION: 6 mm nodule. Recommend CT chest in 6 months."}\n'
+        "{broken\n"
+        '{"id": "c"}\n'
+        '{"id": "d", "text": "' + "x " * 600_000 + '"}\n'
+        '{"id": "e", "text": "IMPRESSION: Normal."}\n'
+    )
+    summary = _job(spark, [str(source)], tmp_path / "out", input_format="jsonl", records=True)
+    assert (summary.inputs, summary.reports, summary.errors) == (5, 2, 3)
+    errors = sorted(_table(tmp_path / "out", "errors"), key=lambda row: row["position"])
+    assert [(e["position"], e["code"]) for e in errors] == [
+        (2, "RF200"),
+        (3, "RF200"),
+        (4, "RF202"),
+    ]
+    assert all("x x" not in e["reason"] for e in errors)  # no report text in a reason
+    run_extract(source, tmp_path / "extract.jsonl")
+    assert _lines(tmp_path / "out" / "records") == sorted(
+        (tmp_path / "extract.jsonl").read_text().splitlines()
+    )
+
+
+def test_parquet_input_with_metadata(spark: Any, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    rows = [json.loads(line) for line in CORPUS[0].read_text().splitlines()[:30]]
+    table = pa.Table.from_pylist(
+        [{"id": r["id"], "text": r["text"], "indication": r.get("indication")} for r in rows]
+        + [{"id": "no-text", "text": None, "indication": None}]
+    )
+    (tmp_path / "in").mkdir()
+    pq.write_table(table, tmp_path / "in" / "reports.parquet")
+    summary = _job(
+        spark, [str(tmp_path / "in")], tmp_path / "out", input_format="parquet", records=True
+    )
+    assert (summary.inputs, summary.reports, summary.errors) == (31, 30, 1)
+    (error,) = _table(tmp_path / "out", "errors")
+    assert (error["report_id"], error["code"], error["position"]) == ("no-text", "RF200", None)
+    by_id = {row["report_id"]: row for row in _table(tmp_path / "out", "reports")}
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text(
+        "".join(
+            json.dumps(
+                {k: v for k, v in r.items() if k in ("id", "text", "indication") and v is not None}
+            )
+            + "\n"
+            for r in rows
+        )
+    )
+    run_extract(plain, tmp_path / "extract.jsonl")
+    for line in (tmp_path / "extract.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        assert json.loads(by_id[record["id"]]["record"]) == record
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_existing_output_folder_is_kept_unless_overwrite(
+    spark: Any, tmp_path: Path, overwrite: bool
+) -> None:
+    from radfollow.errors import InputFileError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "IMPRESSION: Normal."}\n')
+    if not overwrite:
+        with pytest.raises(InputFileError, match="exists"):
+            _job(spark, [str(source)], out, input_format="jsonl")
+        assert (out / "keep.txt").exists()
+        return
+    _job(spark, [str(source)], out, input_format="jsonl", overwrite=True)
+    assert not (out / "keep.txt").exists()
+    assert len(_table(out, "reports")) == 1

@@ -90,10 +90,28 @@ def listen(
             " this many seconds; 0: not in this process (run `radfollow notify send`).",
         ),
     ] = 0.0,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            "--lease-seconds",
+            min=1.0,
+            help="How long a worker's claim on inbox rows holds without a renewal; then"
+            " another listener on the same database takes the rows over.",
+        ),
+    ] = 60.0,
+    heartbeat_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--heartbeat-seconds",
+            min=0.1,
+            help="How often a worker renews its claims (default: a third of the lease).",
+        ),
+    ] = None,
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
         return
+    from radfollow.listener.claims import Lease
     from radfollow.listener.run import serve
     from radfollow.listener.server import ListenerConfig
     from radfollow.listener.worker import LOG_FORMAT
@@ -102,6 +120,10 @@ def listen(
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     if tls_client_ca is not None and tls_cert is None:
         raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
+    try:
+        lease = Lease(lease_seconds, heartbeat_seconds)
+    except ValueError as error:
+        raise typer.BadParameter(f"--heartbeat-seconds: {error}") from None
     options = processing_options(
         rules=rules,
         threshold=threshold,
@@ -138,7 +160,16 @@ def listen(
         print(f"listening on {bound_host}:{bound_port}", flush=True)
 
     try:
-        serve(config, db, out, workers, options, ready=ready, notify_every=notify_every or None)
+        serve(
+            config,
+            db,
+            out,
+            workers,
+            options,
+            ready=ready,
+            notify_every=notify_every or None,
+            lease=lease,
+        )
     except (RadfollowError, OSError) as error:
         fail(error)
 

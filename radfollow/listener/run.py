@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from radfollow.errors import error_location
 from radfollow.io.private import make_private_dirs
+from radfollow.listener.claims import Lease, recover_at_start
 from radfollow.listener.server import Counters, Listener, ListenerConfig
-from radfollow.listener.worker import WorkerPool, recover
+from radfollow.listener.worker import WorkerPool
 from radfollow.tracker.db import open_tracker
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def serve(
     *,
     ready: Callable[[str, int], None] | None = None,
     notify_every: float | None = None,
+    lease: Lease | None = None,
 ) -> Counters:
     """Run the listener until SIGTERM/SIGINT; return its counters.
 
@@ -70,8 +72,11 @@ def serve(
     site's notify.json) in a thread, a pass every that many seconds, so that
     critical results without documented communication go out as they arrive.
 
-    Rows left ``processing`` by an earlier run go back to pending first (one
-    listener per database). ``ready(host, port)`` is called once it listens.
+    ``lease``: how long the workers' claims hold without a renewal, and how often
+    they renew them (several listeners may share the database). Rows left
+    ``processing`` whose lease ran out, or whose worker ran on this host and is
+    gone, go back to pending first; a live lease of another listener is left
+    alone. ``ready(host, port)`` is called once it listens.
     Raises, before anything is received: OSError when ``out`` is not a folder
     that can be written, TrackerError when the database cannot be opened,
     OSError when the address cannot be bound.
@@ -79,10 +84,10 @@ def serve(
     if out is not None:
         check_out_dir(out)
     tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True, timezone=options.timezone)
-    recovered = recover(tracker)
+    recovered = recover_at_start(tracker)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)
-    pool = WorkerPool(tracker, db, str(out) if out else None, options, workers)
+    pool = WorkerPool(tracker, db, str(out) if out else None, options, workers, lease=lease)
     stop_sending = threading.Event()
     sender_thread = None
     if notify_every:

@@ -1,13 +1,15 @@
 """Processing workers: inbox rows -> the processing core -> FHIR Bundles and the tracker.
 
-A worker claims pending rows (recording itself in ``claimed_by``), reads each
+A worker claims rows under a lease (recording itself in ``claimed_by``; a
+heartbeat thread renews the lease: radfollow/listener/claims.py), reads each
 message and runs the NLP outside any transaction, then in ONE transaction
-writes the tracker, appends the Bundles to the day's NDJSON file
-(``bundles-YYYYMMDD.ndjson``, flushed and fsynced) and marks the row done. A
-worker killed half way leaves the row to be processed again, never twice in
-the tracker; a Bundle line is written only once the tracker accepted the
-report, so a failed row leaves none behind (a crash between the fsync and the
-commit can repeat a line, never lose one).
+marks the row done if it still holds it, writes the tracker and appends the
+Bundles to the day's NDJSON file (``bundles-YYYYMMDD.ndjson``, flushed and
+fsynced). A worker killed half way leaves the row to be processed again, never
+twice in the tracker; a worker that lost its lease writes nothing; a Bundle
+line is written only once the tracker accepted the report, so a failed row
+leaves none behind (a crash between the fsync and the commit can repeat a
+line, never lose one).
 
 Lifetime: a worker stops after the row in hand on SIGTERM, ignores SIGINT (the
 listener decides), and exits when the listener process dies: the kernel
@@ -23,7 +25,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -35,13 +36,14 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from radfollow.errors import RadfollowError, contained, error_location
 from radfollow.hl7.framing import RawMessage
 from radfollow.io.private import open_private
+from radfollow.listener.claims import Heartbeat, Lease, claim, recover, settle, worker_id
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
 from radfollow.tracker.transaction import write
@@ -59,60 +61,6 @@ ORPHAN_GRACE_S = 5.0
 #: Exit code of a worker that cannot build its pipeline (a configuration error).
 EXIT_CANNOT_START = 3
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-def worker_id(pid: int | None = None) -> str:
-    """``host:pid`` of a worker (this process by default), as stored in ``claimed_by``."""
-    return f"{socket.gethostname()}:{pid or os.getpid()}"[:64]
-
-
-def recover(tracker: Tracker, claimed_by: str | None = None) -> int:
-    """Rows left ``processing`` go back to pending: a dead worker's (``claimed_by``),
-    or, at listener start, every one (one listener per database)."""
-    statement = update(InboxMessage).where(InboxMessage.status == "processing")
-    if claimed_by is not None:
-        statement = statement.where(InboxMessage.claimed_by == claimed_by)
-    with tracker.session() as session:
-        result = session.execute(statement.values(status="pending", claimed_by=None))
-        return int(getattr(result, "rowcount", 0) or 0)
-
-
-def claim(tracker: Tracker, batch: int, worker: str | None = None) -> list[int]:
-    """Atomically move up to ``batch`` pending rows to processing; return exactly those.
-
-    PostgreSQL: the rows are picked in a materialised CTE with ``FOR UPDATE SKIP
-    LOCKED``. As a plain ``IN (subquery)`` the planner may run the ``LIMIT``
-    subquery once per row, and one worker then claimed the whole backlog.
-    SQLite has one writer at a time, so the subquery form is exact there.
-    """
-    pending = (
-        select(InboxMessage.id)
-        .where(InboxMessage.status == "pending")
-        .order_by(InboxMessage.id)
-        .limit(batch)
-    )
-    values = {
-        "status": "processing",
-        "attempts": InboxMessage.attempts + 1,
-        "claimed_by": worker or worker_id(),
-    }
-    if tracker.engine.dialect.name == "postgresql":
-        picked = pending.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        statement = (
-            update(InboxMessage)
-            .where(InboxMessage.id == picked.c.id, InboxMessage.status == "pending")
-            .values(**values)
-            .returning(InboxMessage.id)
-        )
-    else:
-        statement = (
-            update(InboxMessage)
-            .where(InboxMessage.id.in_(pending.scalar_subquery()), InboxMessage.status == "pending")
-            .values(**values)
-            .returning(InboxMessage.id)
-        )
-    with tracker.session() as session:
-        return sorted(session.scalars(statement))
 
 
 @dataclass(frozen=True)
@@ -172,7 +120,7 @@ class Processor:
             return row.raw if row is not None and self._ours(row) else None
 
     def _ours(self, row: InboxMessage) -> bool:
-        return row.status == "processing" and row.claimed_by in (None, self.worker)
+        return row.status == "processing" and row.claimed_by == self.worker
 
     def _prepare(self, row_id: int, raw: bytes) -> _Work:
         """Parse, check, extract and render, outside any transaction."""
@@ -199,33 +147,37 @@ class Processor:
         return _Work(reports, results, bundles)
 
     def _commit(self, session: Session, row_id: int, work: _Work) -> str:
-        """Tracker writes, then the Bundles, then ``done``: one transaction."""
-        row = session.get(InboxMessage, row_id)
-        if row is None or not self._ours(row):
-            return "skipped"
+        """``done`` if the row is still ours (which locks it), the tracker writes,
+        then the Bundles: one transaction."""
+        if not settle(session, row_id, self.worker, "done", processed_at=datetime.now(UTC)):
+            return self._lost(row_id)
         for report, result in zip(work.reports, work.results, strict=True):
             self.core.store(session, self.tracker, report, result)
         for event in work.orders:
             self.core.store_order(session, self.tracker, event)
         session.flush()  # the tracker accepted every report: now the Bundles
         self._write_bundles(work.bundles)
-        row.status, row.processed_at, row.claimed_by = "done", datetime.now(UTC), None
         return "done"
 
     def _fail(self, row_id: int, reason: str) -> str:
         with self.tracker.session() as session:
-            session.execute(
-                update(InboxMessage)
-                .where(InboxMessage.id == row_id)
-                .values(
-                    status="failed",
-                    error=reason[:500],
-                    processed_at=datetime.now(UTC),
-                    claimed_by=None,
-                )
+            ours = settle(
+                session,
+                row_id,
+                self.worker,
+                "failed",
+                error=reason[:500],
+                processed_at=datetime.now(UTC),
             )
+        if not ours:
+            return self._lost(row_id)
         log.warning("inbox row %d failed: %s", row_id, reason[:120])
         return "failed"
+
+    @staticmethod
+    def _lost(row_id: int) -> str:
+        log.warning("inbox row %d: its lease ran out and another worker took it", row_id)
+        return "skipped"
 
     def _write_bundles(self, bundles: list[str]) -> None:
         if self.out is None or not bundles:
@@ -299,6 +251,7 @@ def run_worker(
     *,
     batch: int = 16,
     poll: float = 0.2,
+    lease: Lease | None = None,
 ) -> None:
     """Worker process main: claim and process rows until SIGTERM or the listener's death.
 
@@ -318,7 +271,7 @@ def run_worker(
     with contextlib.suppress(OSError):
         os.nice(10)
     try:
-        _serve_rows(db_url, out, options, stop, batch=batch, poll=poll)
+        _serve_rows(db_url, out, options, stop, batch=batch, poll=poll, lease=lease or Lease())
     except _CannotStart as error:
         log.error("worker cannot start: %s", error)
         sys.exit(EXIT_CANNOT_START)
@@ -340,6 +293,7 @@ def _serve_rows(
     *,
     batch: int,
     poll: float,
+    lease: Lease,
 ) -> None:
     def connect() -> Tracker:
         return Tracker(db_url, rules_dir=options.rules_dir)
@@ -354,15 +308,20 @@ def _serve_rows(
             safe = contained(error)
             raise _CannotStart(f"{safe.code}: {safe.message}") from None
         me = worker_id()
-        while not stop.requested:
-            claimed = _retrying("reach the database", stop, lambda: claim(tracker, batch, me), poll)
-            for row_id in claimed or []:
-                processor.process(row_id)  # finishes the row in hand even when a stop comes
-                if stop.requested:
-                    recover(tracker, me)  # rows claimed but not begun go back at once
-                    break
-            if not claimed:
-                stop.sleep(poll)
+
+        def take() -> list[int]:
+            return claim(tracker, batch, me, lease)
+
+        with Heartbeat(tracker, me, lease):
+            while not stop.requested:
+                claimed = _retrying("reach the database", stop, take, poll)
+                for row_id in claimed or []:
+                    processor.process(row_id)  # finishes the row in hand even when a stop comes
+                    if stop.requested:
+                        recover(tracker, me)  # rows claimed but not begun go back at once
+                        break
+                if not claimed:
+                    stop.sleep(poll)
     finally:
         tracker.close()
 
@@ -384,11 +343,19 @@ class WorkerPool:
     MAX_DELAY_S = 300.0
 
     def __init__(
-        self, tracker: Tracker, db_url: str, out: str | None, options: ProcessingOptions, count: int
+        self,
+        tracker: Tracker,
+        db_url: str,
+        out: str | None,
+        options: ProcessingOptions,
+        count: int,
+        *,
+        lease: Lease | None = None,
     ) -> None:
         self._context = multiprocessing.get_context("spawn")
         self.tracker = tracker
         self._args = (db_url, out, options, logging.getLogger().getEffectiveLevel())
+        self._lease = lease or Lease()
         self.stopping = False
         self.slots = [_Slot(self._spawn(), time.monotonic()) for _ in range(count)]
 
@@ -397,7 +364,9 @@ class WorkerPool:
         return [slot.process for slot in self.slots]
 
     def _spawn(self) -> BaseProcess:
-        proc = self._context.Process(target=run_worker, args=self._args, daemon=True)
+        proc = self._context.Process(
+            target=run_worker, args=self._args, kwargs={"lease": self._lease}, daemon=True
+        )
         proc.start()
         return proc
 
@@ -449,15 +418,18 @@ class WorkerPool:
 
 
 def process_pending(
-    tracker: Tracker, out: Path | None, options: ProcessingOptions
+    tracker: Tracker, out: Path | None, options: ProcessingOptions, lease: Lease | None = None
 ) -> dict[str, int]:
-    """Process every pending row in this process (``radfollow replay --process``)."""
+    """Process every pending row in this process (``radfollow replay --process``), and
+    rows whose lease ran out."""
     processor = Processor(tracker, out, options)
+    lease = lease or Lease()
     counts: dict[str, int] = {}
-    while ids := claim(tracker, 64, processor.worker):
-        for row_id in ids:
-            outcome = processor.process(row_id)
-            counts[outcome] = counts.get(outcome, 0) + 1
+    with Heartbeat(tracker, processor.worker, lease):
+        while ids := claim(tracker, 64, processor.worker, lease):
+            for row_id in ids:
+                outcome = processor.process(row_id)
+                counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 

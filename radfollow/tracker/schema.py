@@ -572,12 +572,18 @@ class InboxMessage(Base):
     ``sending_facility`` and ``control_id`` hold the first 64 characters (for
     display); duplicates are found on ``message_key``, the SHA-256 of the
     whole values (migration 0004).
+
+    A ``processing`` row is leased (migration 0014, issue 18): its worker holds it
+    until ``lease_until`` and renews the lease while it works (``heartbeat_at``);
+    once the lease has run out any listener's worker may claim the row again
+    (radfollow/listener/claims.py).
     """
 
     __tablename__ = "inbox"
     __table_args__ = (
         Index("ix_inbox_status", "status", "id"),
         Index("ix_inbox_message_key", "message_key"),
+        Index("ix_inbox_lease", "status", "lease_until"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -595,8 +601,13 @@ class InboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The worker (``host:pid``) holding a ``processing`` row, so the listener can
-    #: give back exactly a dead worker's rows.
+    #: give back exactly a dead worker's rows; on a ``done`` or ``failed`` row, the
+    #: worker that settled it.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: Database time until which ``claimed_by`` holds the ``processing`` row.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Database time of the holder's last claim or renewal of the lease.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DeadLetter(Base):

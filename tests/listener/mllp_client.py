@@ -100,6 +100,20 @@ class Listener:
         if self.proc.poll() is None:
             self.kill()
 
+    def worker_pids(self) -> list[int]:
+        """The listener's worker processes (its living children but the resource tracker)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError):
+                continue
+            parent_is_me = entry.name.isdigit() and int(stat[1]) == self.proc.pid
+            if parent_is_me and stat[0] != "Z" and b"resource_tracker" not in command:
+                pids.append(int(entry.name))
+        return pids
+
 
 def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout

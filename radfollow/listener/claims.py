@@ -1,0 +1,291 @@
+"""Claims on inbox rows are leases, so several listeners can share one database.
+
+A worker claims rows (``processing``, ``claimed_by`` its ``host:pid``) until
+``lease_until``, and a :class:`Heartbeat` thread renews the lease while it works.
+A worker that dies stops renewing: once its lease has run out, any listener's
+worker claims the row again (migration 0014, issue 18). The worker settles a row
+(``done`` or ``failed``) with a conditional UPDATE that matches only while the
+row is still its own, in the transaction of its tracker write, so a worker that
+lost its lease writes nothing twice. Lease times are the database's clock on
+PostgreSQL (listeners on two hosts whose clocks differ agree on it) and this
+process's on SQLite (one host).
+
+At start a listener gives back only rows whose lease ran out and rows of this
+host's workers that no longer run; a live lease of another listener's worker is
+left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import InboxMessage
+
+log = logging.getLogger("radfollow.listener.claims")
+
+#: Seconds a claim holds without a renewal (``radfollow listen --lease-seconds``).
+DEFAULT_LEASE_S = 60.0
+PROCESSING = "processing"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """How long a claim holds (``seconds``) and how often its worker renews it
+    (``heartbeat_seconds``, a third of the lease by default).
+
+    Raises ValueError when the lease is not positive or the heartbeat is not
+    shorter than the lease.
+    """
+
+    seconds: float = DEFAULT_LEASE_S
+    heartbeat_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise ValueError(f"the lease must be longer than 0 s (got {self.seconds:g})")
+        if not 0 < self.heartbeat < self.seconds:
+            raise ValueError(
+                f"the heartbeat ({self.heartbeat:g} s) must be shorter than the lease"
+                f" ({self.seconds:g} s)"
+            )
+
+    @property
+    def heartbeat(self) -> float:
+        return self.heartbeat_seconds if self.heartbeat_seconds is not None else self.seconds / 3
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+
+def worker_id(pid: int | None = None) -> str:
+    """``host:pid`` of a worker (this process by default), as stored in ``claimed_by``."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"[:64]
+
+
+def db_now(session: Session) -> Any:
+    """Now, as lease times are counted: PostgreSQL's ``now()`` (one clock for every
+    host), else this process's clock (SQLite: one host)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.now()
+    return datetime.now(UTC)
+
+
+def _expired(now: Any) -> ColumnElement[bool]:
+    """A processing row whose lease has run out (``ix_inbox_lease`` finds them)."""
+    return and_(InboxMessage.status == PROCESSING, InboxMessage.lease_until < now)
+
+
+def claim(
+    tracker: Tracker, batch: int, worker: str | None = None, lease: Lease | None = None
+) -> list[int]:
+    """Atomically claim up to ``batch`` rows for ``worker``; return exactly those.
+
+    Rows whose lease ran out (their holder died) come first, the longest expired
+    first, then pending rows.
+    Each claim counts an attempt. PostgreSQL: rows are picked ``FOR UPDATE SKIP
+    LOCKED`` (pending ones in a materialised CTE: as a plain ``IN (subquery)``
+    the planner may run the ``LIMIT`` subquery once per row, and one worker then
+    claimed the whole backlog). SQLite has one writer at a time, so the subquery
+    form is exact there.
+    """
+    me = worker or worker_id()
+    with tracker.session() as session:
+        now = db_now(session)
+        length = (lease or Lease()).length
+        values = {
+            "status": PROCESSING,
+            "attempts": InboxMessage.attempts + 1,
+            "claimed_by": me,
+            "lease_until": now + length,
+            "heartbeat_at": now,
+        }
+        taken = _take_over(session, batch, now, values)
+        pending = _claim_pending(session, batch - len(taken), values) if len(taken) < batch else []
+    return sorted(taken + pending)
+
+
+def _take_over(session: Session, batch: int, now: Any, values: dict[str, Any]) -> list[int]:
+    """Claim rows whose lease ran out; one WARNING line names their former holders."""
+    query = (
+        select(InboxMessage.id, InboxMessage.claimed_by)
+        .where(_expired(now))
+        .order_by(InboxMessage.lease_until)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    found = {row_id: holder for row_id, holder in session.execute(query)}
+    if not found:
+        return []
+    statement = (
+        update(InboxMessage)
+        .where(InboxMessage.id.in_(list(found)), _expired(now))
+        .values(**values)
+        .returning(InboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    taken = list(session.scalars(statement))
+    if taken:
+        holders = sorted({found[row_id] or "unknown" for row_id in taken})
+        log.warning(
+            "took over %d inbox rows whose lease had run out (held by %s)",
+            len(taken),
+            ", ".join(holders),
+        )
+    return taken
+
+
+def _claim_pending(session: Session, batch: int, values: dict[str, Any]) -> list[int]:
+    pending = (
+        select(InboxMessage.id)
+        .where(InboxMessage.status == "pending")
+        .order_by(InboxMessage.id)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        picked = pending.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        where = InboxMessage.id == picked.c.id
+    else:
+        where = InboxMessage.id.in_(pending.scalar_subquery())
+    statement = (
+        update(InboxMessage)
+        .where(where, InboxMessage.status == "pending")
+        .values(**values)
+        .returning(InboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(statement))
+
+
+def renew(tracker: Tracker, worker: str, lease: Lease) -> int:
+    """Extend the lease of every row ``worker`` holds; return how many."""
+    with tracker.session() as session:
+        now = db_now(session)
+        result = session.execute(
+            update(InboxMessage)
+            .where(InboxMessage.status == PROCESSING, InboxMessage.claimed_by == worker)
+            .values(lease_until=now + lease.length, heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def settle(session: Session, row_id: int, worker: str, status: str, **values: Any) -> bool:
+    """Mark the row ``status`` if ``worker`` still holds it; False (nothing written)
+    when its lease was lost and another worker took the row.
+
+    Run it first in the transaction of the row's tracker write: on PostgreSQL the
+    UPDATE locks the row, so no claim can take it before that transaction ends.
+    ``claimed_by`` stays on the row: the worker that settled it.
+    """
+    statement = (
+        update(InboxMessage)
+        .where(
+            InboxMessage.id == row_id,
+            InboxMessage.status == PROCESSING,
+            InboxMessage.claimed_by == worker,
+        )
+        .values(status=status, lease_until=None, **values)
+        .returning(InboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalars(statement).first() is not None
+
+
+def recover(tracker: Tracker, claimed_by: str) -> int:
+    """Rows ``claimed_by`` holds go back to pending (a dead worker's, or those a
+    stopping worker claimed but did not begin); return how many."""
+    with tracker.session() as session:
+        return _give_back(session, InboxMessage.claimed_by == claimed_by)
+
+
+def recover_at_start(tracker: Tracker) -> int:
+    """At listener start, rows left ``processing`` go back to pending when their
+    lease ran out, when they have none (claimed before migration 0014), or when
+    their worker ran on this host and runs no more. A live lease of a worker of
+    another listener (on this host or another) is left alone."""
+    with tracker.session() as session:
+        holders = session.scalars(
+            select(InboxMessage.claimed_by)
+            .where(InboxMessage.status == PROCESSING, InboxMessage.claimed_by.is_not(None))
+            .distinct()
+        )
+        gone = sorted(holder for holder in holders if holder and _gone_from_this_host(holder))
+        stale = or_(
+            InboxMessage.lease_until.is_(None),
+            InboxMessage.lease_until < db_now(session),
+            InboxMessage.claimed_by.in_(gone),
+        )
+        return _give_back(session, stale)
+
+
+def _give_back(session: Session, which: ColumnElement[bool]) -> int:
+    result = session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.status == PROCESSING, which)
+        .values(status="pending", claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _gone_from_this_host(holder: str) -> bool:
+    """``holder`` (``host:pid``) names a process of this host that no longer runs.
+
+    A pid reused by another process counts as running: its rows then wait for
+    their lease. (Where containers share a host name but not their process
+    table, a live worker elsewhere can look gone; settling stays safe, as a
+    worker writes a row only while it still holds it.)
+    """
+    _, _, pid = holder.rpartition(":")
+    if not pid.isdigit() or int(pid) <= 0 or worker_id(int(pid)) != holder:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, under another user
+        return False
+    return False
+
+
+class Heartbeat:
+    """While the ``with`` block runs, a thread renews ``worker``'s leases every
+    ``lease.heartbeat`` seconds. A failed renewal is logged (ERROR, the error's
+    class only) and tried again at the next beat."""
+
+    def __init__(self, tracker: Tracker, worker: str, lease: Lease) -> None:
+        self.tracker = tracker
+        self.worker = worker
+        self.lease = lease
+        self.beats = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="radfollow-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease.heartbeat):
+            try:
+                renew(self.tracker, self.worker, self.lease)
+                self.beats += 1
+            except SQLAlchemyError as error:
+                log.error("cannot renew the inbox lease (%s)", type(error).__name__)

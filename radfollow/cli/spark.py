@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from urllib.parse import urlparse
 
 import typer
 
@@ -27,6 +27,7 @@ from radfollow.cli.options import (
 )
 from radfollow.errors import RadfollowError
 from radfollow.io.inputs import DEFAULT_MAX_FILE_BYTES
+from radfollow.spark.paths import local_path
 
 if TYPE_CHECKING:
     from radfollow.spark.job import SparkSummary
@@ -92,13 +93,12 @@ def spark(
     """
     if input_format not in FORMATS:
         raise typer.BadParameter("--format must be jsonl, parquet or hl7")
-    local = [i for i in inputs if urlparse(i).scheme in ("", "file")]
-    missing = [i for i in local if not Path(urlparse(i).path or i).exists()]
+    missing = [i for i in inputs if (p := local_path(i)) is not None and not _exists(p)]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}")
     if bundles and input_format != "hl7":
         raise typer.BadParameter("--bundles needs HL7 input (a text record has no patient)")
-    if not overwrite and urlparse(out).scheme in ("", "file") and Path(urlparse(out).path).exists():
+    if not overwrite and (target := local_path(out)) is not None and _exists(target):
         fail(f"{out}: output folder exists (use --overwrite)")
     settings_conf = _conf(conf or [], show_progress)
     config = pipeline_config(rules, threshold, classifier, model, heads, backend)
@@ -126,10 +126,11 @@ def spark(
     except RadfollowError as error:
         fail(error)
     summary = _run(inputs, out, settings, master, partitions, records, overwrite, settings_conf)
+    ignored = f", {summary.ignored:,} order messages ignored" if summary.ignored else ""
     err_console.print(
-        f"{summary.inputs:,} inputs: {summary.reports:,} reports, {summary.errors:,} rejected,"
-        f" {summary.findings:,} findings, {summary.recommendations:,} recommendations"
-        f" in {summary.seconds:,.1f} s ({summary.pipelines_built} pipelines built,"
+        f"{summary.inputs:,} inputs: {summary.reports:,} reports, {summary.errors:,} rejected"
+        f"{ignored}, {summary.findings:,} findings, {summary.recommendations:,} recommendations"
+        f" in {summary.seconds:,.1f} s ({summary.pipelines_built} pipelines built in this run,"
         f" peak worker memory {summary.peak_worker_rss_mb:,.0f} MB)",
         highlight=False,
         soft_wrap=True,
@@ -169,6 +170,7 @@ def _run(
         spark = job.session(master, conf=conf)
     except Exception as error:  # the JVM did not start: Java missing or a bad setting
         fail(f"Spark did not start ({type(error).__name__}): is Java 17 installed? (docs/spark.md)")
+    spark.sparkContext.setLogLevel("ERROR")  # Spark's WARN lines are not for a quality team
     try:
         return job.run(
             spark,
@@ -180,7 +182,31 @@ def _run(
             overwrite=overwrite,
             say=lambda text: err_console.print(text, highlight=False, soft_wrap=True),
         )
-    except Exception as error:  # a Spark failure is shown by its class only (it may quote input)
-        fail(error)
+    except Exception as error:
+        fail(_reason(error))
     finally:
         spark.stop()
+
+
+def _exists(path: str) -> bool:
+    return Path(path).exists() or Path(path).is_symlink()
+
+
+#: Spark's error classes that name a path or a file format, never a record's values.
+_PATH_ERRORS = re.compile(
+    r"\[(PATH_NOT_FOUND|PATH_ALREADY_EXISTS|CANNOT_READ_FILE_FOOTER|FAILED_READ_FILE[.A-Z_]*"
+    r"|UNABLE_TO_INFER_SCHEMA|FILE_NOT_EXIST|CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE)\][^\n]{0,300}"
+)
+
+
+def _reason(error: BaseException) -> BaseException | str:
+    """A Spark failure in one line: an error about a path or file format with
+    Spark's words (they name the path, not report text); anything else, such as a
+    Python worker's traceback (which may quote a value), by its class only."""
+    if isinstance(error, RadfollowError | OSError):
+        return error
+    if type(error).__name__ != "PythonException":
+        found = _PATH_ERRORS.search(str(error))
+        if found:
+            return f"Spark: {found.group(0).strip()}"
+    return error

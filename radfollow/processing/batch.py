@@ -267,8 +267,8 @@ def _error_record(item: _Unusable) -> dict[str, object]:
 # ----------------------------------------------------------------- process
 
 
-def _messages(
-    paths: list[Path], tick: Tick, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+def file_messages(
+    paths: list[Path], tick: Tick = _noop, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> Iterator[RawMessage | RejectedInput]:
     """Every message of every file, or the error line of a file or folder that
     cannot be read (RF201), that is not a regular file or is over
@@ -279,7 +279,7 @@ def _messages(
         while problems:
             path, error = problems.popleft()
             tick(1)
-            yield rejection(str(path), None, None, InputReadError(_read_reason(path, error)))
+            yield rejection(str(path), None, None, InputReadError(read_reason(path, error)))
 
     for path in iter_files(paths, onerror=lambda path, error: problems.append((path, error))):
         yield from unreadable()
@@ -303,7 +303,7 @@ def _messages(
     yield from unreadable()
 
 
-def _read_reason(path: Path, error: OSError) -> str:
+def read_reason(path: Path, error: OSError) -> str:
     """``cannot read file: <why>``; a dangling symbolic link is named as such."""
     why = error.strerror or type(error).__name__
     if isinstance(error, FileNotFoundError) and path.is_symlink():
@@ -382,7 +382,7 @@ def run_process(
             atomic_writer(out_dir / "bundles.ndjson") as bundles,
             atomic_writer(out_dir / "records.jsonl") as records,
         ):
-            units = _messages(paths, tick, max_file_bytes)
+            units = file_messages(paths, tick, max_file_bytes)
             for rendered in process_units(units, core, extractors, summary, tracker, tick):
                 bundles.write(rendered.bundle + "\n")
                 records.write(rendered.record.model_dump_json() + "\n")

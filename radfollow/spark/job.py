@@ -20,14 +20,11 @@ run leaves no half-written output under that name.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
 
 from pyspark import AccumulatorParam, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -35,8 +32,10 @@ from pyspark.sql import functions as F
 
 from radfollow.errors import InputFileError, InternalError
 from radfollow.spark import inputs
+from radfollow.spark.output import Output
+from radfollow.spark.paths import local_path, uri
 from radfollow.spark.settings import SparkSettings
-from radfollow.spark.tables import ERRORS, REPORTS, STAGED, ddl, names
+from radfollow.spark.tables import ERRORS, KEYS, REPORTS, STAGED, Columns, ddl, names
 from radfollow.spark.worker import Counters, hl7_stage, text_stage
 
 Say = Callable[[str], None]
@@ -58,7 +57,8 @@ class SparkSummary:
 
     inputs: int  # units read: lines, rows, or HL7 messages and unreadable files
     reports: int
-    errors: int
+    errors: int  # rejected inputs
+    ignored: int  # order and appointment messages (HL7): only a tracker reads them
     findings: int
     recommendations: int
     pipelines_built: int
@@ -103,7 +103,7 @@ def run(
     say = say or (lambda _: None)
     started = time.perf_counter()
     settings.processing_options()  # a bad rules folder or time zone stops the run here
-    final, work = _output_folders(out, overwrite)
+    output = Output.prepare(spark, out, overwrite=overwrite, inputs=paths)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_size))
     for path in settings.shipped().values():
         spark.sparkContext.addFile(str(path), recursive=path.is_dir())
@@ -119,22 +119,21 @@ def run(
         hl7 = settings.input_format == "hl7"
         stage = hl7_stage(settings, counters) if hl7 else text_stage(settings, counters)
         parts = partitions or spark.sparkContext.defaultParallelism
-        staged_path = f"{work}/staged"
-        units.repartition(parts).mapInPandas(stage, ddl(STAGED)).write.parquet(staged_path)
+        units.repartition(parts).mapInPandas(stage, ddl(STAGED)).write.parquet(output.staged)
         units.unpersist()
-        staged = spark.read.schema(ddl(STAGED)).parquet(staged_path)
+        staged = spark.read.schema(ddl(STAGED)).parquet(output.staged)
         _check_accounted(staged, total, hl7)
         say("writing the tables")
-        counts = _write_tables(staged, work, records=records, bundles=settings.bundles)
-        _remove(staged_path)
-        _publish(work, final)
+        counts = _write_tables(staged, output.work, records=records, bundles=settings.bundles)
+        output.publish()
     except BaseException:
-        _remove(work)  # no half-written output is left behind
+        output.discard()  # no half-written output is left behind
         raise
     return SparkSummary(
         inputs=total,
         reports=counts["reports"],
         errors=counts["errors"],
+        ignored=counts["ignored"],
         findings=counts["findings"],
         recommendations=counts["recommendations"],
         pipelines_built=int(counters.pipelines.value),
@@ -146,25 +145,79 @@ def run(
 def _read(spark: SparkSession, paths: list[str], settings: SparkSettings) -> DataFrame:
     """One row per input unit (``inputs.TEXT_INPUT`` or ``inputs.HL7_INPUT``)."""
     limit = settings.max_file_bytes
-    if settings.input_format == "jsonl":
-        files = inputs.jsonl_paths([Path(p) for p in paths])
-        listed = spark.createDataFrame([(f,) for f in files], "path string")
-        listed = listed.repartition(max(1, len(files)))
-        return listed.mapInPandas(inputs.jsonl_files(limit), ddl(inputs.TEXT_INPUT))
     if settings.input_format == "parquet":
-        table = spark.read.parquet(*paths)
-        missing = [name for name in ("id", "text") if name not in table.columns]
-        if missing:
-            raise InputFileError(f"Parquet input has no column {', '.join(missing)}")
-        columns = [c for c in table.columns if c != "_source"]
-        table = table.withColumn("_source", F.input_file_name())
-        return table.mapInPandas(inputs.parquet_rows(columns), ddl(inputs.TEXT_INPUT))
+        return _parquet(spark, paths)
+    local = [p for p in paths if local_path(p) is not None]
+    remote = [p for p in paths if local_path(p) is None]
+    if settings.input_format == "jsonl":
+        if remote:
+            raise InputFileError(
+                "JSONL input must be local paths (or use Parquet)", where=remote[0]
+            )
+        return _listed(spark, local, inputs.jsonl_files(limit), inputs.TEXT_INPUT)
+    frames = []
+    if local:
+        frames.append(_listed(spark, local, inputs.hl7_local_files(limit), inputs.HL7_INPUT))
+    if remote:
+        frames.append(_binary_files(spark, remote, limit))
+    return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+
+
+def _listed(spark: SparkSession, paths: list[str], reader: Any, columns: Columns) -> DataFrame:
+    """The files under local ``paths``, listed here and read on the executors by
+    ``reader``; a folder that cannot be listed is one error row."""
+    files, errors = inputs.list_files(paths)
+    slices = max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
+    listed = spark.createDataFrame(files, "path string, name string").repartition(slices)
+    read = listed.mapInPandas(reader, ddl(columns))
+    if not errors:
+        return read
+    rows = [{name: row.get(name) for name in names(columns)} for row in errors]
+    return read.unionByName(spark.createDataFrame(rows, ddl(columns)))
+
+
+def _binary_files(spark: SparkSession, paths: list[str], limit: int) -> DataFrame:
+    """HL7 files under non-local URIs, listed and read by Spark's ``binaryFile``
+    source (which skips names starting with ``.`` or ``_`` and empty files)."""
     found = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(paths)
     small = found.where(F.col("length") <= limit).select("path", "length", "content")
     large = found.where(F.col("length") > limit).select(
         "path", "length", F.lit(None).cast("binary").alias("content")
     )
     return small.unionByName(large).mapInPandas(inputs.hl7_files(limit), ddl(inputs.HL7_INPUT))
+
+
+#: How Parquet times become JSON: ISO 8601 with the offset (the session's zone, UTC).
+_JSON_OPTIONS = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ssXXX", "ignoreNullFields": "true"}
+
+
+def _parquet(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """Each Parquet row as a JSON record, built in the JVM (``to_json``: lists,
+    structs, dates and times with their offset; nulls left out). Files with
+    different columns are merged; a non-text ``id`` is read as text."""
+    table = spark.read.option("mergeSchema", "true").parquet(*(_literal(p) for p in paths))
+    missing = [name for name in ("id", "text") if name not in table.columns]
+    if missing:
+        raise InputFileError(f"Parquet input has no column {', '.join(missing)}", where=paths[0])
+    columns = [
+        F.col(f"`{name}`").cast("string").alias(name) if name == "id" else F.col(f"`{name}`")
+        for name in table.columns
+    ]
+    return table.select(
+        F.input_file_name().alias("source"),
+        F.lit(None).cast("bigint").alias("position"),
+        F.to_json(F.struct(*columns), _JSON_OPTIONS).alias("value"),
+        F.lit(None).cast("string").alias("code"),
+        F.lit(None).cast("string").alias("reason"),
+    )
+
+
+def _literal(path: str) -> str:
+    """A path Spark reads as it is: a local one as a ``file:`` URI with Hadoop's
+    glob characters escaped (a folder named ``h[2]`` is not a pattern)."""
+    if local_path(path) is None:
+        return path
+    return "".join("\\" + c if c in "*?[]{}\\" else c for c in uri(path))
 
 
 def _check_accounted(staged: DataFrame, total: int, hl7: bool) -> None:
@@ -176,54 +229,29 @@ def _check_accounted(staged: DataFrame, total: int, hl7: bool) -> None:
 
 def _write_tables(staged: DataFrame, work: str, *, records: bool, bundles: bool) -> dict[str, int]:
     """The output tables: projections of the staged rows (nested rows exploded in
-    the JVM, no Python); returns each table's row count."""
+    the JVM, no Python); returns each table's row count and the ignored inputs'."""
     reports = staged.where(F.col("kind") == "report")
     tables = {
         "reports": reports.select(*names(REPORTS)),
         "findings": _exploded(reports, "findings"),
         "recommendations": _exploded(reports, "recommendations"),
-        "errors": staged.where(F.col("kind") == "error").select(*names(ERRORS)),
+        "errors": staged.where(F.col("kind") != "report").select(*names(ERRORS)),
     }
     counts: dict[str, int] = {}
     for name, frame in tables.items():
         frame.write.parquet(f"{work}/{name}")
         counts[name] = staged.sparkSession.read.parquet(f"{work}/{name}").count()
+    counts["ignored"] = staged.where(F.col("kind") == "ignored").count()
+    counts["errors"] -= counts["ignored"]
+    in_order = staged.orderBy("source", "position")  # records and Bundles in input order
     if records:
-        staged.where(F.col("record").isNotNull()).select("record").write.text(f"{work}/records")
+        in_order.where(F.col("record").isNotNull()).select("record").write.text(f"{work}/records")
     if bundles:
-        staged.where(F.col("bundle").isNotNull()).select("bundle").write.text(f"{work}/bundles")
+        in_order.where(F.col("bundle").isNotNull()).select("bundle").write.text(f"{work}/bundles")
     return counts
 
 
 def _exploded(reports: DataFrame, column: str) -> DataFrame:
     """One row per element of ``column`` (an array of structs), keyed by ``report_id``."""
-    item = reports.select("report_id", F.explode(column).alias("item"))
-    return item.select("report_id", "item.*")
-
-
-def _output_folders(out: str, overwrite: bool) -> tuple[str, str]:
-    """(final, work): a local ``out`` is written to a hidden folder beside it and
-    renamed at the end; any other URI is written in place (Spark's own commit).
-    Raises InputFileError when ``out`` exists and ``overwrite`` is not set."""
-    parsed_uri = urlparse(out)
-    if parsed_uri.scheme not in ("", "file"):
-        return out, out
-    final = Path(parsed_uri.path if parsed_uri.scheme else out).resolve()
-    if final.exists() and not overwrite:
-        raise InputFileError("output folder exists (use --overwrite)", where=str(final))
-    work = final.parent / f"{final.name}.partial-{uuid.uuid4().hex[:8]}"
-    return str(final), str(work)
-
-
-def _publish(work: str, final: str) -> None:
-    if work == final:
-        return
-    target = Path(final)
-    if target.exists():
-        shutil.rmtree(target)
-    Path(work).rename(target)
-
-
-def _remove(path: str) -> None:
-    if urlparse(path).scheme in ("", "file"):
-        shutil.rmtree(path, ignore_errors=True)
+    item = reports.select(*names(KEYS), F.explode(column).alias("item"))
+    return item.select(*names(KEYS), "item.*")

@@ -38,8 +38,12 @@ REPORTS: Columns = (
     ("record", "string"),
 )
 
+#: The key columns of a finding or recommendation row: its report, and where that
+#: report was read (``report_id`` alone repeats when ids or accessions do).
+KEYS: Columns = (("report_id", "string"), ("source", "string"), ("position", "bigint"))
+
 FINDINGS: Columns = (
-    ("report_id", "string"),
+    *KEYS,
     ("finding_id", "string"),
     ("type", "string"),
     ("text", "string"),
@@ -61,7 +65,7 @@ FINDINGS: Columns = (
 )
 
 RECOMMENDATIONS: Columns = (
-    ("report_id", "string"),
+    *KEYS,
     ("recommendation_id", "string"),
     ("text", "string"),
     ("start", "int"),
@@ -98,7 +102,7 @@ def _struct(columns: Columns) -> str:
 #: rejected input, a report's findings and recommendations nested (the tables are
 #: projections and ``explode`` of these, computed without Python).
 STAGED: Columns = (
-    ("kind", "string"),  # "report" or "error"
+    ("kind", "string"),  # "report", "error" or "ignored"
     ("source", "string"),
     ("position", "bigint"),
     ("report_id", "string"),
@@ -108,8 +112,8 @@ STAGED: Columns = (
     ("code", "string"),
     ("reason", "string"),
     *_FACTS,
-    ("findings", f"array<{_struct(FINDINGS[1:])}>"),
-    ("recommendations", f"array<{_struct(RECOMMENDATIONS[1:])}>"),
+    ("findings", f"array<{_struct(FINDINGS[len(KEYS) :])}>"),
+    ("recommendations", f"array<{_struct(RECOMMENDATIONS[len(KEYS) :])}>"),
 )
 
 #: Output table -> its columns.
@@ -131,18 +135,23 @@ def names(columns: Columns) -> list[str]:
 
 
 def staged_report(
-    record_text: str, *, source: str | None, position: int | None, bundle: str | None = None
+    record_text: str,
+    *,
+    source: str | None,
+    position: int | None,
+    control_id: str | None = None,
+    bundle: str | None = None,
 ) -> dict[str, Any]:
     """The staged row of one report: its record (JSON text, parsed once here), the
-    per-report facts, and its findings and recommendations as nested rows."""
+    per-report facts, and its findings and recommendations as nested rows.
+    ``control_id``: MSH-10 of an HL7 report (a text record's metadata is not read)."""
     record = json.loads(record_text)
-    report_id = record["id"]
     return {
         "kind": "report",
         "source": source,
         "position": position,
-        "report_id": report_id,
-        "control_id": record.get("control_id"),
+        "report_id": record["id"],
+        "control_id": control_id,
         "record": record_text,
         "bundle": bundle,
         "code": None,
@@ -154,8 +163,8 @@ def staged_report(
         "recommendation_count": len(record["recommendations"]),
         "critical_result_count": len(record.get("critical_results", [])),
         "communication_count": len(record.get("communications", [])),
-        "findings": [_without_key(row) for row in finding_rows(report_id, record)],
-        "recommendations": [_without_key(row) for row in recommendation_rows(report_id, record)],
+        "findings": list(finding_rows(record)),
+        "recommendations": list(recommendation_rows(record)),
     }
 
 
@@ -168,11 +177,14 @@ def staged_error(
     report_id: str | None = None,
     control_id: str | None = None,
     record: str | None = None,
+    kind: str = "error",
 ) -> dict[str, Any]:
-    """The staged row of one rejected input (``record``: a JSONL line's error record)."""
+    """The staged row of one rejected input (``record``: a JSONL line's error
+    record), or with ``kind="ignored"`` of an input that gives nothing here (an
+    order or appointment message without a tracker)."""
     row: dict[str, Any] = dict.fromkeys(names(STAGED))
     row.update(
-        kind="error",
+        kind=kind,
         source=source,
         position=position,
         report_id=report_id,
@@ -184,22 +196,18 @@ def staged_error(
     return row
 
 
-def _without_key(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in row.items() if name != "report_id"}
-
-
-def finding_rows(report_id: str, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The ``findings`` rows of one record (``id`` becomes ``finding_id``)."""
+def finding_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The ``findings`` columns after the keys, per finding (``id`` is ``finding_id``)."""
     for finding in record["findings"]:
-        row = {name: finding.get(name) for name, _ in FINDINGS[2:]}
-        yield {"report_id": report_id, "finding_id": finding["id"], **row}
+        row = {name: finding.get(name) for name, _ in FINDINGS[len(KEYS) + 1 :]}
+        yield {"finding_id": finding["id"], **row}
 
 
-def recommendation_rows(report_id: str, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The ``recommendations`` rows of one record; ``interval_months`` [min, max]
-    becomes two columns (null when no interval is stated)."""
+def recommendation_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The ``recommendations`` columns after the keys, per recommendation;
+    ``interval_months`` [min, max] becomes two columns (null when none is stated)."""
     for rec in record["recommendations"]:
         interval = rec.get("interval_months") or (None, None)
-        row = {name: rec.get(name) for name, _ in RECOMMENDATIONS[2:]}
+        row = {name: rec.get(name) for name, _ in RECOMMENDATIONS[len(KEYS) + 1 :]}
         row.update(interval_min_months=interval[0], interval_max_months=interval[1])
-        yield {"report_id": report_id, "recommendation_id": rec["id"], **row}
+        yield {"recommendation_id": rec["id"], **row}

@@ -28,6 +28,7 @@ from radfollow.models import RejectedInput
 from radfollow.processing.batch import JobSummary, extract_lines, process_units
 from radfollow.processing.core import ReportProcessor
 from radfollow.processing.pool import ExtractorPool
+from radfollow.spark.paths import local_path
 from radfollow.spark.settings import SparkSettings
 from radfollow.spark.tables import STAGED, names, staged_error, staged_report
 
@@ -105,7 +106,9 @@ def text_stage(settings: SparkSettings, counters: Counters | None = None) -> Any
                 strict=True,
             )
             for source, group in groupby(units, key=lambda unit: unit[0]):
-                rows.extend(_text_rows(core, str(source), list(group), settings))
+                rows.extend(
+                    _text_rows(core, local_path(str(source)) or source, list(group), settings)
+                )
             _note_memory(counters)
             yield pd.DataFrame(rows, columns=names(STAGED))
 
@@ -115,11 +118,19 @@ def text_stage(settings: SparkSettings, counters: Counters | None = None) -> Any
 def _text_rows(
     core: Core, source: str, units: list[tuple[Any, ...]], settings: SparkSettings
 ) -> Iterator[dict[str, Any]]:
-    lines = [_input_line(source, *unit[1:]) for unit in units]
-    summary = JobSummary()
+    """The staged rows of one source's units, in order: its file-level errors
+    directly, every line or row through the ``extract`` job."""
+    lines: list[InputLine] = []
+    values: list[Any] = []
+    for _, position, value, code, reason in units:
+        if _missing(value) and _missing(position):  # the file as a whole (JSONL)
+            yield staged_error(source=source, position=None, code=str(code), reason=str(reason))
+            continue
+        lines.append(_input_line(source, position, value, reason))
+        values.append(value)
     numbered = settings.input_format == "jsonl"
-    done = extract_lines(lines, source, core.extractors, summary)
-    for unit, line in zip(units, done, strict=True):  # one output line per input line, in order
+    done = extract_lines(lines, source, core.extractors, JobSummary())
+    for value, line in zip(values, done, strict=True):  # one output per input line, in order
         position = line.line_no if numbered else None
         if line.error is None:
             yield staged_report(line.text, source=source, position=position)
@@ -129,9 +140,27 @@ def _text_rows(
             position=position,
             code=line.error.code,
             reason=line.error.reason,
-            report_id=line.record_id or _id_of(unit[2]),
+            report_id=line.record_id or _id_of(value),
             record=line.text if numbered else _unnumbered(line.text),
         )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _input_line(source: str, position: Any, value: Any, reason: Any) -> InputLine:
+    """The ``extract`` input line of one row, checked as ``read_jsonl`` checks a line
+    (a line ``read_jsonl`` already rejected keeps its reason). Parquet rows have no
+    line number (0 here, null in the outputs)."""
+    line_no = 0 if _missing(position) else int(position)
+    if _missing(value):
+        return InputLine(line_no, None, InputFormatError(str(reason)))
+    where = f"{source}:{line_no}" if line_no else source
+    try:
+        return InputLine(line_no, check_record(json.loads(value), where=where))
+    except InputFormatError as error:
+        return InputLine(line_no, None, error)
 
 
 def _id_of(value: Any) -> str | None:
@@ -143,19 +172,6 @@ def _id_of(value: Any) -> str | None:
     except (ValueError, AttributeError):
         return None
     return found if isinstance(found, str) else None
-
-
-def _input_line(source: str, position: Any, value: Any, code: Any, reason: Any) -> InputLine:
-    """The ``extract`` input line of one row: checked as ``read_jsonl`` checks a line.
-    Parquet rows have no line number (0 here, null in the outputs)."""
-    line_no = 0 if pd.isna(position) else int(position)
-    if value is None or pd.isna(value):
-        return InputLine(line_no, None, InputFormatError(str(reason or code or "unreadable")))
-    where = f"{source}:{line_no}" if line_no else source
-    try:
-        return InputLine(line_no, check_record(json.loads(value), where=where))
-    except InputFormatError as error:
-        return InputLine(line_no, None, error)
 
 
 def _unnumbered(error_record: str) -> str:
@@ -187,7 +203,8 @@ def hl7_stage(settings: SparkSettings, counters: Counters | None = None) -> Any:
                 _report_row(rendered.record.model_dump_json(), rendered.bundle, settings)
                 for rendered in process_units(units, core.processor, core.extractors, summary)
             ]
-            rows.extend(_error_row(error) for error in [*summary.errors, *summary.ignored])
+            rows.extend(_error_row(error) for error in summary.errors)
+            rows.extend(_error_row(order, kind="ignored") for order in summary.ignored)
             _note_memory(counters)
             yield pd.DataFrame(rows, columns=names(STAGED))
 
@@ -209,17 +226,19 @@ def _report_row(record: str, bundle: str, settings: SparkSettings) -> dict[str, 
         record,
         source=value.get("source"),
         position=value.get("position"),
+        control_id=value.get("control_id"),
         bundle=bundle if settings.bundles else None,
     )
 
 
-def _error_row(error: RejectedInput) -> dict[str, Any]:
+def _error_row(error: RejectedInput, kind: str = "error") -> dict[str, Any]:
     return staged_error(
         source=error.source,
         position=error.position,
         code=error.code,
         reason=error.reason,
         control_id=error.control_id,
+        kind=kind,
     )
 
 

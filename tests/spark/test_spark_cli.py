@@ -72,3 +72,38 @@ def test_a_run_with_a_rejected_line_exits_1(spark: object, tmp_path: Path) -> No
     assert "2 inputs: 1 reports, 1 rejected" in done.stderr
     assert f"rejected inputs listed in {out}/errors" in done.stderr
     assert {p.name for p in out.iterdir()} == {"reports", "findings", "recommendations", "errors"}
+
+
+class AnalysisException(Exception):
+    """Stands for pyspark's (the CLI looks at the class name and message only)."""
+
+
+class PythonException(Exception):
+    """A Python worker's failure: its traceback may quote a value."""
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (
+            AnalysisException(
+                "[PATH_NOT_FOUND] Path does not exist: file:/data/x. SQLSTATE: 42K03"
+            ),
+            "Spark: [PATH_NOT_FOUND] Path does not exist: file:/data/x. SQLSTATE: 42K03",
+        ),
+        (
+            Exception("Job aborted\nCaused by: [CANNOT_READ_FILE_FOOTER] Could not read footer"),
+            "Spark: [CANNOT_READ_FILE_FOOTER] Could not read footer",
+        ),
+        (PythonException("ValueError: could not convert 'Jane Doe, 61F'"), "internal error"),
+        (RuntimeError("something about 'Jane Doe'"), "internal error"),
+    ],
+)
+def test_spark_failures_are_one_line_without_values(error: Exception, shown: str) -> None:
+    from radfollow.cli.spark import _reason
+    from radfollow.errors import contained
+
+    reason = _reason(error)
+    text = reason if isinstance(reason, str) else str(contained(reason))
+    assert text.startswith(shown)
+    assert "Jane" not in text

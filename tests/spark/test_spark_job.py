@@ -5,13 +5,14 @@ Each test runs the whole job (about 10-20 s on two cores)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
-from radfollow.processing.batch import run_extract, run_process
+from radfollow.processing.batch import ORDER_WITHOUT_TRACKER, run_extract, run_process
 from radfollow.spark.settings import SparkSettings
 from radfollow.spark.tables import TABLES, names
 
@@ -67,25 +68,54 @@ def test_records_equal_extract_on_the_synthetic_corpus(spark: Any, tmp_path: Pat
     assert not list(tmp_path.glob("out.partial-*"))
 
 
-def test_hl7_records_bundles_and_errors_equal_process(spark: Any, tmp_path: Path) -> None:
-    summary = _job(
-        spark, [str(SAMPLE)], tmp_path / "out", input_format="hl7", bundles=True, records=True
-    )
-    done = run_process([SAMPLE], tmp_path / "process")
+ORM = (
+    b"MSH|^~\\&|RIS|FACILITY_A|RF|RF|20240102083000||ORM^O01|MSG0001|P|2.5.1\r"
+    b"PID|1||PAT001^^^HOSP_A^MR||DOE^JANE||19700101|F\rORC|NW|PLC1|FIL1||SC\r"
+    b"OBR|1|PLC1|FIL1|71020^CHEST XRAY^C4|||20240102083000\r"
+)
+
+
+def test_hl7_records_bundles_and_errors_equal_process(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "_underscore.hl7").write_bytes((SAMPLE / "syn-0068.hl7").read_bytes())
+    (folder / "empty.hl7").write_bytes(b"")
+    (folder / "order.hl7").write_bytes(ORM)
+    (folder / "gone.hl7").symlink_to(tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)  # relative paths, named as process names them
+    summary = _job(spark, ["in"], tmp_path / "out", input_format="hl7", bundles=True, records=True)
+    done = run_process([Path("in")], tmp_path / "process")
     assert _lines(tmp_path / "out" / "records") == sorted(
         (tmp_path / "process" / "records.jsonl").read_text().splitlines()
     )
     assert _lines(tmp_path / "out" / "bundles") == sorted(
         (tmp_path / "process" / "bundles.ndjson").read_text().splitlines()
     )
-    errors = [
-        {k: v for k, v in row.items() if k != "report_id"}
-        for row in _table(tmp_path / "out", "errors")
-    ]
+    rows = _table(tmp_path / "out", "errors")
+    errors = [{k: v for k, v in row.items() if k != "report_id"} for row in rows]
     expected = [json.loads(line) for line in (tmp_path / "process" / "errors.ndjson").open()]
-    key = lambda row: (row["source"], row["position"])  # noqa: E731
+    expected.append(
+        {
+            "source": "in/order.hl7",
+            "position": 1,
+            "control_id": "MSG0001",
+            "code": "RF302",
+            "reason": ORDER_WITHOUT_TRACKER,
+        }
+    )
+    key = lambda row: (row["source"], row["position"] or 0)  # noqa: E731
     assert sorted(errors, key=key) == sorted(expected, key=key)
-    assert (summary.reports, summary.errors) == (done.processed, done.rejected) == (15, 2)
+    assert (summary.reports, summary.errors, summary.ignored) == (done.processed, done.rejected, 1)
+    assert (summary.reports, summary.errors) == (16, 4)  # a FIFO-free copy of process's walk
+    # records come out in input order (a correction after its original)
+    ordered = [
+        (r["source"], r["position"])
+        for part in sorted((tmp_path / "out" / "records").glob("part-*"))
+        for r in map(json.loads, part.read_text().splitlines())
+    ]
+    assert ordered == sorted(ordered)
 
 
 def test_every_bad_line_is_an_error_row(spark: Any, tmp_path: Path) -> None:
@@ -113,15 +143,37 @@ def test_every_bad_line_is_an_error_row(spark: Any, tmp_path: Path) -> None:
 
 
 def test_parquet_input_with_metadata(spark: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
     import pyarrow as pa
 
     rows = [json.loads(line) for line in CORPUS[0].read_text().splitlines()[:30]]
-    table = pa.Table.from_pylist(
-        [{"id": r["id"], "text": r["text"], "indication": r.get("indication")} for r in rows]
-        + [{"id": "no-text", "text": None, "indication": None}]
-    )
     (tmp_path / "in").mkdir()
-    pq.write_table(table, tmp_path / "in" / "reports.parquet")
+    first = [{"id": r["id"], "text": r["text"]} for r in rows[:20]]
+    pq.write_table(pa.Table.from_pylist(first), tmp_path / "in" / "part-0.parquet")
+    when = dt.datetime(2025, 3, 1, 13, 0, tzinfo=dt.UTC)
+    rest = [
+        {
+            "id": r["id"],
+            "text": r["text"],
+            "indication": r.get("indication"),
+            "age": 61,
+            "tags": ["a", "b"],
+            "observation_time": when,
+        }
+        for r in rows[20:]
+    ]
+    rest.append(
+        {
+            "id": "no-text",
+            "text": None,
+            "indication": None,
+            "age": None,
+            "tags": [],
+            "observation_time": None,
+        }
+    )
+    pq.write_table(pa.Table.from_pylist(rest), tmp_path / "in" / "part-1.parquet")
     summary = _job(
         spark, [str(tmp_path / "in")], tmp_path / "out", input_format="parquet", records=True
     )
@@ -130,19 +182,40 @@ def test_parquet_input_with_metadata(spark: Any, tmp_path: Path) -> None:
     assert (error["report_id"], error["code"], error["position"]) == ("no-text", "RF200", None)
     by_id = {row["report_id"]: row for row in _table(tmp_path / "out", "reports")}
     plain = tmp_path / "plain.jsonl"
-    plain.write_text(
-        "".join(
-            json.dumps(
-                {k: v for k, v in r.items() if k in ("id", "text", "indication") and v is not None}
-            )
-            + "\n"
-            for r in rows
-        )
-    )
+    with plain.open("w") as out:
+        for row in first + rest[:-1]:
+            value = {k: v for k, v in row.items() if v is not None}
+            if "observation_time" in value:
+                value["observation_time"] = "2025-03-01T13:00:00Z"
+            out.write(json.dumps(value) + "\n")
     run_extract(plain, tmp_path / "extract.jsonl")
     for line in (tmp_path / "extract.jsonl").read_text().splitlines():
         record = json.loads(line)
         assert json.loads(by_id[record["id"]]["record"]) == record
+    assert record["tags"] == ["a", "b"] and record["age"] == 61
+
+
+def test_an_integer_id_column_is_read_as_text(spark: Any, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    (tmp_path / "in").mkdir()
+    table = pa.Table.from_pylist([{"id": 7, "text": "IMPRESSION: Normal."}])
+    pq.write_table(table, tmp_path / "in" / "a.parquet")
+    summary = _job(spark, [str(tmp_path / "in")], tmp_path / "out", input_format="parquet")
+    assert (summary.reports, summary.errors) == (1, 0)
+    assert [row["report_id"] for row in _table(tmp_path / "out", "reports")] == ["7"]
+
+
+def test_the_output_may_not_hold_the_input(spark: Any, tmp_path: Path) -> None:
+    from radfollow.errors import InputFileError
+
+    source = tmp_path / "in" / "a.jsonl"
+    source.parent.mkdir()
+    source.write_text('{"id": "a", "text": "IMPRESSION: Normal."}\n')
+    for out in (tmp_path / "in", tmp_path):
+        with pytest.raises(InputFileError, match="holds the input"):
+            _job(spark, [str(source.parent)], out, input_format="jsonl", overwrite=True)
+    assert source.exists()
 
 
 @pytest.mark.parametrize("overwrite", [False, True])

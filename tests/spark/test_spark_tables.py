@@ -9,6 +9,7 @@ import pytest
 from radfollow.models import Finding, OutputRecord, Recommendation
 from radfollow.spark.tables import (
     FINDINGS,
+    KEYS,
     RECOMMENDATIONS,
     REPORTS,
     STAGED,
@@ -22,7 +23,7 @@ from radfollow.spark.tables import (
 )
 
 #: Record fields that take another name (or two columns) in the tables.
-RENAMED = {"id": ("finding_id", "recommendation_id"), "interval_months": ()}
+RENAMED = {"id", "interval_months"}
 
 
 @pytest.mark.parametrize(
@@ -30,11 +31,10 @@ RENAMED = {"id": ("finding_id", "recommendation_id"), "interval_months": ()}
     [(Finding, FINDINGS, "finding_id"), (Recommendation, RECOMMENDATIONS, "recommendation_id")],
 )
 def test_every_model_field_has_a_column(model: type, columns: tuple, key: str) -> None:
-    fields = set(model.model_fields) - set(RENAMED)
+    fields = set(model.model_fields) - RENAMED
     assert fields <= set(names(columns))
-    assert key in names(columns)
-    # and no column that is not a field (besides the keys and the interval's two)
-    extra = set(names(columns)) - fields - {"report_id", key}
+    # and no column that is not a field, besides the keys and the interval's two
+    extra = set(names(columns)) - fields - set(names(KEYS)) - {key}
     assert extra <= {"interval_min_months", "interval_max_months"}
 
 
@@ -82,33 +82,33 @@ RECORD = OutputRecord(
 def test_recommendation_interval_becomes_two_columns(
     index: int, low: float | None, high: float | None
 ) -> None:
-    rows = list(recommendation_rows("r-1", RECORD))
+    rows = list(recommendation_rows(RECORD))
     assert (rows[index]["interval_min_months"], rows[index]["interval_max_months"]) == (low, high)
-    assert set(rows[index]) == set(names(RECOMMENDATIONS))
+    assert set(rows[index]) == set(names(RECOMMENDATIONS)) - set(names(KEYS))
     assert rows[0]["modality_options"] == ["CT"]
 
 
-def test_finding_rows_carry_the_report_and_finding_ids() -> None:
-    (row,) = finding_rows("r-1", RECORD)
-    assert (row["report_id"], row["finding_id"], row["size_mm"]) == ("r-1", "f1", [6.0])
-    assert set(row) == set(names(FINDINGS))
+def test_finding_rows_carry_the_finding_id() -> None:
+    (row,) = finding_rows(RECORD)
+    assert (row["finding_id"], row["size_mm"]) == ("f1", [6.0])
+    assert set(row) == set(names(FINDINGS)) - set(names(KEYS))
 
 
-def test_staged_report_counts_nests_and_keeps_the_record() -> None:
-    row = staged_report(json.dumps(RECORD), source="a.jsonl", position=3)
+@pytest.mark.parametrize(("control_id", "expected"), [("MSG-1", "MSG-1"), (None, None)])
+def test_staged_report_counts_nests_and_keeps_the_record(
+    control_id: str | None, expected: str | None
+) -> None:
+    row = staged_report(json.dumps(RECORD), source="a.jsonl", position=3, control_id=control_id)
     assert set(row) == set(names(STAGED))
     assert set(names(REPORTS)) <= set(row)
     assert (row["finding_count"], row["recommendation_count"]) == (1, 2)
     assert [f["finding_id"] for f in row["findings"]] == ["f1"]
-    assert "report_id" not in row["findings"][0]  # the key is the report's, added by explode
+    assert row["control_id"] == expected
     assert json.loads(row["record"]) == RECORD
 
 
-def test_staged_error_has_no_report_facts() -> None:
-    row = staged_error(source="a.jsonl", position=2, code="RF200", reason="missing 'text'")
+@pytest.mark.parametrize("kind", ["error", "ignored"])
+def test_staged_error_has_no_report_facts(kind: str) -> None:
+    row = staged_error(source="a", position=2, code="RF200", reason="missing 'text'", kind=kind)
     assert set(row) == set(names(STAGED))
-    assert (row["kind"], row["findings"], row["has_followup_recommendation"]) == (
-        "error",
-        None,
-        None,
-    )
+    assert (row["kind"], row["findings"], row["has_followup_recommendation"]) == (kind, None, None)

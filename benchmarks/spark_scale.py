@@ -124,7 +124,8 @@ def _memory(peaks: dict[int, tuple[str, int]]) -> str:
     python = sorted(
         (rss for name, rss in peaks.values() if name.startswith("python")), reverse=True
     )
-    return f"JVM {java / 1024:,.0f} MB; Python processes {', '.join(f'{p / 1024:,.0f}' for p in python[:4])} MB"
+    largest = ", ".join(f"{p / 1024:,.0f}" for p in python[:4])
+    return f"JVM {java / 1024:,.0f} MB; Python processes {largest} MB"
 
 
 def main() -> None:
@@ -136,9 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="radfollow-spark-bench-") as tmp:
         folder = Path(tmp)
         jsonl, parquet, words = _write_inputs(folder, args.reports)
-        print(
-            f"input: {args.reports:,} reports, {words:,} words (non-sealed shared corpora, repeated)"
-        )
+        print(f"input: {args.reports:,} reports, {words:,} words (non-sealed shared corpora)")
         runs: list[tuple[str, int, float, dict[int, tuple[str, int]], str]] = []
         seconds, peaks, _ = _timed(
             [
@@ -176,18 +175,16 @@ def main() -> None:
                     out.strip().splitlines()[-1],
                 )
             )
-        print(
-            f"{'run':32} {'seconds':>8} {'reports/s':>10} {'per core':>9} {'words/s':>9}  memory (peak RSS)"
-        )
+        header = f"{'run':32} {'seconds':>8} {'reports/s':>10} {'per core':>9} {'words/s':>9}"
+        print(f"{header}  memory (peak RSS)")
         for name, cores, seconds, peaks, summary in runs:
             rate = args.reports / seconds
-            print(
-                f"{name:32} {seconds:8.1f} {rate:10,.0f} {rate / cores:9,.0f} {words / seconds:9,.0f}  {_memory(peaks)}"
-            )
+            figures = f"{seconds:8.1f} {rate:10,.0f} {rate / cores:9,.0f} {words / seconds:9,.0f}"
+            print(f"{name:32} {figures}  {_memory(peaks)}")
             if summary:
                 print(f"{'':32} {summary}")
         base = args.reports / runs[0][2]
-        for name, cores, seconds, _, _ in runs[1:]:
+        for name, _, seconds, _, _ in runs[1:]:
             print(f"{name}: {args.reports / seconds / base:.2f}x the rate of extract --workers 2")
         per_core = args.reports / runs[2][2] / 2
         core_hours = 1e6 / per_core / 3600

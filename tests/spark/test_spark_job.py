@@ -237,3 +237,34 @@ def test_an_existing_output_folder_is_kept_unless_overwrite(
     _job(spark, [str(source)], out, input_format="jsonl", overwrite=True)
     assert not (out / "keep.txt").exists()
     assert len(_table(out, "reports")) == 1
+
+
+def test_shipped_rules_are_read_from_the_workers_copy(spark: Any, tmp_path: Path) -> None:
+    """On a cluster the driver's rules folder does not exist on the executors: a
+    worker reads the copy Spark fetched (SparkContext.addFile), or the driver's
+    path where it is visible (local mode, a shared file system)."""
+    import pandas as pd
+
+    from radfollow.spark.worker import _copies
+
+    rules = tmp_path / "site-rules-shipped"
+    rules.mkdir()
+    (rules / "marker.json").write_text("{}")
+    spark.sparkContext.addFile(str(rules), recursive=True)
+    elsewhere = SparkSettings(input_format="jsonl", rules=Path("/nowhere") / rules.name)
+    here = SparkSettings(input_format="jsonl", rules=rules)
+
+    def probe(batches: Any) -> Any:
+        for _ in batches:
+            found = [_copies(elsewhere).get("rules"), _copies(here).get("rules")]
+            yield pd.DataFrame(
+                {
+                    "path": [str(p) if p else None for p in found],
+                    "marker": [bool(p and (p / "marker.json").exists()) for p in found],
+                }
+            )
+
+    rows = spark.range(1).mapInPandas(probe, "path string, marker boolean").collect()
+    (shipped, local) = rows
+    assert shipped.marker and shipped.path != str(elsewhere.rules)
+    assert local.path is None  # the driver's path is visible: nothing to replace

@@ -1,12 +1,18 @@
-"""Tracker at scale: ingest rate and worklist latency with 1,000,000 recommendations.
+"""Tracker at scale: ingest and load rates, and worklist latency with 1,000,000
+recommendations.
 
     python benchmarks/tracker_scale.py [--db URL ...] [--total 1000000] [--ingest 2000]
+        [--load 20000] [--rates-only]
 
 For each database:
 1. ingest rate: ``--ingest`` synthetic reports (two recommendations each)
    through ``radfollow.tracker.ingest.ingest``, one transaction per report, as
    ``radfollow process --db`` does (NLP excluded);
-2. bulk-load synthetic rows up to ``--total`` recommendations (Core inserts);
+2. load rate: ``--load`` more of the same synthetic reports, written as the
+   records ``process`` writes (``records.jsonl``, with the report text), read
+   and loaded by ``radfollow.tracker.bulk`` as ``radfollow tracker load`` does
+   (reading and checking the file included); ``--rates-only`` stops here;
+3. bulk-load synthetic rows up to ``--total`` recommendations (Core inserts);
 3. ``tracker list`` latency: the worklist call for the first 100 rows with
    one filter (``--status overdue``) and with two filters (status and
    radiologist, status and site, status and modality), and apart the time to
@@ -21,6 +27,7 @@ database radfollow_bench on the loopback PostgreSQL server of .ci/run
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import subprocess
@@ -41,6 +48,7 @@ from radfollow.models import (
     RadiologyReport,
     Recommendation,
 )
+from radfollow.tracker.bulk import load_records
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.ingest import ingest
 from radfollow.tracker.queries import (
@@ -50,6 +58,7 @@ from radfollow.tracker.queries import (
     worklist,
     worklist_query,
 )
+from radfollow.tracker.records import read_records
 from radfollow.tracker.schema import PENDING
 from radfollow.tracker.schema import Patient as PatientRow
 from radfollow.tracker.schema import Recommendation as RecRow
@@ -117,6 +126,28 @@ def ingest_rate(tracker: Tracker, n: int) -> float:
         with tracker.session() as session:
             created += ingest(session, report, result, tracker.policy).created
     return created / (time.perf_counter() - started)
+
+
+def load_rate(tracker: Tracker, n: int, first: int) -> tuple[float, float]:
+    """(recommendations/s, records/s) of ``radfollow tracker load`` on ``n`` records
+    (reports ``first`` on, so none is a resend of the ingested ones)."""
+    from radfollow.processing.core import report_record
+
+    rng = random.Random(1)
+    for i in range(first):  # the same draws as ingest_rate, then on
+        _report(i, rng)
+    path = Path(tempfile.mkdtemp()) / "records.jsonl"
+    with path.open("w") as out:
+        for i in range(first, first + n):
+            report, result = _report(i, rng)
+            record = report_record(report, result).model_dump(mode="json")
+            out.write(json.dumps({**record, "text": report.text}) + "\n")
+    started = time.perf_counter()
+    summary = load_records(tracker, read_records([str(path)], tz=UTC))
+    elapsed = time.perf_counter() - started
+    if summary.errors or summary.retried_batches:
+        sys.exit(f"load failed: {summary.errors[:3]} ({summary.retried_batches} batches retried)")
+    return summary.created / elapsed, summary.records / elapsed
 
 
 def bulk_load(tracker: Tracker, total: int, batch: int = 20_000) -> float:
@@ -270,12 +301,21 @@ def latency(tracker: Tracker, db: str) -> dict[str, float]:
     }
 
 
-def run(db: str, total: int, n: int) -> None:
+def run(db: str, total: int, n: int, loaded: int, rates_only: bool) -> None:
     tracker = Tracker(db)
     with tracker.engine.connect() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(RecRow)).scalar_one():
             sys.exit(f"{db} is not empty; give an empty database")
     rate = ingest_rate(tracker, n)
+    bulk, records = load_rate(tracker, loaded, n)
+    print(
+        f"{tracker.engine.dialect.name:<10} ingest {rate:,.0f} recs/s (one transaction per "
+        f"report, {n:,} reports); tracker load {bulk:,.0f} recs/s ({records:,.0f} records/s, "
+        f"{loaded:,} records): {bulk / rate:.1f}x"
+    )
+    if rates_only:
+        tracker.close()
+        return
     load = bulk_load(tracker, total)
     with tracker.engine.connect() as conn:
         rows = conn.execute(sa.select(sa.func.count()).select_from(RecRow)).scalar_one()
@@ -298,10 +338,12 @@ def main() -> None:
     parser.add_argument("--db", nargs="+")
     parser.add_argument("--total", type=int, default=1_000_000)
     parser.add_argument("--ingest", type=int, default=2000)
+    parser.add_argument("--load", type=int, default=20_000)
+    parser.add_argument("--rates-only", action="store_true")
     args = parser.parse_args()
     targets = args.db or [f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", PG]
     for db in targets:
-        run(db, args.total, args.ingest)
+        run(db, args.total, args.ingest, args.load, args.rates_only)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from pydantic import BaseModel
@@ -17,11 +18,20 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from radfollow.cli.options import RulesDir, fail, utc_datetime
+from radfollow.cli.options import (
+    RulesDir,
+    ShowProgress,
+    Timezone,
+    err_console,
+    fail,
+    progress,
+    utc_datetime,
+)
 from radfollow.errors import RadfollowError
 from radfollow.io.atomic import atomic_writer
 from radfollow.io.spreadsheet import to_csv
 from radfollow.models import CheckKind, FindingType, Modality, PatientClass
+from radfollow.tracker.bulk import CHUNK_SIZE
 from radfollow.tracker.db import DEFAULT_URL, Tracker, database_error, database_url, open_tracker
 from radfollow.tracker.decisions import choose, unmatch
 from radfollow.tracker.judgements import (
@@ -666,3 +676,67 @@ def export_labels_command(
             handle.write(label.model_dump_json() + "\n")
             written += 1
     typer.echo(f"{written} labelled examples written to {output}")
+
+
+@app.command("load")
+def load_command(
+    records: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSONL records of `process` (records.jsonl) or `extract` with"
+            " metadata; - for stdin.",
+            show_default=False,
+        ),
+    ],
+    db: Db = DEFAULT_URL,
+    rules: RulesDir = None,
+    timezone: Timezone = "UTC",
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Records per transaction.")
+    ] = CHUNK_SIZE,
+    show_progress: ShowProgress = True,
+) -> None:
+    """Bulk-load records into the tracker: the state `process --db` would have given,
+    at many times its rate (docs/tracker.md, "Bulk loading"). A line that is not a
+    usable record is reported as file:line and skipped (exit 1); the rest load."""
+    missing = [p for p in records if p != "-" and not Path(p).exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file: {', '.join(missing)}")
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise typer.BadParameter(
+            f"unknown time zone: {timezone!r}", param_hint="--timezone"
+        ) from None
+    from radfollow.io.jsonl import count_lines
+    from radfollow.tracker.bulk import load_records
+    from radfollow.tracker.records import read_records
+
+    try:
+        tracker = open_tracker(db, rules_dir=rules, timezone=timezone)
+        total = None if "-" in records else sum(count_lines(p) for p in records)
+        with progress("records", total, show_progress) as tick:
+            inputs = read_records(records, tz=tracker.timezone)
+            summary = load_records(tracker, inputs, chunk_size=chunk_size, tick=tick)
+        tracker.close()
+    except (RadfollowError, OSError) as error:
+        fail(error)
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.outcomes.items()))
+    err_console.print(
+        f"{summary.records} records loaded ({counts or 'none'}), {len(summary.errors)} failed; "
+        f"{summary.created} recommendations created, {summary.completed} completed, "
+        f"{summary.needs_review} to review, {summary.scheduled} scheduled",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    if summary.retried_batches:
+        err_console.print(
+            f"{summary.retried_batches} batch(es) refused as a whole were loaded one by one",
+            highlight=False,
+        )
+    for bad in summary.errors[:20]:
+        line = f"{bad.where}: {bad.code} {bad.reason}"
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if summary.errors:
+        raise typer.Exit(1)

@@ -21,17 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
-from radfollow.models import (
-    Communication,
-    CriticalResult,
-    ExtractionResult,
-    Guidance,
-    RadiologyReport,
-)
-from radfollow.models import Finding as FindingRecord
+from radfollow.models import ExtractionResult, RadiologyReport
 from radfollow.models import Patient as PatientRecord
-from radfollow.models import ReportCheck as CheckRecord
-from radfollow.tracker.keys import control_key, fit
+from radfollow.tracker.keys import control_key
 from radfollow.tracker.matching import (
     SYSTEM,
     match_new_recommendations,
@@ -40,9 +32,18 @@ from radfollow.tracker.matching import (
 )
 from radfollow.tracker.outbox import accession_subject, enqueue
 from radfollow.tracker.policy import Policy
+from radfollow.tracker.rows import (
+    check_values,
+    communication_values,
+    critical_values,
+    demographics,
+    finding_values,
+    judged_values,
+    recommendation_values,
+    study_values,
+)
 from radfollow.tracker.scheduling import schedule_from_orders
 from radfollow.tracker.schema import (
-    PENDING,
     Completion,
     CriticalFinding,
     Finding,
@@ -196,28 +197,7 @@ def _insert_patient(insert: Any, key: dict[str, str]) -> Any:
 def _study(
     session: Session, patient: Patient, report: RadiologyReport, observed: datetime, policy: Policy
 ) -> Study:
-    info = policy.procedure(report.procedure.text, report.procedure.code, report.modality)
-    study = Study(
-        patient_id=patient.id,
-        accession=report.accession,
-        control_id=control_key(report.control_id),
-        modality=info.modality,
-        procedure=fit(report.procedure.text, 255),
-        procedure_code=fit(report.procedure.code, 32),
-        procedure_kind=info.kind,
-        laterality=info.laterality,
-        body_region=info.region,
-        regions=fit("|".join(info.regions), 255) or None,
-        observed_at=observed,
-        result_status=report.result_status.value,
-        report_text=report.text,
-        source=fit(report.source, 512),
-        facility=fit(report.sending_facility, 64),
-        department=fit(report.department, 64),
-        ordering_provider=fit(report.ordering_provider, 128),
-        interpreter=fit(report.principal_interpreter, 128),
-        patient_class=report.patient_class.value if report.patient_class else None,
-    )
+    study = Study(**study_values(patient.id, report, observed, policy))
     _demographics(patient, report)
     session.add(study)
     session.flush()
@@ -226,10 +206,10 @@ def _study(
 
 def _demographics(patient: Patient, report: RadiologyReport) -> None:
     """The patient's sex, birth date and postal code as the latest report states them."""
-    source = report.patient
-    patient.sex = fit(source.sex, 8) or patient.sex
-    patient.birth_date = source.birth_date or patient.birth_date
-    patient.postal_code = fit(source.postal_code, 16) or patient.postal_code
+    current = {"sex": patient.sex, "birth_date": patient.birth_date}
+    current["postal_code"] = patient.postal_code
+    for name, value in demographics(current, report).items():
+        setattr(patient, name, value)
 
 
 def _supersede(
@@ -332,15 +312,20 @@ def _recommendations(
 ) -> list[Recommendation]:
     """The report's recommendations, reported at ``at`` (the exam time, or a later
     version's arrival); due windows count from the exam time."""
-    findings = {f.id: _finding(study, f) for f in result.findings}
+    findings = {f.id: Finding(**finding_values(study.id, f)) for f in result.findings}
     for guidance in result.guidance:
         judged = findings.get(guidance.finding_id)
         if judged is not None:
-            _judged(judged, guidance)
+            for name, value in judged_values(guidance).items():
+                setattr(judged, name, value)
     session.add_all(findings.values())
-    session.add_all(_check(study, check) for check in result.checks)
-    session.add_all(_critical(study, c) for c in result.critical_results)
-    session.add_all(_communication(study, m) for m in result.communications)
+    session.add_all(ReportCheck(**check_values(study.id, check)) for check in result.checks)
+    session.add_all(
+        CriticalFinding(**critical_values(study.id, c)) for c in result.critical_results
+    )
+    session.add_all(
+        ResultCommunication(**communication_values(study.id, m)) for m in result.communications
+    )
     session.flush()
     if result.uncommunicated_critical and study.result_status != "X":
         enqueue(
@@ -351,120 +336,26 @@ def _recommendations(
             accession=accession_subject(study.patient_id, study.accession),
             recipient=study.ordering_provider,
         )
+    own = {
+        "id": study.id,
+        "patient_id": study.patient_id,
+        "observed_at": study.observed_at,
+        "interpreter": study.interpreter,
+        "ordering_provider": study.ordering_provider,
+        "facility": study.facility,
+    }
     recs = []
     for rec in result.recommendations:
         finding = findings.get(rec.finding_id) if rec.finding_id else None
-        modality = rec.modality.value if rec.modality else None
-        side = finding.laterality if finding else None
-        window = policy.window(study.observed_at, rec.interval_months, modality)
-        row = Recommendation(
-            study_id=study.id,
-            patient_id=study.patient_id,
-            finding_id=finding.id if finding else None,
-            local_id=rec.id,
-            finding_type=finding.type if finding else None,
-            modality=modality,
-            modality_options=" ".join(m.value for m in rec.modality_options) or None,
-            body_region=rec.body_region,
-            laterality=side if side in ("left", "right", "bilateral") else None,
-            interpreter=study.interpreter,
-            ordering_provider=study.ordering_provider,
-            facility=study.facility,
-            interval_min=rec.interval_months[0] if rec.interval_months else None,
-            interval_max=rec.interval_months[1] if rec.interval_months else None,
-            window_source=window.source,
-            due_start=window.start,
-            due_end=window.end,
-            conditional=rec.conditional,
-            score=rec.score,
-            evidence=rec.text,
-            start=rec.start,
-            end=rec.end,
-            state="active",
-            reported_at=at,
-            resolved_at=PENDING,
-            created_at=datetime.now(UTC),
+        linked = (
+            {"id": finding.id, "type": finding.type, "laterality": finding.laterality}
+            if finding
+            else None
         )
+        row = Recommendation(**recommendation_values(own, linked, rec, policy, at))
         row.study = study
         recs.append(row)
     session.add_all(recs)
     session.flush()
     session.add_all(system_action(r.id, "created", f"report {study.control_id}", at) for r in recs)
     return recs
-
-
-def _judged(row: Finding, guidance: Guidance) -> None:
-    """The guideline judgement of the lesion ``row`` is the sized mention of."""
-    row.guideline = guidance.guideline
-    row.guideline_version = guidance.version
-    row.guideline_band = (guidance.band or "")[:128] or None
-    row.concordance = guidance.concordance.value if guidance.concordance else None
-    answers = [(f"{a.condition}: " if a.condition else "") + a.text for a in guidance.expected]
-    row.expected_follow_up = "; ".join(answers) or None
-    row.missing_inputs = "|".join(guidance.missing_inputs)[:255] or None
-    row.guideline_not_applicable = (guidance.not_applicable_reason or "")[:255] or None
-
-
-def _check(study: Study, check: CheckRecord) -> ReportCheck:
-    return ReportCheck(
-        study_id=study.id,
-        kind=check.kind.value,
-        message=check.message,
-        expected=(check.expected or "")[:64] or None,
-        found=(check.found or "")[:64] or None,
-        evidence=check.evidence,
-        start=check.start,
-        end=check.end,
-    )
-
-
-def _critical(study: Study, c: CriticalResult) -> CriticalFinding:
-    return CriticalFinding(
-        study_id=study.id,
-        local_id=c.id,
-        category=c.category[:64],
-        label=c.label[:128],
-        tier=c.tier.value,
-        acr_category=c.acr_category,
-        assertion=c.assertion.value,
-        text=c.text,
-        start=c.start,
-        end=c.end,
-        communicated=c.communicated,
-    )
-
-
-def _communication(study: Study, m: Communication) -> ResultCommunication:
-    return ResultCommunication(
-        study_id=study.id,
-        local_id=m.id,
-        recipient_role=m.recipient_role.value,
-        name_present=m.name_present,
-        method=m.method.value,
-        sent_at=m.sent,
-        acknowledged=m.acknowledged,
-        start=m.start,
-        end=m.end,
-    )
-
-
-def _finding(study: Study, f: FindingRecord) -> Finding:
-    return Finding(
-        study_id=study.id,
-        local_id=f.id,
-        type=f.type.value,
-        text=f.text,
-        start=f.start,
-        end=f.end,
-        assertion=f.assertion.value,
-        benign=f.benign,
-        incidental=f.incidental,
-        size_mm=f.size_mm,
-        laterality=f.laterality.value if f.laterality else None,
-        location=f.location,
-        incidental_reason=f.incidental_reason.value if f.incidental_reason else None,
-        composition=f.composition.value if f.composition else None,
-        multiplicity=f.multiplicity.value if f.multiplicity else None,
-        largest_size_mm=f.largest_size_mm,
-        density_hu=f.density_hu,
-    )

@@ -21,6 +21,8 @@ __all__ = ["Policy", "ProcedureInfo", "TrackerPolicy", "Window"]
 
 #: The mean Gregorian month in days (365.25 / 12), as in radfollow.due.
 DAYS_PER_MONTH = 30.4375
+#: Procedures whose reading a Policy remembers.
+_REMEMBERED = 20_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Policy:
         self.rules = load_rules(TrackerPolicy, rules_dir)
         self.procedures = load_rules(ProcedureRules, rules_dir)
         self._covers = _closure(self.rules.region_covers)
+        self._read: dict[tuple[str | None, str | None, str | None], ProcedureInfo] = {}
 
     @property
     def grace(self) -> timedelta:
@@ -68,8 +71,15 @@ class Policy:
     def procedure(
         self, text: str | None, code: str | None = None, modality: str | None = None
     ) -> ProcedureInfo:
-        """What a procedure is (rules/procedures.json); see radfollow.tracker.procedures."""
-        return read_procedure(self.procedures, text, code, modality)
+        """What a procedure is (rules/procedures.json); see radfollow.tracker.procedures.
+        Remembered (a site has a few thousand procedure names at most)."""
+        key = (text, code, modality)
+        info = self._read.get(key)
+        if info is None:
+            if len(self._read) >= _REMEMBERED:
+                self._read.clear()
+            info = self._read[key] = read_procedure(self.procedures, text, code, modality)
+        return info
 
     def study_region(self, procedure: str | None) -> str | None:
         """The first body region ``procedure`` names; None when it names none known."""

@@ -268,3 +268,42 @@ def test_shipped_rules_are_read_from_the_workers_copy(spark: Any, tmp_path: Path
     (shipped, local) = rows
     assert shipped.marker and shipped.path != str(elsewhere.rules)
     assert local.path is None  # the driver's path is visible: nothing to replace
+
+
+def test_spark_records_load_into_the_tracker_as_process_stores_them(
+    spark: Any, tmp_path: Path
+) -> None:
+    """``radfollow spark --records`` then ``tracker load``: the recommendations, their
+    due windows and states as ``process --db`` stores them (the report text aside:
+    records do not carry it)."""
+    import sqlalchemy as sa
+
+    from radfollow.tracker.bulk import load_records
+    from radfollow.tracker.db import open_tracker
+    from radfollow.tracker.records import read_records
+
+    _job(spark, [str(SAMPLE)], tmp_path / "out", input_format="hl7", records=True)
+    processed = f"sqlite:///{tmp_path / 'process.db'}"
+    run_process([SAMPLE], tmp_path / "process", db=processed)
+    loaded = f"sqlite:///{tmp_path / 'loaded.db'}"
+    tracker = open_tracker(loaded)
+    parts = [str(p) for p in sorted((tmp_path / "out" / "records").glob("part-*"))]
+    summary = load_records(tracker, read_records(parts, tz=tracker.timezone))
+    tracker.close()
+    assert not summary.errors
+
+    def state(url: str) -> list[tuple[Any, ...]]:
+        engine = sa.create_engine(url)
+        query = sa.text(
+            "SELECT s.accession, r.local_id, r.modality, r.due_start, r.due_end, r.state,"
+            " r.superseded_at IS NOT NULL FROM recommendations r"
+            " JOIN studies s ON s.id = r.study_id ORDER BY 1, 2, 6"
+        )
+        with engine.connect() as conn:
+            rows = [tuple(row) for row in conn.execute(query)]
+        engine.dispose()
+        return rows
+
+    expected = state(processed)
+    assert state(loaded) == expected
+    assert len(expected) == 15

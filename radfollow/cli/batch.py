@@ -15,6 +15,7 @@ from radfollow.cli.options import (
     Heads,
     MaxFileSize,
     ModelDir,
+    RecordText,
     RulesDir,
     ShowProgress,
     Threshold,
@@ -63,6 +64,7 @@ def process(
     backend: Backend = "auto",
     max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
     accept_test_messages: AcceptTestMessages = False,
+    record_text: RecordText = False,
 ) -> None:
     """Read ORU^R01 messages; write bundles.ndjson, records.jsonl and errors.ndjson to --out.
 
@@ -90,6 +92,7 @@ def process(
         accession=accession,
         bundle_type=kind,
         accept_test_messages=accept_test_messages,
+        record_text=record_text,
     )
     try:
         with progress("messages", None, show_progress) as tick:
@@ -132,6 +135,7 @@ def extract(
     heads: Heads = None,
     backend: Backend = "auto",
     max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
+    record_text: RecordText = False,
 ) -> None:
     """Extract findings and recommendations from plain-text JSONL reports.
 
@@ -153,6 +157,7 @@ def extract(
                 workers=workers,
                 tick=tick,
                 max_file_bytes=max_file_size,
+                record_text=record_text,
             )
     except (RadfollowError, OSError) as error:
         fail(error)

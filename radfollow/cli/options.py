@@ -78,6 +78,14 @@ Timezone = Annotated[
 AccessionFields = Annotated[
     str, typer.Option("--accession-fields", help="Where the accession is read, in order.")
 ]
+RecordText = Annotated[
+    bool,
+    typer.Option(
+        "--record-text",
+        help="Also write each report's text into its record, so that 'radfollow tracker"
+        " load' stores it (records then hold whole reports).",
+    ),
+]
 ShowProgress = Annotated[
     bool, typer.Option("--progress/--no-progress", help="Show a progress bar on a terminal.")
 ]
@@ -176,6 +184,7 @@ def processing_options(
     accession: str,
     bundle_type: BundleType = "collection",
     accept_test_messages: bool = False,
+    record_text: bool = False,
 ) -> ProcessingOptions:
     """The processing settings of an HL7 command (process, listen, replay) from its
     pipeline and reading options; bad values are usage errors (exit 2)."""
@@ -186,6 +195,7 @@ def processing_options(
         hl7=hl7_options(timezone, accession, rules),
         bundle_type=bundle_type,
         accept_test_messages=accept_test_messages,
+        record_text=record_text,
     )
 
 

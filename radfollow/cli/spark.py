@@ -16,6 +16,7 @@ from radfollow.cli.options import (
     Heads,
     MaxFileSize,
     ModelDir,
+    RecordText,
     RulesDir,
     ShowProgress,
     Threshold,
@@ -85,6 +86,7 @@ def spark(
     accession: AccessionFields = DEFAULT_ACCESSION,
     max_file_size: MaxFileSize = DEFAULT_MAX_FILE_BYTES,
     accept_test_messages: AcceptTestMessages = False,
+    record_text: RecordText = False,
 ) -> None:
     """Run the processing core over many reports on Spark; write Parquet tables
     reports, findings, recommendations and errors to --out.
@@ -119,6 +121,7 @@ def spark(
             accession_fields=tuple(f.strip() for f in accession.split(",") if f.strip()),
             max_file_bytes=max_file_size,
             accept_test_messages=accept_test_messages,
+            record_text=record_text,
         )
         settings.processing_options()
     except ValueError as error:

@@ -139,8 +139,10 @@ def run_extract(
     tick: Tick = _noop,
     pool: ExtractorPool | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    record_text: bool = False,
 ) -> JobSummary:
     """One output record per input line, in order. A bad line gets a record with ``error``.
+    ``record_text``: keep each line's ``text`` in its record (for ``tracker load``).
 
     Raises InputFileError when the input is not a regular file or is over
     ``max_file_bytes`` (a file that grows past it while read included), OSError
@@ -156,7 +158,8 @@ def run_extract(
         _pool(pool, config, workers) as extractors,
         atomic_writer(output_path) as out,
     ):
-        for line in extract_lines(lines, str(input_path), extractors, summary, tick):
+        done = extract_lines(lines, str(input_path), extractors, summary, tick, record_text)
+        for line in done:
             out.write(line.text + "\n")
     return summary
 
@@ -177,12 +180,14 @@ def extract_lines(
     extractors: ExtractorPool,
     summary: JobSummary,
     tick: Tick = _noop,
+    record_text: bool = False,
 ) -> Iterator[ExtractedLine]:
     """The ``extract`` job on already-read input lines: one output line per input
     line, in order; a bad line's error is also counted in ``summary``.
 
     The one implementation behind ``radfollow extract`` and the Spark job, so the
-    two give identical records. ``source`` names the input in error lines.
+    two give identical records. ``source`` names the input in error lines;
+    ``record_text`` keeps each line's ``text`` in its record.
     """
     limit = extractors.config.max_length
     pending: deque[InputLine | _Unusable] = deque()
@@ -220,7 +225,10 @@ def extract_lines(
         try:
             context = ReportContext.of_metadata(record["text"], record)
             result = assessor.assess(context, result)
-            output = OutputRecord.build(str(record["id"]), result, **_extra_fields(record))
+            extra = _extra_fields(record)
+            if record_text:
+                extra["text"] = record["text"]
+            output = OutputRecord.build(str(record["id"]), result, **extra)
             text = output.model_dump_json(exclude_none=False)
         except Exception as error:  # a bug: this line's error record, not the run's end
             log.info("line %d failed: %s", line.line_no, error_location(error))

@@ -51,6 +51,9 @@ class ProcessingOptions:
     #: Process messages whose MSH-11 is T (training) or D (debugging) too; by
     #: default they are refused (RF305) and stay out of the production tracker.
     accept_test_messages: bool = False
+    #: Write each report's text into its record (``text``), so that ``tracker load``
+    #: stores it as ``process --db`` does; records then hold whole reports.
+    record_text: bool = False
 
     def __post_init__(self) -> None:
         if self.hl7.rules_dir != self.pipeline.rules_dir:
@@ -87,8 +90,12 @@ def report_text(report: RadiologyReport) -> ReportText:
     return ReportText(report.text, report.indication, report.procedure.text)
 
 
-def report_record(report: RadiologyReport, result: ExtractionResult) -> OutputRecord:
-    """The ANNOTATION.md record of one HL7 report, with its identifiers."""
+def report_record(
+    report: RadiologyReport, result: ExtractionResult, *, with_text: bool = False
+) -> OutputRecord:
+    """The ANNOTATION.md record of one HL7 report, with its identifiers (and its
+    text under ``text`` when ``with_text``)."""
+    extra = {"text": report.text} if with_text else {}
     return OutputRecord.build(
         report.accession,
         result,
@@ -104,6 +111,7 @@ def report_record(report: RadiologyReport, result: ExtractionResult) -> OutputRe
         radiologist=report.principal_interpreter,
         source=report.source,
         position=report.position,
+        **extra,
     )
 
 
@@ -165,7 +173,8 @@ class ReportProcessor:
         bundle = bundle_json(
             report, result, bundle_type=self.options.bundle_type, terminology=self.terminology
         )
-        return Rendered(bundle, report_record(report, result))
+        record = report_record(report, result, with_text=self.options.record_text)
+        return Rendered(bundle, record)
 
     def store(
         self, session: Session, tracker: Tracker, report: RadiologyReport, result: ExtractionResult

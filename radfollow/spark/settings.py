@@ -44,6 +44,7 @@ class SparkSettings(BaseModel):
     accession_fields: tuple[str, ...] = DEFAULT_ACCESSION_FIELDS
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1)
     accept_test_messages: bool = False
+    record_text: bool = Field(default=False, description="Keep each report's text in its record.")
 
     def processing_options(self) -> ProcessingOptions:
         """The processing core's options. Raises RuleFileError (a broken site rule
@@ -58,7 +59,10 @@ class SparkSettings(BaseModel):
         )
         hl7 = HL7Options.from_settings(self.timezone, self.accession_fields, self.rules)
         return ProcessingOptions(
-            pipeline=pipeline, hl7=hl7, accept_test_messages=self.accept_test_messages
+            pipeline=pipeline,
+            hl7=hl7,
+            accept_test_messages=self.accept_test_messages,
+            record_text=self.record_text,
         )
 
     def shipped(self) -> dict[str, Path]:

@@ -129,7 +129,8 @@ def _text_rows(
         lines.append(_input_line(source, position, value, reason))
         values.append(value)
     numbered = settings.input_format == "jsonl"
-    done = extract_lines(lines, source, core.extractors, JobSummary())
+    summary = JobSummary()
+    done = extract_lines(lines, source, core.extractors, summary, record_text=settings.record_text)
     for value, line in zip(values, done, strict=True):  # one output per input line, in order
         position = line.line_no if numbered else None
         if line.error is None:

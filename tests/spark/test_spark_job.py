@@ -273,16 +273,16 @@ def test_shipped_rules_are_read_from_the_workers_copy(spark: Any, tmp_path: Path
 def test_spark_records_load_into_the_tracker_as_process_stores_them(
     spark: Any, tmp_path: Path
 ) -> None:
-    """``radfollow spark --records`` then ``tracker load``: the recommendations, their
-    due windows and states as ``process --db`` stores them (the report text aside:
-    records do not carry it)."""
+    """``radfollow spark --records --record-text`` then ``tracker load``: the
+    recommendations, their due windows, states and report texts as ``process --db``
+    stores them."""
     import sqlalchemy as sa
 
     from radfollow.tracker.bulk import load_records
     from radfollow.tracker.db import open_tracker
     from radfollow.tracker.records import read_records
 
-    _job(spark, [str(SAMPLE)], tmp_path / "out", input_format="hl7", records=True)
+    _job(spark, [str(SAMPLE)], tmp_path / "out", input_format="hl7", records=True, record_text=True)
     processed = f"sqlite:///{tmp_path / 'process.db'}"
     run_process([SAMPLE], tmp_path / "process", db=processed)
     loaded = f"sqlite:///{tmp_path / 'loaded.db'}"
@@ -296,7 +296,7 @@ def test_spark_records_load_into_the_tracker_as_process_stores_them(
         engine = sa.create_engine(url)
         query = sa.text(
             "SELECT s.accession, r.local_id, r.modality, r.due_start, r.due_end, r.state,"
-            " r.superseded_at IS NOT NULL FROM recommendations r"
+            " r.superseded_at IS NOT NULL, s.report_text FROM recommendations r"
             " JOIN studies s ON s.id = r.study_id ORDER BY 1, 2, 6"
         )
         with engine.connect() as conn:

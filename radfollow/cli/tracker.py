@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -710,13 +710,21 @@ def load_command(
         ) from None
     from radfollow.io.jsonl import count_lines
     from radfollow.tracker.bulk import load_records
-    from radfollow.tracker.records import read_records
+    from radfollow.tracker.records import TrackerInput, read_records
 
     try:
         tracker = open_tracker(db, rules_dir=rules, timezone=timezone)
         total = None if "-" in records else sum(count_lines(p) for p in records)
+        textless = [0]
+
+        def counted(items: Iterable[Any]) -> Iterator[Any]:
+            for item in items:
+                if isinstance(item, TrackerInput) and not item.report.text:
+                    textless[0] += 1
+                yield item
+
         with progress("records", total, show_progress) as tick:
-            inputs = read_records(records, tz=tracker.timezone)
+            inputs = counted(read_records(records, tz=tracker.timezone))
             summary = load_records(tracker, inputs, chunk_size=chunk_size, tick=tick)
         tracker.close()
     except (RadfollowError, OSError) as error:
@@ -730,6 +738,14 @@ def load_command(
         markup=False,
         soft_wrap=True,
     )
+    if textless[0]:
+        err_console.print(
+            f"{textless[0]} records carry no report text (written without --record-text):"
+            " their studies have no text, and a later correction with the same status is"
+            " read as a resend",
+            highlight=False,
+            soft_wrap=True,
+        )
     if summary.retried_batches:
         err_console.print(
             f"{summary.retried_batches} batch(es) refused as a whole were loaded one by one",

@@ -96,6 +96,8 @@ def report_record(
     """The ANNOTATION.md record of one HL7 report, with its identifiers (and its
     text under ``text`` when ``with_text``)."""
     extra = {"text": report.text} if with_text else {}
+    patient = report.patient
+    when = report.message_time
     return OutputRecord.build(
         report.accession,
         result,
@@ -111,6 +113,16 @@ def report_record(
         radiologist=report.principal_interpreter,
         source=report.source,
         position=report.position,
+        # what the tracker stores beside the extraction, so tracker load gives process --db's
+        message_time=when.isoformat() if when else None,
+        procedure_code=report.procedure.code,
+        ordering_provider=report.ordering_provider,
+        department=report.department,
+        patient_class=report.patient_class.value if report.patient_class else None,
+        indication=report.indication,
+        sex=patient.sex,
+        birth_date=patient.birth_date.isoformat() if patient.birth_date else None,
+        postal_code=patient.postal_code,
         **extra,
     )
 

@@ -28,15 +28,15 @@ Column = tuple[str, Any, Callable[[Any], Any] | None]
 
 
 def insert_rows(session: Session, target: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``target``; columns left out
-    get their scalar default, else NULL."""
+    """Insert ``rows`` (dicts, not all with the same keys) into ``target``; a column
+    a row leaves out gets its scalar default, else NULL."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    keys = set(rows[0])
+    keys: set[str] = set().union(*rows)  # every row's keys, not only the first's
     columns = _columns(target, keys, dialect)
-    # the first row's keys, read at C speed, then the defaults of the other columns
+    # the keys rows give, read at C speed, then the defaults of the other columns
     given = [key for key, _, _ in columns if key in keys]
     defaults = [default for key, default, _ in columns if key not in keys]
     columns = [c for c in columns if c[0] in keys] + [c for c in columns if c[0] not in keys]
@@ -48,7 +48,7 @@ def insert_rows(session: Session, target: Table, rows: Sequence[dict[str, Any]])
     for row in rows:
         try:
             values = [*read(row), *defaults] if len(given) > 1 else [read(row), *defaults]
-        except KeyError:  # a row with fewer keys than the first: defaults, else NULL
+        except KeyError:  # a row without some of the keys: defaults, else NULL
             values = [row.get(key, default) for key, default, _ in columns]
         for index, process in processed:
             values[index] = process(values[index])

@@ -182,6 +182,9 @@ def _findings(
     per_report: list[dict[str, Values]] = []
     for p, study in zip(planned, studies, strict=True):
         result = p.item.result
+        if study.result_status == "X":  # a cancelled report stores no findings (as ingest)
+            per_report.append({})
+            continue
         rows = {f.id: finding_values(study.id, f) for f in result.findings}
         for guidance in result.guidance:
             judged = rows.get(guidance.finding_id)
@@ -199,6 +202,8 @@ def _attachments(session: Session, planned: list[Planned], studies: list[Study])
     now = datetime.now(UTC)
     for p, study in zip(planned, studies, strict=True):
         result = p.item.result
+        if study.result_status == "X":  # nor checks, critical results or communications
+            continue
         checks += [check_values(study.id, c) for c in result.checks]
         critical += [critical_values(study.id, c) for c in result.critical_results]
         said += [communication_values(study.id, m) for m in result.communications]

@@ -24,7 +24,7 @@ import pandas as pd
 from radfollow.errors import InputFormatError
 from radfollow.hl7.framing import RawMessage
 from radfollow.io.jsonl import InputLine, check_record
-from radfollow.models import RejectedInput
+from radfollow.models import OutputRecord, RejectedInput
 from radfollow.processing.batch import JobSummary, extract_lines, process_units
 from radfollow.processing.core import ReportProcessor
 from radfollow.processing.pool import ExtractorPool
@@ -201,7 +201,7 @@ def hl7_stage(settings: SparkSettings, counters: Counters | None = None) -> Any:
                 )
             ]
             rows = [
-                _report_row(rendered.record.model_dump_json(), rendered.bundle, settings)
+                _report_row(rendered.record, rendered.bundle, settings)
                 for rendered in process_units(units, core.processor, core.extractors, summary)
             ]
             rows.extend(_error_row(error) for error in summary.errors)
@@ -221,13 +221,15 @@ def _unit(
     return RawMessage(source=str(source), position=at or 1, data=bytes(data))
 
 
-def _report_row(record: str, bundle: str, settings: SparkSettings) -> dict[str, Any]:
-    value = json.loads(record)
+def _report_row(record: OutputRecord, bundle: str, settings: SparkSettings) -> dict[str, Any]:
+    """The staged row of one rendered HL7 report (its identifiers read from the
+    record object, not from its JSON a second time)."""
+    extra = record.model_extra or {}
     return staged_report(
-        record,
-        source=value.get("source"),
-        position=value.get("position"),
-        control_id=value.get("control_id"),
+        record.model_dump_json(),
+        source=extra.get("source"),
+        position=extra.get("position"),
+        control_id=extra.get("control_id"),
         bundle=bundle if settings.bundles else None,
     )
 

@@ -24,14 +24,12 @@ from typing import Any
 
 from _shared import unsealed_reports
 from followup_labels import (
-    FINAL,
     ReportScore,
     bootstrap,
-    by_id,
     check_half,
     figures,
+    final_labels,
     half_arguments,
-    read_jsonl,
     sample,
 )
 from followup_labels import score_report as compare
@@ -98,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     check_half(args)
     chosen = [i for i, row in sample().items() if row["half"] == args.half]
-    labels = by_id(read_jsonl(FINAL))
+    labels = final_labels()
     texts = unsealed_reports()
     rows = [texts[i] for i in chosen]
     gold = [labels[i]["recommendations"] for i in chosen]
@@ -128,6 +126,8 @@ def main() -> None:
                 for i, s in zip(chosen, scores, strict=True)
                 if corpus == "all" or i.startswith(corpus)
             ]
+            if not picked:
+                continue  # round 2 is Open-i only
             f, ci = figures(picked), bootstrap(picked)
             out[name][corpus] = {k: [f[k], *ci[k]] for k in SHOWN}
             print(

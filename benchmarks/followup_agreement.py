@@ -1,6 +1,6 @@
 """Agreement of two independent readers on the reports read twice (labels/README.md).
 
-    python benchmarks/followup_agreement.py [--list]
+    python benchmarks/followup_agreement.py [--round 1|2] [--list]
 
 Prints Cohen's kappa of the report-level label, span P/R/F1 of reader B
 against reader A (overlap match, ANNOTATION.md section 1), and attribute
@@ -13,14 +13,11 @@ from __future__ import annotations
 import argparse
 
 from followup_labels import (
-    READER_A,
-    READER_B,
     ReportScore,
     bootstrap,
-    by_id,
     cohen_kappa,
     figures,
-    read_jsonl,
+    readers,
     sample,
     score_report,
 )
@@ -29,8 +26,9 @@ from followup_labels import (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list disagreeing report ids")
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1, help="labelling round")
     args = parser.parse_args()
-    a, b = by_id(read_jsonl(READER_A)), by_id(read_jsonl(READER_B))
+    a, b = readers(args.round)
     ids = sorted(i for i in b if i in a)
     strata = sample()
     print(
@@ -39,6 +37,8 @@ def main() -> None:
     )
     for corpus in ("mtsamples", "openi", "all"):
         chosen = [i for i in ids if corpus == "all" or i.startswith(corpus)]
+        if not chosen:
+            continue
         ya = [a[i]["has_followup_recommendation"] for i in chosen]
         yb = [b[i]["has_followup_recommendation"] for i in chosen]
         scores: list[ReportScore] = [

@@ -32,6 +32,13 @@ SAMPLE = LABELS / "followup_sample.jsonl"
 FINAL = LABELS / "followup_spans.jsonl"
 READER_A = LABELS / "followup_spans.reader_a.jsonl"
 READER_B = LABELS / "followup_spans.reader_b.jsonl"
+#: Round 2 (2026-12-02): fresh Open-i reports, halves ``tuning-2`` / ``test-2`` (README).
+SAMPLE_2 = LABELS / "followup_sample_2.jsonl"
+FINAL_2 = LABELS / "followup_spans_2.jsonl"
+READER_A_2 = LABELS / "followup_spans_2.reader_a.jsonl"
+READER_B_2 = LABELS / "followup_spans_2.reader_b.jsonl"
+ADJUDICATION_2 = LABELS / "followup_adjudication_2.json"
+HALVES = ("tuning", "test", "tuning-2", "test-2")
 COUNTS = ("rep_tp", "rep_fp", "rep_fn", "span_tp", "span_fp", "span_fn")
 ATTRIBUTES = ("modality", "interval", "conditional")
 
@@ -45,8 +52,25 @@ def by_id(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def sample() -> dict[str, dict[str, Any]]:
-    """The labelled set: id -> {stratum, half, batch, second_reading}."""
-    return by_id(read_jsonl(SAMPLE))
+    """The labelled set, both rounds: id -> {stratum, half, batch, second_reading}."""
+    rows = read_jsonl(SAMPLE)
+    if SAMPLE_2.is_file():
+        rows += read_jsonl(SAMPLE_2)
+    return by_id(rows)
+
+
+def final_labels() -> dict[str, dict[str, Any]]:
+    """The adjudicated labels used for scoring, both rounds, by report id."""
+    rows = read_jsonl(FINAL)
+    if FINAL_2.is_file():
+        rows += read_jsonl(FINAL_2)
+    return by_id(rows)
+
+
+def readers(round_: int) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Reader A's and reader B's labels of one round, by report id."""
+    a, b = (READER_A, READER_B) if round_ == 1 else (READER_A_2, READER_B_2)
+    return by_id(read_jsonl(a)), by_id(read_jsonl(b))
 
 
 def modality_ok(gold: dict[str, Any], predicted: str | None) -> bool:
@@ -154,7 +178,7 @@ def bootstrap(
 
 def half_arguments(parser: argparse.ArgumentParser) -> None:
     """``--half``, ``--errors`` and ``--final``: misses are for the tuning half only."""
-    parser.add_argument("--half", choices=("tuning", "test"), required=True)
+    parser.add_argument("--half", choices=HALVES, required=True)
     parser.add_argument("--errors", action="store_true", help="print misses (tuning half only)")
     parser.add_argument(
         "--final",
@@ -166,7 +190,7 @@ def half_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_half(args: argparse.Namespace) -> None:
     """Exit when misses are asked of the test half before its final score."""
-    if args.errors and args.half != "tuning" and not args.final:
+    if args.errors and not args.half.startswith("tuning") and not args.final:
         sys.exit("--errors is for the tuning half (or the test half with --final)")
 
 

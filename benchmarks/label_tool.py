@@ -1,10 +1,12 @@
 """Blind labelling of follow-up recommendations on ../shared reports (ids and offsets only).
 
     python benchmarks/label_tool.py sample            # (re)write labels/followup_sample.jsonl
+    python benchmarks/label_tool.py sample-2          # (re)write labels/followup_sample_2.jsonl
     python benchmarks/label_tool.py show BATCH        # print a batch's reports for a reader
     python benchmarks/label_tool.py resolve WORK.jsonl --reader A --out OUT.jsonl
     python benchmarks/label_tool.py resolve-findings WORK.jsonl --reader A --out OUT.jsonl
     python benchmarks/label_tool.py adjudicate-findings   # reader A + adjudication -> final
+    python benchmarks/label_tool.py adjudicate-2      # round 2: reader A + adjudication -> final
 
 ``sample`` draws the report set once, seeded (labels/README.md says how), splits
 it into a tuning half and a test half, picks the reports read twice, and cuts
@@ -43,6 +45,9 @@ from _shared import unsealed_reports
 
 LABELS = Path(__file__).parent / "labels"
 SAMPLE = LABELS / "followup_sample.jsonl"
+#: Round 2 (2026-12-02): fresh Open-i reports, after round 1's test half was spent.
+SAMPLE_2 = LABELS / "followup_sample_2.jsonl"
+CRITICAL_SAMPLE = LABELS / "critical_sample.jsonl"
 OLD_LABELS = LABELS / "followup_review.jsonl"
 MODALITIES = {
     "CT", "MR", "US", "XR", "MG", "NM", "PET", "FLUORO",
@@ -57,6 +62,7 @@ KEYWORDS = re.compile(
 SEEN = {"openi-398", "openi-742", "openi-1107", "openi-1755", "openi-2885", "openi-2944"}
 OPENI_RANDOM, OPENI_KEYWORD = 100, 110
 SECOND_READING = 120
+ROUND_2_RANDOM, ROUND_2_SECOND_READING, ROUND_2_BATCH = 135, 100, 80
 BATCH_SIZE = {"mtsamples": 49, "openi": 105}
 
 
@@ -130,6 +136,46 @@ def sample() -> list[dict[str, Any]]:
     return rows
 
 
+def sample_2() -> list[dict[str, Any]]:
+    """Round 2: every unlabelled keyword-matched Open-i report, plus random ones (README).
+
+    Excluded first: sealed ids, the 6 seen reports, round 1's 403 and the
+    critical-results stratum. Halves are ``tuning-2`` / ``test-2``.
+    """
+    texts = unsealed_reports()
+    taken = {r["id"] for r in read_sample()} | SEEN
+    taken |= {json.loads(x)["id"] for x in CRITICAL_SAMPLE.read_text().splitlines() if x.strip()}
+    pool = sorted((i for i in texts if i.startswith("openi-") and i not in taken), key=_sort_key)
+    stratum = {i: "openi-keyword-4" for i in pool if KEYWORDS.search(texts[i]["text"])}
+    rng = random.Random(2032)
+    rest = [i for i in pool if i not in stratum]
+    for report_id in rng.sample(rest, ROUND_2_RANDOM):
+        stratum[report_id] = "openi-random-3"
+    ids = sorted(stratum, key=_sort_key)
+    half: dict[str, str] = {}
+    second: set[str] = set()
+    for group in ("openi-keyword-4", "openi-random-3"):
+        members = [i for i in ids if stratum[i] == group]
+        shuffled = members[:]
+        rng.shuffle(shuffled)
+        for k, report_id in enumerate(shuffled):
+            half[report_id] = "tuning-2" if k % 2 == 0 else "test-2"
+        second.update(rng.sample(members, round(ROUND_2_SECOND_READING * len(members) / len(ids))))
+    order = ids[:]
+    rng.shuffle(order)  # batches mix the strata, so a reader cannot tell them apart
+    batch = {report_id: f"r2-{k // ROUND_2_BATCH + 1}" for k, report_id in enumerate(order)}
+    return [
+        {
+            "id": report_id,
+            "stratum": stratum[report_id],
+            "half": half[report_id],
+            "batch": batch[report_id],
+            "second_reading": report_id in second,
+        }
+        for report_id in ids
+    ]
+
+
 def _group(stratum: str) -> str:
     if stratum.startswith("mt"):
         return "mtsamples"
@@ -140,9 +186,19 @@ def read_sample() -> list[dict[str, Any]]:
     return [json.loads(x) for x in SAMPLE.read_text().splitlines() if x.strip()]
 
 
+def read_sample_2() -> list[dict[str, Any]]:
+    if not SAMPLE_2.is_file():
+        return []
+    return [json.loads(x) for x in SAMPLE_2.read_text().splitlines() if x.strip()]
+
+
 def show(batch: str) -> None:
     rows = read_sample()
-    if batch.startswith("second-"):
+    if batch.startswith("r2-second-"):
+        chosen = second_reading_2(int(batch.rsplit("-", 1)[1]))
+    elif batch.startswith("r2-"):
+        chosen = [r for r in read_sample_2() if r["batch"] == batch]
+    elif batch.startswith("second-"):
         k = int(batch.split("-")[1])
         chosen = [r for r in rows if r["second_reading"]]
         size = (len(chosen) + 1) // 2
@@ -152,6 +208,26 @@ def show(batch: str) -> None:
     if not chosen:
         sys.exit(f"no reports in batch {batch!r}")
     print_reports([row["id"] for row in chosen])
+
+
+def second_reading_2(k: int) -> list[dict[str, Any]]:
+    """Round 2's second-reading batch ``k``: batch 1 is the first 50 of a
+    ``random.Random(1)`` shuffle of the 100 reports, batch 2 the last 50 of a
+    ``random.Random(2)`` shuffle (as they were handed out, so they overlap), batch 3
+    the reports in neither."""
+    rows = [r for r in read_sample_2() if r["second_reading"]]
+
+    def first(seed: int) -> list[dict[str, Any]]:
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        return shuffled[:50] if seed == 1 else shuffled[50:]
+
+    if k in (1, 2):
+        chosen = first(k)
+    else:
+        given = {r["id"] for r in first(1) + first(2)}
+        chosen = [r for r in rows if r["id"] not in given] if k == 3 else []
+    return sorted(chosen, key=lambda r: _sort_key(r["id"]))
 
 
 def print_reports(ids: list[str]) -> None:
@@ -202,7 +278,7 @@ def _work_items(work: Path, *, unique: bool) -> tuple[list[tuple[str, dict[str, 
     report, and the number of lines refused (not in the sample, or repeated when
     ``unique``), each reported on stderr."""
     texts = unsealed_reports()
-    wanted = {r["id"] for r in read_sample()}
+    wanted = {r["id"] for r in read_sample() + read_sample_2()}
     items, errors, seen = [], 0, set()
     for n, line in enumerate(work.read_text().splitlines(), 1):
         if not line.strip():
@@ -370,10 +446,33 @@ def adjudicate_findings() -> None:
     print(f"{len(decisions)} adjudicated mentions -> {out}", file=sys.stderr)
 
 
+def adjudicate_2() -> None:
+    """followup_spans_2.jsonl: round 2's reader A labels, with each report that
+    followup_adjudication_2.json decides for reader B taken from reader B."""
+    a = [
+        json.loads(x) for x in (LABELS / "followup_spans_2.reader_a.jsonl").read_text().splitlines()
+    ]
+    b = {
+        row["id"]: row
+        for row in map(
+            json.loads, (LABELS / "followup_spans_2.reader_b.jsonl").read_text().splitlines()
+        )
+    }
+    decisions = json.loads((LABELS / "followup_adjudication_2.json").read_text())
+    take_b = {d["id"] for d in decisions if d["take"] == "B"}
+    rows = [
+        b[row["id"]] | {"reader": "B, adjudicated"} if row["id"] in take_b else row for row in a
+    ]
+    out = LABELS / "followup_spans_2.jsonl"
+    _write_rows(out, rows)
+    print(f"{len(take_b)} reports from reader B -> {out}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("sample")
+    sub.add_parser("sample-2")
     show_parser = sub.add_parser("show")
     show_parser.add_argument("batch")
     resolve_parser = sub.add_parser("resolve")
@@ -385,13 +484,20 @@ def main() -> None:
     findings_parser.add_argument("--reader", required=True)
     findings_parser.add_argument("--out", type=Path, required=True)
     sub.add_parser("adjudicate-findings")
+    sub.add_parser("adjudicate-2")
     args = parser.parse_args()
     if args.command == "sample":
         rows = sample()
         SAMPLE.write_text("".join(json.dumps(r) + "\n" for r in rows))
         print(f"{len(rows)} reports -> {SAMPLE}", file=sys.stderr)
+    elif args.command == "sample-2":
+        rows = sample_2()
+        SAMPLE_2.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        print(f"{len(rows)} reports -> {SAMPLE_2}", file=sys.stderr)
     elif args.command == "show":
         show(args.batch)
+    elif args.command == "adjudicate-2":
+        adjudicate_2()
     elif args.command == "adjudicate-findings":
         adjudicate_findings()
     elif args.command == "resolve-findings":

@@ -30,6 +30,10 @@ TRIGGERS = {
     "should": ("MRI of the pelvis should be performed.", "This should be correlated clinically."),
     "suggest": ("Suggest pelvic ultrasound.", "The appearance suggests pneumonia."),
     "needed": ("MRI of the pelvis is needed.", "Clinical correlation is needed."),
+    "will_require": (
+        "Further characterization will require a contrast-enhanced CT.",
+        "The fracture will require time to heal.",
+    ),
     "please": ("Please obtain a CT of the abdomen.", "Please correlate clinically."),
     "followup_lead": ("Follow-up CT chest in 3 months.", "Follow-up CT was performed in 2019."),
     "interval_imaging": ("Repeat CT in 3 months.", "Stable at follow-up for 2 years."),
@@ -42,6 +46,14 @@ TRIGGERS = {
     "could_may": (
         "A pelvic ultrasound could be obtained.",
         "The nodule could represent a granuloma.",
+    ),
+    "could_be_evaluated": (
+        "The hilar fullness could be evaluated further with a chest CT.",
+        "The lesion could be characterized as benign on this ultrasound.",
+    ),
+    "could_be_redacted": (
+        "A chest CT could be XXXX to define the opacity.",
+        "The opacity on the chest CT could be XXXX atelectasis.",
     ),
     "would_be_helpful": (
         "A pelvic ultrasound would be helpful.",
@@ -182,6 +194,8 @@ MODALITY_WORDS = [
     ("Recommend EKG.", "OTHER"),
     ("A stress test is recommended.", "OTHER"),
     ("Recommend PFTs.", "OTHER"),
+    # de-identification removed the exam's name: a recommendation of an unnamed kind
+    ("High-resolution XXXX is recommended for the nodule.", None),
 ]
 
 # Near misses: (sentence, the modality it must not get, what it gets instead or None).
@@ -396,6 +410,9 @@ CUELESS = [
         True,
     ),
     ("MRI would better delineate the extent of the collection.", "would_be_helpful", "MR", True),
+    ("A PET scan may be necessary for staging.", "could_may", "PET", True),
+    ("The nodule could be followed up in 6 months.", "could_be_evaluated", None, True),
+    ("The nodule could be followed with CT in 6 months.", "could_be_evaluated", "CT", True),
 ]
 
 
@@ -429,6 +446,44 @@ def test_cueless_trigger_words(
     assert (found[0] if found else None) == trigger
 
 
+# De-identified reports (Open-i): the recommended exam's name was removed ("XXXX").
+DEIDENTIFIED = [
+    ("Recommend XXXX.", True),
+    ("A XXXX is recommended given the history of lymphoma.", True),
+    ("Recommend contrast-enhanced XXXX for the nodule.", True),
+    ("XXXX scan would better characterize the opacity if symptoms continue.", True),
+    ("Heart size is XXXX.", False),
+    ("Recommend comparison with XXXX.", False),
+    ("XXXX XXXX are intact; no follow-up is recommended.", False),
+]
+
+
+@pytest.mark.parametrize(("sentence", "is_candidate"), DEIDENTIFIED)
+def test_deidentified_exam(
+    rules: RecommendationRulesComponent, sentence: str, is_candidate: bool
+) -> None:
+    candidate = rules.read(sentence, "impression")
+    assert (candidate is not None) is is_candidate
+    assert candidate is None or candidate.modality is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_candidate"),
+    [
+        # an alternative exam after a request for old films is a recommendation
+        ("Comparison with prior films would help; alternatively, a chest CT could be done.", True),
+        ("Comparison with prior films would help to assess the chest CT finding.", False),
+        # third-person "suggests" is evidence, not advice
+        ("Asymmetric breast tissue on the lateral view suggests a prior mastectomy.", False),
+        ("Suggest a lateral view of the chest.", True),
+    ],
+)
+def test_round_2_kinds(
+    rules: RecommendationRulesComponent, sentence: str, is_candidate: bool
+) -> None:
+    assert (rules.read(sentence, "impression") is not None) is is_candidate
+
+
 # Issue 12, kind 3: the conditional flag belongs to the recommendation, not to its reason.
 HEDGE_SCOPE = [
     ("MRI is recommended to evaluate for a possible tear.", False),
@@ -448,6 +503,15 @@ HEDGE_SCOPE = [
     ("Recommend MRI to evaluate for a possible tear if symptoms persist.", True),
     ("Recommend MRI to evaluate the tendon as clinically indicated.", True),
     ("Consider MRI, since the density may be a nipple shadow.", True),
+    # the reason clause ends where the sentence's own modal predicate starts
+    ("A follow-up radiograph to assess stability may be of benefit.", True),
+    ("A chest CT to characterize the nodule could be considered.", True),
+    # "would be" before a word of necessity is direct wording
+    ("A chest CT would be recommended to evaluate the nodule.", False),
+    ("A chest CT would be necessary to evaluate the nodule.", False),
+    # a differential's "consideration" is no hedge of the recommendation
+    ("Primary consideration is a lipoma, but biopsy is necessary for a diagnosis.", False),
+    ("Consideration of biopsy is advised.", True),
 ]
 
 

@@ -476,6 +476,11 @@ def test_deidentified_exam(
         # third-person "suggests" is evidence, not advice
         ("Asymmetric breast tissue on the lateral view suggests a prior mastectomy.", False),
         ("Suggest a lateral view of the chest.", True),
+        ("Mild atelectasis is suggested on the lateral view.", False),
+        # after the test half's one final score (round 2): wording its misses showed
+        ("The nodule would benefit from a follow-up chest CT.", True),
+        ("The patient would benefit from rest and fluids.", False),
+        ("Chest CT if warranted clinically.", True),
     ],
 )
 def test_round_2_kinds(

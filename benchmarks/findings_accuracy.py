@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from _shared import unsealed_reports
-from findings_labels import FINAL, ReportScore, counts, figures, predicted, score_report
+from findings_labels import FINAL, FINAL_2, ReportScore, counts, figures, predicted, score_report
 from followup_labels import bootstrap, by_id, check_half, half_arguments, read_jsonl, sample
 
 from radfollow.nlp.extract import Extractor, ReportText
@@ -39,6 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     check_half(args)
     labels = by_id(read_jsonl(args.labels))
+    if args.labels == FINAL and FINAL_2.is_file():
+        labels |= by_id(read_jsonl(FINAL_2))  # round 2's halves: tuning-2, test-2
     chosen = [i for i, row in sample().items() if row["half"] == args.half and i in labels]
     texts = unsealed_reports()
     rows = [texts[i] for i in chosen]

@@ -1,6 +1,6 @@
 """Agreement of two independent readers' finding labels (labels/README.md, issue 13).
 
-    python benchmarks/findings_agreement.py
+    python benchmarks/findings_agreement.py [--round 1|2]
 
 On the reports both readers labelled: Cohen's kappa of "has an incidental
 finding" per report; incidental-type micro F1 and finding-mention F1 (same
@@ -12,7 +12,17 @@ bootstrap interval over reports.
 
 from __future__ import annotations
 
-from findings_labels import READER_A, READER_B, counts, figures, score_report
+import argparse
+
+from findings_labels import (
+    READER_A,
+    READER_A_2,
+    READER_B,
+    READER_B_2,
+    counts,
+    figures,
+    score_report,
+)
 from followup_labels import bootstrap, by_id, cohen_kappa, read_jsonl
 
 SHOWN = ("inc_f1", "det_f1", "assertion_acc", "benign_acc", "incidental_acc", "reason_acc",
@@ -20,7 +30,11 @@ SHOWN = ("inc_f1", "det_f1", "assertion_acc", "benign_acc", "incidental_acc", "r
 
 
 def main() -> None:
-    a, b = by_id(read_jsonl(READER_A)), by_id(read_jsonl(READER_B))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1, help="labelling round")
+    args = parser.parse_args()
+    paths = (READER_A, READER_B) if args.round == 1 else (READER_A_2, READER_B_2)
+    a, b = by_id(read_jsonl(paths[0])), by_id(read_jsonl(paths[1]))
     both = sorted(set(a) & set(b))
     scores = [score_report(a[i], b[i]) for i in both]
     kappa = cohen_kappa(

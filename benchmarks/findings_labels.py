@@ -31,6 +31,11 @@ from radfollow.models import ExtractionResult
 FINAL = LABELS / "findings_spans.jsonl"
 READER_A = LABELS / "findings_spans.reader_a.jsonl"
 READER_B = LABELS / "findings_spans.reader_b.jsonl"
+#: Round 2 (2026-12-02): the fresh Open-i reports of followup_sample_2.jsonl.
+FINAL_2 = LABELS / "findings_spans_2.jsonl"
+READER_A_2 = LABELS / "findings_spans_2.reader_a.jsonl"
+READER_B_2 = LABELS / "findings_spans_2.reader_b.jsonl"
+ADJUDICATION_2 = LABELS / "findings_adjudication_2.json"
 COUNTS = ("inc_tp", "inc_fp", "inc_fn", "det_tp", "det_fp", "det_fn")
 ATTRIBUTES = ("assertion", "benign", "incidental", "reason", "size", "composition", "multiplicity")
 

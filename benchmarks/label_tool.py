@@ -415,16 +415,31 @@ def resolve_findings(work: Path, reader: str, out: Path) -> int:
     return 1 if errors else 0
 
 
-def adjudicate_findings() -> None:
-    """findings_spans.jsonl: reader A's labels with findings_adjudication.json applied.
+def adjudicate_findings(round_: int = 1) -> None:
+    """findings_spans.jsonl: reader A's labels with findings_adjudication.json applied
+    (round 2: the ``_2`` files).
 
     Each adjudication names one mention (id, start, end), the fields it sets and
     why; ``incidental_types`` is recomputed. ValueError when a mention is not found.
+    A decision ``{"id", "take": "B", "why"}`` takes the report's labels from reader B.
     """
+    suffix = "" if round_ == 1 else "_2"
     rows = [
-        json.loads(x) for x in (LABELS / "findings_spans.reader_a.jsonl").read_text().splitlines()
+        json.loads(x)
+        for x in (LABELS / f"findings_spans{suffix}.reader_a.jsonl").read_text().splitlines()
     ]
-    decisions = json.loads((LABELS / "findings_adjudication.json").read_text())
+    decisions = json.loads((LABELS / f"findings_adjudication{suffix}.json").read_text())
+    taken = {d["id"] for d in decisions if d.get("take") == "B"}
+    if taken:
+        b = {
+            row["id"]: row
+            for row in map(
+                json.loads,
+                (LABELS / f"findings_spans{suffix}.reader_b.jsonl").read_text().splitlines(),
+            )
+        }
+        rows = [b[r["id"]] | {"reader": "B, adjudicated"} if r["id"] in taken else r for r in rows]
+    decisions = [d for d in decisions if d.get("take") != "B"]
     by_id = {row["id"]: row for row in rows}
     for decision in decisions:
         row = by_id[decision["id"]]
@@ -441,7 +456,7 @@ def adjudicate_findings() -> None:
         row["reader"] = "A+adjudicated"
     for row in rows:
         row["incidental_types"] = sorted({f["type"] for f in row["findings"] if f["incidental"]})
-    out = LABELS / "findings_spans.jsonl"
+    out = LABELS / f"findings_spans{suffix}.jsonl"
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     print(f"{len(decisions)} adjudicated mentions -> {out}", file=sys.stderr)
 
@@ -483,7 +498,8 @@ def main() -> None:
     findings_parser.add_argument("work", type=Path)
     findings_parser.add_argument("--reader", required=True)
     findings_parser.add_argument("--out", type=Path, required=True)
-    sub.add_parser("adjudicate-findings")
+    adjudicate_parser = sub.add_parser("adjudicate-findings")
+    adjudicate_parser.add_argument("--round", type=int, choices=(1, 2), default=1)
     sub.add_parser("adjudicate-2")
     args = parser.parse_args()
     if args.command == "sample":
@@ -499,7 +515,7 @@ def main() -> None:
     elif args.command == "adjudicate-2":
         adjudicate_2()
     elif args.command == "adjudicate-findings":
-        adjudicate_findings()
+        adjudicate_findings(args.round)
     elif args.command == "resolve-findings":
         sys.exit(resolve_findings(args.work, args.reader, args.out))
     else:

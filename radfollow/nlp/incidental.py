@@ -62,6 +62,8 @@ _ABOUT_IT = re.compile(
 _NEGATED = re.compile(r"\b(?:not|cannot|can't|nor|indeterminate|non)\b", re.IGNORECASE)
 _CLAUSE_BREAKS = frozenset({",", ";", ":", "and", "but", "with", "while", "whereas"})
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}|[a-z])[.)]\s")
+#: How far into the comma clause after a finding a known-prior cue may open it.
+_APPOSITIVE_TOKENS = 6
 
 
 def _terms(terms: Iterable[str]) -> Caseless:
@@ -238,11 +240,22 @@ class IncidentalClassifier(RuleFileComponent):
 
     def _known_prior(self, ent: Span) -> bool:
         """A known-prior cue in the finding's own clause ("Again demonstrated is a 3 cm
-        mass", "the cyst is again seen"; not "Stable sternum changes and a 9 mm nodule"),
-        and no new-finding cue in its sentence ("not previously seen", "has developed")."""
-        if not _search(self._known, _clause(ent).text):
+        mass", "the cyst is again seen"; not "Stable sternum changes and a 9 mm nodule")
+        or opening the comma clause right after it ("1 cm nodule in the right base,
+        increased since the comparison exam"), and no new-finding cue in its sentence
+        ("not previously seen", "has developed")."""
+        clause = _clause(ent)
+        if not _search(self._known, clause.text) and not self._known_after(clause):
             return False
         return not _search(self._new, ent.sent.text)
+
+    def _known_after(self, clause: Span) -> bool:
+        """The comma clause after ``clause`` opens with a known-prior cue."""
+        doc, sent = clause.doc, clause.sent
+        if clause.end >= sent.end or doc[clause.end].text != ",":
+            return False
+        following = doc[clause.end + 1 : min(sent.end, clause.end + 1 + _APPOSITIVE_TOKENS)]
+        return bool(following.text) and self._known.regex.match(following.text) is not None
 
     def _benign_entity_named(self, ent: Span) -> bool:
         """A present finding named as a benign entity ("mucous retention cyst", "lipoma")."""

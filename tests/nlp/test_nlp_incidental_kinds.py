@@ -108,6 +108,19 @@ EXPLAINED = [
         "nodule",
         "known_prior",
     ),
+    # a comma clause right after the finding can say it is known ("..., increased since")
+    (
+        "FINDINGS: 1 cm nodule in the right base, increased since the comparison exam.",
+        "Cough",
+        "nodule",
+        "known_prior",
+    ),
+    (
+        "FINDINGS: 1 cm nodule in the right base, with a stable small effusion.",
+        "Cough",
+        "nodule",
+        None,
+    ),
     # a new finding next to known ones is incidental
     (
         "FINDINGS: Stable 4 mm right upper lobe nodule. New 6 mm nodule in the left lower lobe.",
@@ -155,6 +168,14 @@ BENIGN = [
     # named benign entities, unless hedged
     ("FINDINGS: Large mucous retention cyst in the right maxillary sinus.", "cyst", True),
     ("FINDINGS: Possible lipoma in the thigh soft tissue mass.", "mass", False),
+    # a benign word of one alternative of a differential does not reach the other
+    (
+        "FINDINGS: Right hilar opacity, which may represent a calcified granuloma or"
+        " lymphadenopathy.",
+        "lymphadenopathy",
+        False,
+    ),
+    ("FINDINGS: Calcified granuloma in the right upper lobe.", "granuloma", True),
 ]
 
 
@@ -279,6 +300,9 @@ TYPES = [
     ),
     ("EXAM: CT chest.\nFINDINGS: A large enhancing mass.", "lung_mass"),
     ("EXAM: CT chest.\nFINDINGS: 2.5 cm nodule in the left upper lobe.", "pulmonary_nodule"),
+    # a mediastinal location is no lung, even on a chest exam
+    ("EXAM: Chest radiograph.\nFINDINGS: 3 cm paratracheal mass.", "other_mass"),
+    ("EXAM: Chest radiograph.\nFINDINGS: 3 cm mass in the aortopulmonary window.", "other_mass"),
 ]
 
 

@@ -64,6 +64,12 @@ _CLAUSE_BREAKS = frozenset({",", ";", ":", "and", "but", "with", "while", "where
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}|[a-z])[.)]\s")
 #: How far into the comma clause after a finding a known-prior cue may open it.
 _APPOSITIVE_TOKENS = 6
+#: What may follow a known-prior cue opening that clause, for it to be said of the finding.
+_SAID_OF_IT = re.compile(
+    r"\s*(?:$|[.,;:)]|(?:since|from|compared|when|to|in\s+size|as|relative|on|with|versus"
+    r"|vs|over|than|the|comparison|prior|previous|before|appearance|in\s+appearance)\b)",
+    re.IGNORECASE,
+)
 
 
 def _terms(terms: Iterable[str]) -> Caseless:
@@ -250,12 +256,16 @@ class IncidentalClassifier(RuleFileComponent):
         return not _search(self._new, ent.sent.text)
 
     def _known_after(self, clause: Span) -> bool:
-        """The comma clause after ``clause`` opens with a known-prior cue."""
+        """The comma clause after ``clause`` opens with a known-prior cue that is said of
+        the finding before it: the cue ends the clause or a comparison follows it
+        ("increased since the comparison exam", "unchanged from prior"), not a noun of
+        its own ("stable cardiomegaly", "unchanged position of the tube")."""
         doc, sent = clause.doc, clause.sent
         if clause.end >= sent.end or doc[clause.end].text != ",":
             return False
         following = doc[clause.end + 1 : min(sent.end, clause.end + 1 + _APPOSITIVE_TOKENS)]
-        return bool(following.text) and self._known.regex.match(following.text) is not None
+        cue = self._known.regex.match(following.text)
+        return cue is not None and _SAID_OF_IT.match(following.text, cue.end()) is not None
 
     def _benign_entity_named(self, ent: Span) -> bool:
         """A present finding named as a benign entity ("mucous retention cyst", "lipoma")."""

@@ -121,6 +121,8 @@ EXPLAINED = [
         "nodule",
         None,
     ),
+    # ... not a comma clause about something else ("stable cardiomegaly")
+    ("FINDINGS: 6 mm right upper lobe nodule, stable cardiomegaly.", "Chest pain", "nodule", None),
     # a new finding next to known ones is incidental
     (
         "FINDINGS: Stable 4 mm right upper lobe nodule. New 6 mm nodule in the left lower lobe.",
@@ -208,6 +210,8 @@ NOT_FINDINGS = [
     ("FINDINGS: The liver is without sonographic evidence of a mass.", "mass", "absent"),
     ("FINDINGS: The lungs are free of nodules.", "nodules", "absent"),
     ("FINDINGS: The kidneys demonstrate a 2 cm mass.", "mass", "present"),
+    # "versus" hedges the finding it offers (and ends a benign adjective's reach)
+    ("FINDINGS: Scarring versus 8 mm nodule in the right upper lobe.", "nodule", "possible"),
     # differential lists and diagnostic questions
     ("FINDINGS: Differential includes abscess, mass, or hematoma.", "mass", "possible"),
     ("INDICATION: Rule out lung mass.", "mass", "hypothetical"),
@@ -303,6 +307,10 @@ TYPES = [
     # a mediastinal location is no lung, even on a chest exam
     ("EXAM: Chest radiograph.\nFINDINGS: 3 cm paratracheal mass.", "other_mass"),
     ("EXAM: Chest radiograph.\nFINDINGS: 3 cm mass in the aortopulmonary window.", "other_mass"),
+    (
+        "EXAM: CT chest.\nFINDINGS: 2 cm nodule in the retrosternal part of the thyroid gland.",
+        "thyroid_nodule",
+    ),
 ]
 
 

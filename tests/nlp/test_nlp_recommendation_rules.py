@@ -32,7 +32,7 @@ TRIGGERS = {
     "needed": ("MRI of the pelvis is needed.", "Clinical correlation is needed."),
     "will_require": (
         "Further characterization will require a contrast-enhanced CT.",
-        "The fracture will require time to heal.",
+        "Evaluation of the aorta would require a contrast-enhanced CT, which could not be given.",
     ),
     "please": ("Please obtain a CT of the abdomen.", "Please correlate clinically."),
     "followup_lead": ("Follow-up CT chest in 3 months.", "Follow-up CT was performed in 2019."),
@@ -49,11 +49,15 @@ TRIGGERS = {
     ),
     "could_be_evaluated": (
         "The hilar fullness could be evaluated further with a chest CT.",
-        "The lesion could be characterized as benign on this ultrasound.",
+        "This lesion can be characterized with CT as a simple cyst.",
+    ),
+    "could_be_followed": (
+        "The nodule could be followed up in 6 months.",
+        "The nodule could be followed up clinically.",
     ),
     "could_be_redacted": (
         "A chest CT could be XXXX to define the opacity.",
-        "The opacity on the chest CT could be XXXX atelectasis.",
+        "The opacity could be XXXX to overlying soft tissues on the chest CT.",
     ),
     "would_be_helpful": (
         "A pelvic ultrasound would be helpful.",
@@ -71,6 +75,10 @@ EXCLUSIONS = {
     "no_followup": ("No follow-up CT is recommended.", "Follow-up CT is recommended."),
     "not_needed": ("Biopsy is not needed.", "Biopsy is needed."),
     "does_not_require": ("The cyst does not require follow-up imaging.", "Follow-up is advised."),
+    "exam_requirement": (
+        "If MRI is pursued, sedation may be required.",
+        "If symptoms persist, MRI may be required.",
+    ),
     "prior_films": ("Comparison with prior studies would be helpful.", "A CT would be helpful."),
     "history_of_recommendation": ("Follow-up CT was previously recommended.", "CT is recommended."),
     "already_done": ("Follow-up CT was performed in May.", "Follow-up CT should be performed."),
@@ -411,7 +419,7 @@ CUELESS = [
     ),
     ("MRI would better delineate the extent of the collection.", "would_be_helpful", "MR", True),
     ("A PET scan may be necessary for staging.", "could_may", "PET", True),
-    ("The nodule could be followed up in 6 months.", "could_be_evaluated", None, True),
+    ("The nodule could be followed up in 6 months.", "could_be_followed", None, True),
     ("The nodule could be followed with CT in 6 months.", "could_be_evaluated", "CT", True),
 ]
 
@@ -454,6 +462,7 @@ DEIDENTIFIED = [
     ("XXXX scan would better characterize the opacity if symptoms continue.", True),
     ("Heart size is XXXX.", False),
     ("Recommend comparison with XXXX.", False),
+    ("No further XXXX is recommended.", False),
     ("XXXX XXXX are intact; no follow-up is recommended.", False),
 ]
 
@@ -477,9 +486,20 @@ def test_deidentified_exam(
         ("Asymmetric breast tissue on the lateral view suggests a prior mastectomy.", False),
         ("Suggest a lateral view of the chest.", True),
         ("Mild atelectasis is suggested on the lateral view.", False),
+        ("MRI is suggested on an outpatient basis for the adrenal nodule.", True),
+        # "otherwise unremarkable" does not rescue a request for old films
+        (
+            "Comparison with prior films would help date the deformity; the wrist is otherwise"
+            " unremarkable.",
+            False,
+        ),
+        # a differential's "consideration" is no recommendation
+        ("Another consideration is lymphoma, given the adenopathy on CT.", False),
+        # a limit of the exam is no recommendation
+        ("Definitive characterization would require MRI, which is contraindicated.", False),
         # after the test half's one final score (round 2): wording its misses showed
         ("The nodule would benefit from a follow-up chest CT.", True),
-        ("The patient would benefit from rest and fluids.", False),
+        ("The chest CT findings would benefit the surgical plan.", False),
         ("Chest CT if warranted clinically.", True),
     ],
 )
@@ -514,6 +534,7 @@ HEDGE_SCOPE = [
     # "would be" before a word of necessity is direct wording
     ("A chest CT would be recommended to evaluate the nodule.", False),
     ("A chest CT would be necessary to evaluate the nodule.", False),
+    ("Recommend orthopedic consultation to determine whether surgery would be appropriate.", False),
     # a differential's "consideration" is no hedge of the recommendation
     ("Primary consideration is a lipoma, but biopsy is necessary for a diagnosis.", False),
     ("Consideration of biopsy is advised.", True),

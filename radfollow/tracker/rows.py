@@ -152,10 +152,12 @@ def recommendation_values(
     rec: RecommendationRecord,
     policy: Policy,
     at: datetime,
+    *,
+    now: datetime | None = None,
 ) -> Values:
-    """The ``recommendations`` row of ``rec``, reported at ``at``; ``study`` and
-    ``finding`` are the rows' values with their ``id``. Its due window counts from
-    the study's time."""
+    """The ``recommendations`` row of ``rec``, reported at ``at`` and created ``now``
+    (default: the current time); ``study`` and ``finding`` are the rows' values with
+    their ``id``. Its due window counts from the study's time."""
     modality = rec.modality.value if rec.modality else None
     side = finding["laterality"] if finding else None
     window = policy.window(study["observed_at"], rec.interval_months, modality)
@@ -185,5 +187,5 @@ def recommendation_values(
         "state": "active",
         "reported_at": at,
         "resolved_at": PENDING,
-        "created_at": datetime.now(UTC),
+        "created_at": now or datetime.now(UTC),
     }

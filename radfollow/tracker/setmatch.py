@@ -21,11 +21,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from radfollow.tracker.copy import insert_rows
+from radfollow.tracker.copy import insert_new_rows, insert_rows
 from radfollow.tracker.matching import SYSTEM, Exam, Verdict, evaluate, study_exam
 from radfollow.tracker.outbox import event_key
 from radfollow.tracker.policy import Policy
@@ -132,14 +130,17 @@ def _open(patients: list[int]) -> Any:
     )
 
 
-def system_row(rec_id: int, action: str, reason: str, clinical_at: datetime) -> dict[str, Any]:
-    """A ``review_actions`` row of radfollow's own (as matching.system_action)."""
+def system_row(
+    rec_id: int, action: str, reason: str, clinical_at: datetime, *, at: datetime | None = None
+) -> dict[str, Any]:
+    """A ``review_actions`` row of radfollow's own (as matching.system_action), written
+    ``at`` (default: now)."""
     return {
         "recommendation_id": rec_id,
         "actor": SYSTEM,
         "action": action,
         "reason": reason,
-        "at": datetime.now(UTC),
+        "at": at or datetime.now(UTC),
         "clinical_at": clinical_at,
     }
 
@@ -384,10 +385,7 @@ class Replay:
             (ReviewAction, self.actions),
         ):
             insert_rows(session, table(model), rows)
-        if self.events:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            events = insert(table(OutboxEvent)).on_conflict_do_nothing(index_elements=["key"])
-            session.execute(events, self.events)
+        insert_new_rows(session, table(OutboxEvent), self.events, ("key",))
 
 
 def _review_event(rec: Recommendation, sequence: int, when: datetime) -> dict[str, Any]:

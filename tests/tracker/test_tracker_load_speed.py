@@ -22,6 +22,7 @@ from radfollow.tracker.db import Tracker
 from radfollow.tracker.records import _parse
 from radfollow.tracker.rows import table
 from radfollow.tracker.schema import Patient, UTCDateTime
+from radfollow.tracker.store import refresh_statistics
 
 READ_ALIKE = [
     '{"a": 1, "b": 2, "a": 3}',
@@ -120,3 +121,21 @@ def test_rare_collections_restores_the_thresholds(before: tuple[int, int, int]) 
         assert gc.get_threshold() == before
     finally:
         gc.set_threshold(*saved)
+
+
+def test_refresh_statistics_counts_the_rows_a_load_inserted(db_url: str) -> None:
+    """PostgreSQL plans foreign-key checks from the statistics: after a bulk insert
+    they count the transaction's own new rows (SQLite: nothing to do, no error)."""
+    tracker = Tracker(db_url)
+    try:
+        with tracker.session() as session:
+            rows = [{"identifier": f"P{k}", "assigning_authority": "A"} for k in range(300)]
+            insert_new_rows(session, table(Patient), rows, ("identifier", "assigning_authority"))
+            refresh_statistics(session, Patient)
+            if session.get_bind().dialect.name == "postgresql":
+                counted = session.execute(
+                    sa.text("SELECT reltuples FROM pg_class WHERE relname = 'patients'")
+                ).scalar_one()
+                assert counted >= 300
+    finally:
+        tracker.close()

@@ -210,6 +210,12 @@ NOT_FINDINGS = [
     ("FINDINGS: The liver is without sonographic evidence of a mass.", "mass", "absent"),
     ("FINDINGS: The lungs are free of nodules.", "nodules", "absent"),
     ("FINDINGS: The kidneys demonstrate a 2 cm mass.", "mass", "present"),
+    # a diagnostic question with a hyphen is still one
+    (
+        "IMPRESSION: Recommend CT to rule-out an underlying pulmonary nodule.",
+        "nodule",
+        "hypothetical",
+    ),
     # "versus" hedges the finding it offers (and ends a benign adjective's reach)
     ("FINDINGS: Scarring versus 8 mm nodule in the right upper lobe.", "nodule", "possible"),
     # differential lists and diagnostic questions
@@ -307,6 +313,12 @@ TYPES = [
     # a mediastinal location is no lung, even on a chest exam
     ("EXAM: Chest radiograph.\nFINDINGS: 3 cm paratracheal mass.", "other_mass"),
     ("EXAM: Chest radiograph.\nFINDINGS: 3 cm mass in the aortopulmonary window.", "other_mass"),
+    # an opacity called suspicious for malignancy is a mass (ANNOTATION.md section 2)
+    (
+        "EXAM: Chest radiograph.\nFINDINGS: Opacity in the left upper lobe, concerning for"
+        " neoplasm.",
+        "lung_mass",
+    ),
     (
         "EXAM: CT chest.\nFINDINGS: 2 cm nodule in the retrosternal part of the thyroid gland.",
         "thyroid_nodule",
@@ -540,3 +552,23 @@ def test_density_goes_to_the_finding_it_follows(run, text, expected) -> None:  #
     findings = run(text).findings
     assert [f.density_hu for f in findings] == expected
     assert all(f.multiplicity is None or f.multiplicity.value == "single" for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "types"),
+    [
+        (
+            "EXAM: Chest radiograph.\nFINDINGS: Opacity in the right base, suspicious for tumor.",
+            ["lung_mass"],
+        ),
+        (
+            "EXAM: Chest radiograph.\nFINDINGS: Right basal opacity, concerning for pneumonia.",
+            [],
+        ),
+        ("EXAM: Chest radiograph.\nFINDINGS: No opacity suspicious for malignancy.", ["lung_mass"]),
+    ],
+)
+def test_opacity_suspicious_for_malignancy(run, text, types) -> None:  # type: ignore[no-untyped-def]
+    findings = run(text).findings
+    assert [f.type.value for f in findings] == types
+    assert all(f.assertion.value in {"possible", "absent"} for f in findings)

@@ -179,7 +179,8 @@ def status(
     db: Db = DEFAULT_URL,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
-    """Inbox depth, processed/s over the last minute, failures and dead letters."""
+    """Inbox depth, processed/s over the last minute, failures, dead letters, and the rows
+    each listener worker holds (with expired leases, which another listener takes over)."""
     from radfollow.listener.admin import inbox_status
 
     try:
@@ -195,6 +196,14 @@ def status(
         f"over the last minute, failed {found.failed}, dead letters {found.dead_letters}"
     )
     typer.echo("by status: " + json.dumps(found.by_status, sort_keys=True))
+    for held in found.claims:
+        beat = (
+            f"last heartbeat {held.heartbeat_age_seconds:.0f} s ago"
+            if held.heartbeat_age_seconds is not None
+            else "no heartbeat"
+        )
+        lapsed = f", {held.expired} with an expired lease" if held.expired else ""
+        typer.echo(f"claimed by {held.claimed_by}: {held.rows} in processing{lapsed}, {beat}")
 
 
 def replay(

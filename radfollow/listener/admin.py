@@ -5,13 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
 
 from radfollow.hl7.options import HL7Options
+from radfollow.listener.claims import PROCESSING, db_now
 from radfollow.listener.inspect import inspect
 from radfollow.listener.store import inbox_fields
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import DeadLetter, InboxMessage
+
+
+class Claims(BaseModel):
+    """The ``processing`` rows one listener worker holds (``claimed_by``): how many,
+    how many of their leases have run out (a worker that died: another listener
+    takes them over), and the age of its latest heartbeat in seconds."""
+
+    claimed_by: str
+    rows: int
+    expired: int
+    heartbeat_age_seconds: float | None
 
 
 class InboxStatus(BaseModel):
@@ -22,6 +35,8 @@ class InboxStatus(BaseModel):
     oldest_pending_seconds: float | None
     failed: int
     dead_letters: int
+    #: Claimed rows by worker, most rows first (issue 18: several listeners).
+    claims: list[Claims] = []
 
 
 def inbox_status(tracker: Tracker) -> InboxStatus:
@@ -48,6 +63,7 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
             )
         )
         dead = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+        claims = _claims(session)
     depth = counts.get("pending", 0) + counts.get("processing", 0)
     return InboxStatus(
         by_status=counts,
@@ -57,7 +73,41 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
         oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
         failed=counts.get("failed", 0),
         dead_letters=dead,
+        claims=claims,
     )
+
+
+def _claims(session: Session) -> list[Claims]:
+    """Each worker's claimed rows, counted against the lease clock (``db_now``)."""
+    now = db_now(session)
+    expired = case((InboxMessage.lease_until < now, 1), else_=0)
+    rows = session.execute(
+        select(
+            InboxMessage.claimed_by,
+            func.count(),
+            func.sum(expired),
+            func.max(InboxMessage.heartbeat_at),
+        )
+        .where(InboxMessage.status == PROCESSING)
+        .group_by(InboxMessage.claimed_by)
+    ).all()
+    clock = session.scalar(select(now)) if not isinstance(now, datetime) else now
+    found = []
+    for holder, count, lapsed, beat in rows:
+        age = (_aware(clock) - _aware(beat)).total_seconds() if beat and clock else None
+        found.append(
+            Claims(
+                claimed_by=holder or "unknown",
+                rows=count,
+                expired=lapsed or 0,
+                heartbeat_age_seconds=age,
+            )
+        )
+    return sorted(found, key=lambda c: (-c.rows, c.claimed_by))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ReplayResult(BaseModel):

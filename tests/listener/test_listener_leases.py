@@ -431,3 +431,18 @@ def test_two_listeners_one_killed_mid_stream(tmp_path: Path, db_url: str) -> Non
         f"after it; all settled {settled_at - killed_at:.1f} s after it (lease {LEASE_S:g} s)"
     )
     engine.dispose()
+
+
+def test_listen_status_shows_each_workers_claims_and_expired_leases(tracker: Tracker) -> None:
+    from radfollow.listener.admin import inbox_status
+
+    beat = datetime.now(UTC) - timedelta(seconds=40)
+    _add_row(tracker, 1, status="processing", claimed_by=OTHER, lease_in=-5, heartbeat_at=beat)
+    _add_row(tracker, 2, status="processing", claimed_by=OTHER, lease_in=-5, heartbeat_at=beat)
+    _add_row(tracker, 3, status="processing", claimed_by="me:1", lease_in=60)
+    _add_row(tracker, 4)  # pending: nobody's
+    claims = inbox_status(tracker).claims
+    assert [(c.claimed_by, c.rows, c.expired) for c in claims] == [(OTHER, 2, 2), ("me:1", 1, 0)]
+    assert claims[0].heartbeat_age_seconds is not None
+    assert 35 < claims[0].heartbeat_age_seconds < 120
+    assert claims[1].heartbeat_age_seconds is None

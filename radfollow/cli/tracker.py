@@ -732,8 +732,9 @@ def load_command(
     counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.outcomes.items()))
     err_console.print(
         f"{summary.records} records loaded ({counts or 'none'}), {len(summary.errors)} failed; "
-        f"{summary.created} recommendations created, {summary.completed} completed, "
-        f"{summary.needs_review} to review, {summary.scheduled} scheduled",
+        f"{summary.created} recommendations created, {summary.superseded} superseded by"
+        f" corrections, {summary.completed} completed, {summary.needs_review} to review,"
+        f" {summary.scheduled} scheduled",
         highlight=False,
         markup=False,
         soft_wrap=True,

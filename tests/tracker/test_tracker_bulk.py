@@ -8,6 +8,7 @@ before the load. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,8 +250,9 @@ def test_bulk_equals_one_by_one(db_url: str, tmp_path: Path, records: Any, chunk
         assert got[table] == expected[table], table
     assert bulk.outcomes == one.outcomes
     assert bulk.retried_batches == 0  # the bulk path itself, not its one-by-one fallback
-    assert (bulk.created, bulk.completed, bulk.scheduled, bulk.errors) == (
+    assert (bulk.created, bulk.superseded, bulk.completed, bulk.scheduled, bulk.errors) == (
         one.created,
+        one.superseded,
         one.completed,
         one.scheduled,
         [],
@@ -265,6 +267,7 @@ def test_scenario_covers_what_it_claims(db_url: str, tmp_path: Path, records: An
         actions
     )
     assert one.outcomes == {"stored": 22, "duplicate": 2, "ignored": 1}
+    assert one.superseded > 0
     assert shot["match_candidates"] and shot["completions"]
     events = {dict(r)["event"] for r in shot["outbox"]}
     assert events == {"uncommunicated_critical", "needs_review"}
@@ -366,6 +369,7 @@ def test_cli_load(
     assert result.exit_code == exit_code, result.output
     assert "22 stored" in result.output and "2 duplicate" in result.output
     assert f"{bad_lines} failed" in result.output
+    assert re.search(r"[1-9]\d* superseded by corrections", result.output), result.output
     if bad_lines:
         assert f"{path}:{len(records[1]) + 1}: RF200 missing 'patient_id'" in result.output
     for record in records[1]:  # never a patient identifier or report text

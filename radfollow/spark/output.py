@@ -10,6 +10,7 @@ under ``OUT/_staged`` are deleted at the end. A plain path is a local path.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from pyspark.sql import SparkSession
 
 from radfollow.errors import InputFileError
 from radfollow.spark.paths import uri
+
+log = logging.getLogger(__name__)
 
 #: Schemes whose file systems rename a folder atomically.
 RENAMES = ("file", "hdfs", "viewfs")
@@ -48,6 +51,7 @@ class Output:
         if _exists(spark, final) and not overwrite:
             raise InputFileError("output folder exists (use --overwrite)", where=out)
         if urlparse(final).scheme in RENAMES:
+            _warn_leftovers(spark, final)
             return cls(spark, final, f"{final}.partial-{uuid.uuid4().hex[:8]}")
         if _exists(spark, final):
             _delete(spark, final)
@@ -71,6 +75,26 @@ class Output:
     def discard(self) -> None:
         """After a failure: remove what this run wrote (a failed in-place run's folder too)."""
         _delete(self.spark, self.work)
+
+
+def leftovers(spark: SparkSession, final: str) -> list[str]:
+    """``final.partial-*`` folders beside ``final``: runs that were killed (``kill -9``,
+    a lost driver) before they could remove what they wrote, or runs writing now."""
+    fs, pattern = _fs(spark, f"{final}.partial-*")
+    found = fs.globStatus(pattern) or []
+    return sorted(str(status.getPath().toString()) for status in found)
+
+
+def _warn_leftovers(spark: SparkSession, final: str) -> None:
+    found = leftovers(spark, final)
+    if found:
+        log.warning(
+            "%d unfinished output folder(s) beside %s from runs that were killed or are"
+            " running now (%s): delete them once no run writes to them",
+            len(found),
+            final,
+            ", ".join(found),
+        )
 
 
 def _fs(spark: SparkSession, path: str) -> tuple[Any, Any]:

@@ -307,3 +307,24 @@ def test_spark_records_load_into_the_tracker_as_process_stores_them(
     expected = state(processed)
     assert state(loaded) == expected
     assert len(expected) == 15
+
+
+def test_a_killed_runs_partial_output_is_named_at_the_next_start(
+    spark: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from radfollow.spark.output import Output, leftovers
+
+    out = tmp_path / "out"
+    stale = tmp_path / "out.partial-0badc0de"
+    stale.mkdir()  # what a kill -9 leaves behind
+    with caplog.at_level("WARNING", logger="radfollow.spark.output"):
+        output = Output.prepare(spark, str(out), overwrite=False, inputs=[])
+    assert "1 unfinished output folder(s)" in caplog.text and "0badc0de" in caplog.text
+    assert [Path(p.removeprefix("file:")).name for p in leftovers(spark, output.final)] == [
+        stale.name
+    ]
+    stale.rmdir()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="radfollow.spark.output"):
+        Output.prepare(spark, str(out), overwrite=False, inputs=[])
+    assert "unfinished" not in caplog.text

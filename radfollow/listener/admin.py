@@ -131,9 +131,7 @@ def replay(
             query = update(InboxMessage).where(InboxMessage.status.in_(statuses))
             if since:
                 query = query.where(InboxMessage.received_at >= since)
-            # attempts start again: a replayed row gets its full MAX_ATTEMPTS claims
-            fresh = {"status": "pending", "error": None, "processed_at": None, "attempts": 0}
-            done = session.execute(query.values(**fresh))
+            done = session.execute(query.values(status="pending", error=None, processed_at=None))
             result.requeued = int(getattr(done, "rowcount", 0) or 0)
         if dead_letters:
             letters = select(DeadLetter).where(DeadLetter.replayed_at.is_(None))

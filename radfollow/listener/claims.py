@@ -12,8 +12,7 @@ process's on SQLite (one host).
 
 At start a listener gives back only rows whose lease ran out and rows of this
 host's workers that no longer run; a live lease of another listener's worker is
-left alone. A row whose holder died after MAX_ATTEMPTS claims is failed instead
-of claimed again (a message that crashes every worker that takes it).
+left alone.
 """
 
 from __future__ import annotations
@@ -38,15 +37,6 @@ log = logging.getLogger("radfollow.listener.claims")
 #: Seconds a claim holds without a renewal (``radfollow listen --lease-seconds``).
 DEFAULT_LEASE_S = 60.0
 PROCESSING = "processing"
-#: Claims after which a row whose holder died is failed, not claimed again: a
-#: message that kills every worker that takes it (a "poison" message) must not
-#: take down each listener in turn forever. ``radfollow replay --status failed``
-#: tries it again.
-MAX_ATTEMPTS = 5
-GAVE_UP = (
-    "given up after {attempts} claims: each worker that took it stopped before it"
-    " finished (killed, or crashed on it)"
-)
 
 
 @dataclass(frozen=True)
@@ -128,7 +118,6 @@ def claim(
 
 def _take_over(session: Session, batch: int, now: Any, values: dict[str, Any]) -> list[int]:
     """Claim rows whose lease ran out; one WARNING line names their former holders."""
-    _give_up(session, _expired(now))
     query = (
         select(InboxMessage.id, InboxMessage.claimed_by)
         .where(_expired(now))
@@ -242,32 +231,7 @@ def recover_at_start(tracker: Tracker) -> int:
         return _give_back(session, stale)
 
 
-def _give_up(session: Session, which: ColumnElement[bool]) -> int:
-    """Fail the ``processing`` rows of ``which`` that reached MAX_ATTEMPTS claims
-    (one WARNING line); return how many."""
-    result = session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.status == PROCESSING, InboxMessage.attempts >= MAX_ATTEMPTS, which)
-        .values(
-            status="failed",
-            error=GAVE_UP.format(attempts=MAX_ATTEMPTS),
-            lease_until=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    failed = int(getattr(result, "rowcount", 0) or 0)
-    if failed:
-        log.warning(
-            "gave up on %d inbox rows after %d claims each: their workers stopped before"
-            " finishing; radfollow replay --status failed tries them again",
-            failed,
-            MAX_ATTEMPTS,
-        )
-    return failed
-
-
 def _give_back(session: Session, which: ColumnElement[bool]) -> int:
-    _give_up(session, which)
     result = session.execute(
         update(InboxMessage)
         .where(InboxMessage.status == PROCESSING, which)

@@ -25,15 +25,7 @@ from alembic import command
 from db_helpers import count
 from mllp_client import Client, Listener, ack_code, oru, wait_for
 
-from radfollow.listener.claims import (
-    MAX_ATTEMPTS,
-    Heartbeat,
-    Lease,
-    claim,
-    recover_at_start,
-    renew,
-    worker_id,
-)
+from radfollow.listener.claims import Heartbeat, Lease, claim, recover_at_start, renew, worker_id
 from radfollow.listener.worker import Processor
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.core import ProcessingOptions
@@ -454,37 +446,3 @@ def test_listen_status_shows_each_workers_claims_and_expired_leases(tracker: Tra
     assert claims[0].heartbeat_age_seconds is not None
     assert 35 < claims[0].heartbeat_age_seconds < 120
     assert claims[1].heartbeat_age_seconds is None
-
-
-@pytest.mark.parametrize(
-    ("attempts", "given_up"), [(MAX_ATTEMPTS - 1, False), (MAX_ATTEMPTS, True)]
-)
-def test_a_row_whose_workers_keep_dying_is_failed_not_claimed_forever(
-    tracker: Tracker, attempts: int, given_up: bool
-) -> None:
-    from radfollow.listener.admin import replay
-
-    row_id = _add_row(
-        tracker, 1, status="processing", claimed_by=OTHER, lease_in=-5, attempts=attempts
-    )
-    taken = claim(tracker, 10, "me:1", Lease(30))
-    stored = _row(tracker, row_id)
-    if given_up:
-        assert taken == [] and stored.status == "failed"
-        assert stored.error is not None and f"after {MAX_ATTEMPTS} claims" in stored.error
-        replay(tracker, statuses=["failed"], dead_letters=False, since=None)
-        again = _row(tracker, row_id)
-        assert (again.status, again.attempts, again.error) == ("pending", 0, None)
-    else:
-        assert taken == [row_id] and (stored.status, stored.attempts) == (
-            "processing",
-            attempts + 1,
-        )
-
-
-def test_start_up_fails_a_row_that_reached_the_claim_limit(tracker: Tracker) -> None:
-    poison = _add_row(tracker, 1, status="processing", claimed_by=OTHER, attempts=MAX_ATTEMPTS)
-    ordinary = _add_row(tracker, 2, status="processing", claimed_by=OTHER, attempts=1)
-    recover_at_start(tracker)
-    assert _row(tracker, poison).status == "failed"
-    assert _row(tracker, ordinary).status == "pending"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from radfollow.hl7.options import HL7Options
@@ -80,7 +80,9 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
 def _claims(session: Session) -> list[Claims]:
     """Each worker's claimed rows, counted against the lease clock (``db_now``)."""
     now = db_now(session)
-    expired = case((InboxMessage.lease_until < now, 1), else_=0)
+    # no lease (claimed before migration 0014): start-up gives it back, as an expired one
+    lapsed = or_(InboxMessage.lease_until.is_(None), InboxMessage.lease_until < now)
+    expired = case((lapsed, 1), else_=0)
     rows = session.execute(
         select(
             InboxMessage.claimed_by,

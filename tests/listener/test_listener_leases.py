@@ -441,8 +441,13 @@ def test_listen_status_shows_each_workers_claims_and_expired_leases(tracker: Tra
     _add_row(tracker, 2, status="processing", claimed_by=OTHER, lease_in=-5, heartbeat_at=beat)
     _add_row(tracker, 3, status="processing", claimed_by="me:1", lease_in=60)
     _add_row(tracker, 4)  # pending: nobody's
+    _add_row(tracker, 5, status="processing", claimed_by="old:7")  # no lease (before 0014)
     claims = inbox_status(tracker).claims
-    assert [(c.claimed_by, c.rows, c.expired) for c in claims] == [(OTHER, 2, 2), ("me:1", 1, 0)]
+    assert [(c.claimed_by, c.rows, c.expired) for c in claims] == [
+        (OTHER, 2, 2),
+        ("me:1", 1, 0),
+        ("old:7", 1, 1),
+    ]
     assert claims[0].heartbeat_age_seconds is not None
     assert 35 < claims[0].heartbeat_age_seconds < 120
     assert claims[1].heartbeat_age_seconds is None

@@ -79,14 +79,27 @@ class Output:
 
 def leftovers(spark: SparkSession, final: str) -> list[str]:
     """``final.partial-*`` folders beside ``final``: runs that were killed (``kill -9``,
-    a lost driver) before they could remove what they wrote, or runs writing now."""
-    fs, pattern = _fs(spark, f"{final}.partial-*")
-    found = fs.globStatus(pattern) or []
-    return sorted(str(status.getPath().toString()) for status in found)
+    a lost driver) before they could remove what they wrote, or runs writing now.
+    The parent folder is listed and names compared as text, so a name with glob
+    characters ("out[1]", "o{a,b}") matches only itself."""
+    fs, path = _fs(spark, final)
+    parent = path.getParent()
+    if parent is None or not fs.exists(parent):
+        return []
+    prefix = f"{path.getName()}.partial-"
+    return sorted(
+        str(status.getPath().toString())
+        for status in fs.listStatus(parent)
+        if str(status.getPath().getName()).startswith(prefix)
+    )
 
 
 def _warn_leftovers(spark: SparkSession, final: str) -> None:
-    found = leftovers(spark, final)
+    try:
+        found = leftovers(spark, final)
+    except Exception:  # py4j: a listing this warning depends on failed; the run goes on
+        log.info("could not list the folder beside %s for leftovers", final)
+        return
     if found:
         log.warning(
             "%d unfinished output folder(s) beside %s from runs that were killed or are"

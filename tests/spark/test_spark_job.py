@@ -328,3 +328,18 @@ def test_a_killed_runs_partial_output_is_named_at_the_next_start(
     with caplog.at_level("WARNING", logger="radfollow.spark.output"):
         Output.prepare(spark, str(out), overwrite=False, inputs=[])
     assert "unfinished" not in caplog.text
+
+
+@pytest.mark.parametrize("name", ["out[1]", "o{a,b}", "out{a", "out*x", "out?"])
+def test_leftovers_of_an_output_named_with_glob_characters(
+    spark: Any, tmp_path: Path, name: str
+) -> None:
+    from radfollow.spark.output import Output, leftovers
+
+    mine = tmp_path / f"{name}.partial-11111111"
+    other = tmp_path / "outx.partial-22222222"  # another output's, never listed
+    mine.mkdir()
+    other.mkdir()
+    output = Output.prepare(spark, str(tmp_path / name), overwrite=False, inputs=[])
+    found = [Path(p.removeprefix("file:")).name for p in leftovers(spark, output.final)]
+    assert found == [mine.name]

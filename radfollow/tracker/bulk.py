@@ -321,7 +321,7 @@ def _patients(session: Session, keys: set[PatientKey]) -> dict[PatientKey, dict[
     ]
     insert_new_rows(session, table(Patient), missing, ("identifier", "assigning_authority"))
     if missing:
-        refresh_statistics(session, Patient)
+        refresh_statistics(session, Patient, added=len(missing))
     return _read_patients(session, keys, lock=postgres)
 
 

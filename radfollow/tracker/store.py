@@ -6,12 +6,14 @@ the per-report ingest writes them) and matched set-wise
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from radfollow.errors import TrackerError
@@ -60,6 +62,11 @@ Patients = dict[PatientKey, dict[str, Any]]
 _DEMOGRAPHICS = ("sex", "birth_date", "postal_code")
 
 
+log = logging.getLogger(__name__)
+#: How long a load's ANALYZE waits for its lock before it is skipped (PostgreSQL).
+ANALYZE_LOCK_TIMEOUT = "200ms"
+
+
 @dataclass(frozen=True)
 class Planned:
     """A record of the bulk part: ``skip`` a resend (nothing is written);
@@ -82,7 +89,7 @@ def store_reports(
     studies = _studies(session, planned, patients, policy)
     _demographics(session, patients, planned)
     findings = _findings(session, planned, studies)
-    refresh_statistics(session, Study, Finding)
+    refresh_statistics(session, Study, Finding, added=len(studies))
     _attachments(session, planned, studies)
     recs = _recommendations(session, planned, studies, findings, policy)
     for study, rows in zip(studies, recs, strict=True):
@@ -91,20 +98,47 @@ def store_reports(
     return replay.counts, sum(len(rows) for rows in recs)
 
 
-def refresh_statistics(session: Session, *models: type[Any]) -> None:
-    """PostgreSQL: ``ANALYZE`` the tables of ``models``, which a bulk insert has just
-    grown, before rows that reference them go in.
+def refresh_statistics(session: Session, *models: type[Any], added: int) -> None:
+    """PostgreSQL: ``ANALYZE`` the tables of ``models`` whose statistics count fewer
+    rows than the ``added`` a bulk insert has just put in, before rows that
+    reference them go in.
 
     Each foreign key is checked by a query that PostgreSQL plans once per connection
     and keeps; planned while the table was small, it scans the whole table, and a
     load then reads it once per inserted row (a load of 20,000 records read 680
     million patient rows). ``ANALYZE`` (allowed in the transaction, counting its own
-    rows) updates the statistics and makes PostgreSQL plan those checks again. SQLite:
-    nothing."""
+    rows) updates the statistics and makes PostgreSQL plan those checks again. A
+    table whose statistics already count more rows is planned well and left alone,
+    so a large tracker is not analysed batch after batch. ``ANALYZE`` holds its lock
+    (SHARE UPDATE EXCLUSIVE) until the load's transaction ends and waits for one
+    another loader or a VACUUM holds: it waits at most ``ANALYZE_LOCK_TIMEOUT`` and
+    is skipped then (in a savepoint; the load goes on). SQLite: nothing."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    names = ", ".join(table(model).name for model in models)
-    session.execute(text(f"ANALYZE {names}"))
+    stale = [
+        table(model).name
+        for model in models
+        if (
+            session.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+                {"name": table(model).name},
+            ).scalar()
+            or 0
+        )
+        < added
+    ]
+    if not stale:
+        return
+    previous = session.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+    savepoint = session.begin_nested()
+    try:
+        session.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'"))
+        session.execute(text(f"ANALYZE {', '.join(stale)}"))
+        savepoint.commit()
+    except DBAPIError:
+        savepoint.rollback()
+        log.info("ANALYZE %s skipped: another session holds its lock", ", ".join(stale))
+    session.execute(text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
 
 
 def _insert(session: Session, target: Table, rows: Sequence[Values]) -> list[int]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -131,11 +133,39 @@ def test_refresh_statistics_counts_the_rows_a_load_inserted(db_url: str) -> None
         with tracker.session() as session:
             rows = [{"identifier": f"P{k}", "assigning_authority": "A"} for k in range(300)]
             insert_new_rows(session, table(Patient), rows, ("identifier", "assigning_authority"))
-            refresh_statistics(session, Patient)
+            refresh_statistics(session, Patient, added=300)
             if session.get_bind().dialect.name == "postgresql":
                 counted = session.execute(
                     sa.text("SELECT reltuples FROM pg_class WHERE relname = 'patients'")
                 ).scalar_one()
                 assert counted >= 300
     finally:
+        tracker.close()
+
+
+def test_refresh_statistics_skips_a_table_another_session_holds(
+    db_url: str, tmp_path: Path
+) -> None:
+    """ANALYZE waits for another loader's (or a VACUUM's) lock only briefly, then the
+    load goes on without it, its transaction intact."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    tracker = Tracker(db_url)
+    holder = tracker.engine.connect()
+    try:
+        holder.execute(sa.text("BEGIN"))
+        holder.execute(sa.text("LOCK TABLE patients IN SHARE UPDATE EXCLUSIVE MODE"))
+        with tracker.session() as session:
+            before = session.execute(sa.text("SHOW lock_timeout")).scalar_one()
+            rows = [{"identifier": f"Q{k}", "assigning_authority": "A"} for k in range(50)]
+            insert_new_rows(session, table(Patient), rows, ("identifier", "assigning_authority"))
+            started = time.monotonic()
+            refresh_statistics(session, Patient, added=50)
+            assert time.monotonic() - started < 5
+            timeout = session.execute(sa.text("SHOW lock_timeout")).scalar_one()
+            assert timeout == before  # the load's own statements wait as before
+            assert session.execute(sa.select(sa.func.count()).select_from(Patient)).scalar() == 50
+    finally:
+        holder.rollback()
+        holder.close()
         tracker.close()

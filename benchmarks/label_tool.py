@@ -424,21 +424,9 @@ def adjudicate_findings(round_: int = 1) -> None:
     A decision ``{"id", "take": "B", "why"}`` takes the report's labels from reader B.
     """
     suffix = "" if round_ == 1 else "_2"
-    rows = [
-        json.loads(x)
-        for x in (LABELS / f"findings_spans{suffix}.reader_a.jsonl").read_text().splitlines()
-    ]
+    rows = _jsonl(LABELS / f"findings_spans{suffix}.reader_a.jsonl")
     decisions = json.loads((LABELS / f"findings_adjudication{suffix}.json").read_text())
-    taken = {d["id"] for d in decisions if d.get("take") == "B"}
-    if taken:
-        b = {
-            row["id"]: row
-            for row in map(
-                json.loads,
-                (LABELS / f"findings_spans{suffix}.reader_b.jsonl").read_text().splitlines(),
-            )
-        }
-        rows = [b[r["id"]] | {"reader": "B, adjudicated"} if r["id"] in taken else r for r in rows]
+    rows = _with_reader_b(rows, decisions, LABELS / f"findings_spans{suffix}.reader_b.jsonl")
     decisions = [d for d in decisions if d.get("take") != "B"]
     by_id = {row["id"]: row for row in rows}
     for decision in decisions:
@@ -461,23 +449,32 @@ def adjudicate_findings(round_: int = 1) -> None:
     print(f"{len(decisions)} adjudicated mentions -> {out}", file=sys.stderr)
 
 
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def _with_reader_b(
+    rows: list[dict[str, Any]], decisions: list[dict[str, Any]], reader_b: Path
+) -> list[dict[str, Any]]:
+    """``rows`` (reader A's) with each report a decision ``{"id", "take": "B"}`` names
+    taken from reader B's labels in ``reader_b``."""
+    taken = {d["id"] for d in decisions if d.get("take") == "B"}
+    if not taken:
+        return rows
+    b = {row["id"]: row for row in _jsonl(reader_b)}
+    return [b[r["id"]] | {"reader": "B, adjudicated"} if r["id"] in taken else r for r in rows]
+
+
 def adjudicate_2() -> None:
     """followup_spans_2.jsonl: round 2's reader A labels, with each report that
     followup_adjudication_2.json decides for reader B taken from reader B."""
-    a = [
-        json.loads(x) for x in (LABELS / "followup_spans_2.reader_a.jsonl").read_text().splitlines()
-    ]
-    b = {
-        row["id"]: row
-        for row in map(
-            json.loads, (LABELS / "followup_spans_2.reader_b.jsonl").read_text().splitlines()
-        )
-    }
     decisions = json.loads((LABELS / "followup_adjudication_2.json").read_text())
-    take_b = {d["id"] for d in decisions if d["take"] == "B"}
-    rows = [
-        b[row["id"]] | {"reader": "B, adjudicated"} if row["id"] in take_b else row for row in a
-    ]
+    rows = _with_reader_b(
+        _jsonl(LABELS / "followup_spans_2.reader_a.jsonl"),
+        decisions,
+        LABELS / "followup_spans_2.reader_b.jsonl",
+    )
+    take_b = [d for d in decisions if d["take"] == "B"]
     out = LABELS / "followup_spans_2.jsonl"
     _write_rows(out, rows)
     print(f"{len(take_b)} reports from reader B -> {out}", file=sys.stderr)

@@ -81,8 +81,8 @@ def _claims(session: Session) -> list[Claims]:
     """Each worker's claimed rows, counted against the lease clock (``db_now``)."""
     now = db_now(session)
     # no lease (claimed before migration 0014): start-up gives it back, as an expired one
-    lapsed = or_(InboxMessage.lease_until.is_(None), InboxMessage.lease_until < now)
-    expired = case((lapsed, 1), else_=0)
+    run_out = or_(InboxMessage.lease_until.is_(None), InboxMessage.lease_until < now)
+    expired = case((run_out, 1), else_=0)
     rows = session.execute(
         select(
             InboxMessage.claimed_by,

@@ -115,18 +115,12 @@ def refresh_statistics(session: Session, *models: type[Any], added: int) -> None
     is skipped then (in a savepoint; the load goes on). SQLite: nothing."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    stale = [
-        table(model).name
-        for model in models
-        if (
-            session.execute(
-                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
-                {"name": table(model).name},
-            ).scalar()
-            or 0
-        )
-        < added
-    ]
+    counted = text(  # one query for the tables whose statistics know fewer rows
+        "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[]))"
+        " AND reltuples < :added ORDER BY relname"
+    )
+    names = [table(model).name for model in models]
+    stale = list(session.scalars(counted, {"names": names, "added": added}))
     if not stale:
         return
     previous = session.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()

@@ -29,7 +29,11 @@ warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
 
 
 def _rule_kwargs(rule: Any) -> dict[str, Any]:
-    return rule.model_dump(exclude_none=True)
+    kwargs: dict[str, Any] = rule.model_dump(exclude_none=True)
+    anchor = kwargs.pop("gate_anchor", None)
+    if anchor is not None:  # read by radfollow.nlp.target_gate.rule_anchor
+        kwargs["metadata"] = {"gate_anchor": anchor}
+    return kwargs
 
 
 class RadTargetMatcher(RuleFileComponent):

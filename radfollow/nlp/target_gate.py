@@ -93,12 +93,16 @@ def can_cross_sentences(rule: TargetRule) -> bool:
 
 
 def rule_anchor(rule: TargetRule, nlp: Language) -> tuple[str, _Anchor] | None:
-    """The anchor of a target rule, or None when the rule has none."""
+    """The anchor of a target rule, or None when the rule has none: the token its
+    ``metadata["gate_anchor"]`` names, else its first required one."""
     if rule.pattern is None:
         tokens = [t for t in nlp.make_doc(rule.literal.lower()) if not t.is_space]
         return ("LOWER", _Anchor(literals={tokens[0].lower_})) if tokens else None
     if isinstance(rule.pattern, str):
         return None
+    chosen = (rule.metadata or {}).get("gate_anchor")
+    if chosen is not None:  # the rule names its rarest required token (targets.json)
+        return _anchor_of(rule.pattern[chosen])
     for spec in rule.pattern:
         anchor = _anchor_of(spec)
         if anchor is not None:

@@ -77,6 +77,18 @@ def test_gated_matches_equal_medspacy(extractor, target_rules, text: str) -> Non
             "lymph",
         ),
         (TargetRule("bone island", "X"), "LOWER", "bone", "island"),
+        # a rule may name its rarer token for the gate (targets.json "gate_anchor")
+        (
+            TargetRule(
+                "opacity suspicious for tumor",
+                "X",
+                pattern=[{"LOWER": "opacity"}, {"LOWER": "suspicious"}, {"LOWER": "tumor"}],
+                metadata={"gate_anchor": 2},
+            ),
+            "LOWER",
+            "tumor",
+            "opacity",
+        ),
     ],
 )
 def test_rule_anchor(rule: TargetRule, attr: str, accepts: str, rejects: str) -> None:

@@ -30,6 +30,9 @@ class TargetRuleData(BaseModel):
     literal: str
     category: str
     pattern: list[dict[str, Any]] | str | None = None
+    #: Index of the pattern token the sentence gate looks for (default: the first
+    #: required one); name a rare word of a pattern that starts with a common one.
+    gate_anchor: int | None = None
 
     @field_validator("category")
     @classmethod

@@ -1,6 +1,7 @@
 """Open-i chest X-ray: Nodule and Mass P/R/F1 against NegBio's gold labels.
 
-    python benchmarks/openi_accuracy.py [--include-sealed] [--disagreements]
+    python benchmarks/openi_accuracy.py [--half study] [--disagreements]
+    python benchmarks/openi_accuracy.py --half check        # scored, never studied
 
 Sealed reports (../shared/corpora/sealed_ids.txt) are left out unless asked.
 Mapping of radfollow findings to the ChestX-ray14 labels, fixed in advance:
@@ -18,11 +19,18 @@ reader blind to both outputs (``labels/openi_adjudication.jsonl``). The
 "adjudicated" rows score against NegBio's labels with that reader's verdict
 put in their place on those reports; ``--disagreements`` lists each report
 where radfollow and NegBio differ now, with the verdict when there is one.
+
+Halves (2026-12-02): the non-sealed reports are split once by a hash of their
+id (``half_of``) into ``study`` and ``check``, about 1,800 each. Rule changes
+made from NegBio disagreements after that date were studied on ``study``
+only; ``--disagreements`` is refused on ``check``, whose figures are quoted as
+the held-out ones. ``all`` (the default) is both, as quoted before the split.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -38,6 +46,13 @@ SKIPPED_SECTIONS = {"indication", "exam", "comparison"}
 LABELS = {"Nodule": {"pulmonary_nodule"}, "Mass": {"lung_mass"}}
 ADJUDICATION = Path(__file__).parent / "labels" / "openi_adjudication.jsonl"
 ASSERTIONS = (("present", {"present"}), ("present+possible", {"present", "possible"}))
+HALVES = ("all", "study", "check")
+
+
+def half_of(report_id: str) -> str:
+    """``study`` or ``check``: the low bit of SHA-256 of ``negbio-half:<id>`` (fixed, seedless)."""
+    digest = hashlib.sha256(f"negbio-half:{report_id}".encode()).digest()
+    return "check" if digest[0] & 1 else "study"
 
 
 def counts(finding: Finding, label: str, assertions: set[str]) -> bool:
@@ -65,8 +80,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--include-sealed", action="store_true")
     parser.add_argument("--disagreements", action="store_true", help="list them (ids only)")
+    parser.add_argument("--half", choices=HALVES, default="all")
     args = parser.parse_args()
+    if args.disagreements and args.half == "check":
+        parser.error("--disagreements lists the study half only (the check half is held out)")
     rows = load("openi_reports.jsonl", include_sealed=args.include_sealed)
+    if args.half != "all":
+        rows = [r for r in rows if half_of(r["id"]) == args.half]
     verdicts = {
         (v := json.loads(line))["id"]: v for line in ADJUDICATION.read_text().splitlines() if line
     }
@@ -76,7 +96,10 @@ def main() -> None:
         extractor.extract_many(ReportText(r["text"], r.get("indication")) for r in rows)
     )
     elapsed = time.perf_counter() - started
-    print(f"Open-i reports: {len(rows)} ({'with' if args.include_sealed else 'without'} sealed)")
+    print(
+        f"Open-i reports: {len(rows)} ({'with' if args.include_sealed else 'without'} sealed,"
+        f" half {args.half})"
+    )
     print(f"NLP time: {elapsed:.1f} s, {len(rows) / elapsed:.0f} reports/s (one process)")
     print(f"{'label':<8} {'assertions':<18} {'gold':<11} {'P':>6} {'R':>6} {'F1':>6}  95% CI"
           "        tp/fp/fn")  # fmt: skip
@@ -102,12 +125,11 @@ def main() -> None:
                         verdict = verdicts.get(row["id"], {}).get(label)
                         kind = "radfollow only" if p else "NegBio only"
                         print(f"    {label} {kind:<15} {row['id']:<12} reader: {verdict}")
-    controls = [v for v in verdicts.values() if v["role"] == "control"]
     by_id = {row["id"]: row for row in rows}
+    controls = [v for v in verdicts.values() if v["role"] == "control" and v["id"] in by_id]
     agree = sum(
         v[label] == (label in by_id[v["id"]]["negbio_gold_labels"])
         for v in controls
-        if v["id"] in by_id
         for label in LABELS
     )
     print(

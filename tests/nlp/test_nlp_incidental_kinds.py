@@ -236,6 +236,34 @@ NOT_FINDINGS = [
         "thyroid mass",
         "present",
     ),
+    # a finding seen on one view only is not absent; absent on the other view's own terms
+    (
+        "FINDINGS: A 1.7 cm nodular density in the right lung base is seen on the frontal view,"
+        " not identified on the lateral view.",
+        "nodular density",
+        "present",
+    ),
+    ("FINDINGS: The nodular density is not identified.", "nodular density", "absent"),
+    ("FINDINGS: No nodule is seen on the lateral view.", "nodule", "absent"),
+    # "is a possibility" hedges the finding before it
+    ("IMPRESSION: A true pulmonary nodule is a possibility.", "pulmonary nodule", "possible"),
+    ("IMPRESSION: A true pulmonary nodule is present.", "pulmonary nodule", "present"),
+    # the TERMINATE 'seen' of "seen on the prior study" does not shield the finding from
+    # the negation after it ...
+    ("FINDINGS: The lung nodule seen on the prior study is not identified.", "nodule", "absent"),
+    ("FINDINGS: The lung nodule seen on prior exam is no longer seen.", "nodule", "absent"),
+    ("FINDINGS: The lung nodule seen on the prior study is unchanged.", "nodule", "present"),
+    # ... and 'seen' still ends a list's negation before the next finding
+    (
+        "IMPRESSION: No consolidation, no definite pleural effusion seen, left hilar"
+        " calcifications and dense nodule in the left lung.",
+        "nodule",
+        "present",
+    ),
+    # "no suspicious" is read as "no": it negates a finding that starts with "suspicious"
+    ("FINDINGS: No suspicious pulmonary opacity.", "pulmonary opacity", "absent"),
+    ("FINDINGS: No worrisome lung nodule.", "lung nodule", "absent"),
+    ("FINDINGS: Suspicious pulmonary opacity in the right apex.", "pulmonary opacity", "present"),
 ]
 
 
@@ -323,6 +351,14 @@ TYPES = [
         "EXAM: CT chest.\nFINDINGS: 2 cm nodule in the retrosternal part of the thyroid gland.",
         "thyroid_nodule",
     ),
+    # ... and so is an opacity called suspicious, of its organ; a plain opacity is none
+    ("FINDINGS: Suspicious pulmonary opacity in the right upper lobe.", "lung_mass"),
+    ("EXAM: Mammogram.\nFINDINGS: Suspicious density in the left breast.", "breast_lesion"),
+    # "midlung" is the lung; "osteocartilaginous" is bone (no exam to fall back on)
+    ("FINDINGS: Nodular density in the right midlung.", "pulmonary_nodule"),
+    ("FINDINGS: Nodular densities in both midlungs.", "pulmonary_nodule"),
+    ("FINDINGS: Osteocartilaginous lesion.", "bone_lesion"),
+    ("FINDINGS: Nodular density.", "other_mass"),
 ]
 
 
@@ -330,6 +366,11 @@ TYPES = [
 def test_type_from_own_clause(run, text, finding_type) -> None:  # type: ignore[no-untyped-def]
     findings = [f for f in run(text).findings if f.section == "findings"]
     assert [f.type.value for f in findings] == [finding_type]
+
+
+def test_plain_opacity_is_no_finding(run) -> None:  # type: ignore[no-untyped-def]
+    """The negative case of 'suspicious opacity': without 'suspicious' there is no mass."""
+    assert run("FINDINGS: Diffuse pulmonary opacity in the right upper lobe.").findings == []
 
 
 # Kind 5: findings and impression agree.

@@ -107,6 +107,16 @@ def listen(
             help="How often a worker renews its claims (default: a third of the lease).",
         ),
     ] = None,
+    max_worker_deaths: Annotated[
+        int,
+        typer.Option(
+            "--max-worker-deaths",
+            min=1,
+            help="Fail a message (a poison message) once a worker process has died this"
+            " many times while holding it; rows of a dead worker are retried one at a"
+            " time. `radfollow replay` retries a failed one.",
+        ),
+    ] = 3,
 ) -> None:
     """Receive ORU^R01 over MLLP: store durably, ACK, process in the background."""
     if ctx.invoked_subcommand is not None:
@@ -121,7 +131,7 @@ def listen(
     if tls_client_ca is not None and tls_cert is None:
         raise typer.BadParameter("--tls-client-ca needs --tls-cert and --tls-key")
     try:
-        lease = Lease(lease_seconds, heartbeat_seconds)
+        lease = Lease(lease_seconds, heartbeat_seconds, max_worker_deaths)
     except ValueError as error:
         raise typer.BadParameter(f"--heartbeat-seconds: {error}") from None
     options = processing_options(
@@ -196,6 +206,11 @@ def status(
         f"over the last minute, failed {found.failed}, dead letters {found.dead_letters}"
     )
     typer.echo("by status: " + json.dumps(found.by_status, sort_keys=True))
+    if found.poison or found.suspect:
+        typer.echo(
+            f"worker deaths: {found.poison} failed as poison messages (`radfollow replay`"
+            f" retries them), {found.suspect} pending to be retried one at a time"
+        )
     for held in found.claims:
         beat = (
             f"last heartbeat {held.heartbeat_age_seconds:.0f} s ago"

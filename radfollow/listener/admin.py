@@ -34,6 +34,10 @@ class InboxStatus(BaseModel):
     processed_per_second: float
     oldest_pending_seconds: float | None
     failed: int
+    #: Failed rows that kept killing their worker (radfollow/listener/claims.py).
+    poison: int = 0
+    #: Pending rows a worker died holding: claimed one at a time.
+    suspect: int = 0
     dead_letters: int
     #: Claimed rows by worker, most rows first (issue 18: several listeners).
     claims: list[Claims] = []
@@ -63,6 +67,16 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
             )
         )
         dead = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+        poison, suspect = session.execute(
+            select(
+                func.count().filter(
+                    InboxMessage.status == "failed", InboxMessage.error.like("poison message:%")
+                ),
+                func.count().filter(
+                    InboxMessage.status == "pending", InboxMessage.worker_deaths > 0
+                ),
+            )
+        ).one()
         claims = _claims(session)
     depth = counts.get("pending", 0) + counts.get("processing", 0)
     return InboxStatus(
@@ -72,6 +86,8 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
         processed_per_second=round(recent / 60, 2),
         oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
         failed=counts.get("failed", 0),
+        poison=poison or 0,
+        suspect=suspect or 0,
         dead_letters=dead,
         claims=claims,
     )
@@ -126,14 +142,18 @@ def replay(
     since: datetime | None,
     hl7: HL7Options | None = None,
 ) -> ReplayResult:
-    """Put inbox rows back to pending; store dead letters that now pass inspection."""
+    """Put inbox rows back to pending, their count of worker deaths cleared (a poison
+    message gets its full count of tries again); store dead letters that now pass
+    inspection."""
     result = ReplayResult()
     with tracker.session() as session:
         if statuses:
             query = update(InboxMessage).where(InboxMessage.status.in_(statuses))
             if since:
                 query = query.where(InboxMessage.received_at >= since)
-            done = session.execute(query.values(status="pending", error=None, processed_at=None))
+            done = session.execute(
+                query.values(status="pending", error=None, processed_at=None, worker_deaths=0)
+            )
             result.requeued = int(getattr(done, "rowcount", 0) or 0)
         if dead_letters:
             letters = select(DeadLetter).where(DeadLetter.replayed_at.is_(None))

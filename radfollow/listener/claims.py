@@ -13,6 +13,15 @@ process's on SQLite (one host).
 At start a listener gives back only rows whose lease ran out and rows of this
 host's workers that no longer run; a live lease of another listener's worker is
 left alone.
+
+Poison messages (migration 0015): a row a worker died holding (its lease ran
+out, its worker process is gone, or the listener restarted) counts the death
+in ``worker_deaths`` and goes back to pending. Such rows are claimed one at a
+time, before any other, so the next death is the row's own and the rows that
+only shared a batch with it are processed normally. A row that reaches
+``Lease.max_worker_deaths`` is failed, with an error that says so (``radfollow
+replay`` processes it again). A worker that stops gracefully gives back
+the rows it did not begin without counting anything.
 """
 
 from __future__ import annotations
@@ -36,24 +45,40 @@ log = logging.getLogger("radfollow.listener.claims")
 
 #: Seconds a claim holds without a renewal (``radfollow listen --lease-seconds``).
 DEFAULT_LEASE_S = 60.0
+#: Worker deaths while holding a row after which it is failed, not claimed again
+#: (``radfollow listen --max-worker-deaths``). The first death may be another
+#: row's of the same batch; the later ones happen while the row is claimed alone.
+DEFAULT_MAX_WORKER_DEATHS = 3
 PROCESSING = "processing"
+
+
+def poison_error(deaths: int) -> str:
+    """The ``error`` stored on a row failed for killing its workers (no message values)."""
+    return (
+        f"poison message: a worker process died {deaths} times while holding it; not"
+        " claimed again (`radfollow replay` processes it again)"
+    )
 
 
 @dataclass(frozen=True)
 class Lease:
-    """How long a claim holds (``seconds``) and how often its worker renews it
-    (``heartbeat_seconds``, a third of the lease by default).
+    """How long a claim holds (``seconds``), how often its worker renews it
+    (``heartbeat_seconds``, a third of the lease by default), and after how many
+    worker deaths while holding it a row is failed (``max_worker_deaths``).
 
-    Raises ValueError when the lease is not positive or the heartbeat is not
-    shorter than the lease.
+    Raises ValueError when the lease is not positive, the heartbeat is not
+    shorter than the lease, or ``max_worker_deaths`` is below 1.
     """
 
     seconds: float = DEFAULT_LEASE_S
     heartbeat_seconds: float | None = None
+    max_worker_deaths: int = DEFAULT_MAX_WORKER_DEATHS
 
     def __post_init__(self) -> None:
         if not self.seconds > 0:
             raise ValueError(f"the lease must be longer than 0 s (got {self.seconds:g})")
+        if self.max_worker_deaths < 1:
+            raise ValueError(f"max_worker_deaths must be at least 1 (got {self.max_worker_deaths})")
         if not 0 < self.heartbeat < self.seconds:
             raise ValueError(
                 f"the heartbeat ({self.heartbeat:g} s) must be shorter than the lease"
@@ -92,68 +117,106 @@ def claim(
 ) -> list[int]:
     """Atomically claim up to ``batch`` rows for ``worker``; return exactly those.
 
-    Rows whose lease ran out (their holder died) come first, the longest expired
-    first, then pending rows.
+    First, rows whose lease ran out (their holder died) go back to pending with
+    the death counted, or are failed at ``lease.max_worker_deaths``. Then a
+    pending row a worker died holding is claimed alone, the oldest first; only
+    when there is none are up to ``batch`` pending rows claimed, oldest first.
     Each claim counts an attempt. PostgreSQL: rows are picked ``FOR UPDATE SKIP
-    LOCKED`` (pending ones in a materialised CTE: as a plain ``IN (subquery)``
-    the planner may run the ``LIMIT`` subquery once per row, and one worker then
-    claimed the whole backlog). SQLite has one writer at a time, so the subquery
-    form is exact there.
+    LOCKED`` (in a materialised CTE: as a plain ``IN (subquery)`` the planner
+    may run the ``LIMIT`` subquery once per row, and one worker then claimed the
+    whole backlog). SQLite has one writer at a time, so the subquery form is
+    exact there.
     """
     me = worker or worker_id()
+    lease = lease or Lease()
     with tracker.session() as session:
         now = db_now(session)
-        length = (lease or Lease()).length
+        _release_expired(session, now, lease.max_worker_deaths)
         values = {
             "status": PROCESSING,
             "attempts": InboxMessage.attempts + 1,
             "claimed_by": me,
-            "lease_until": now + length,
+            "lease_until": now + lease.length,
             "heartbeat_at": now,
         }
-        taken = _take_over(session, batch, now, values)
-        pending = _claim_pending(session, batch - len(taken), values) if len(taken) < batch else []
-    return sorted(taken + pending)
+        suspect = _claim_pending(session, 1, values, suspects=True)
+        if suspect:
+            return suspect
+        return sorted(_claim_pending(session, batch, values))
 
 
-def _take_over(session: Session, batch: int, now: Any, values: dict[str, Any]) -> list[int]:
-    """Claim rows whose lease ran out; one WARNING line names their former holders."""
-    query = (
-        select(InboxMessage.id, InboxMessage.claimed_by)
-        .where(_expired(now))
-        .order_by(InboxMessage.lease_until)
-        .limit(batch)
-    )
+def _release_expired(session: Session, now: Any, max_deaths: int) -> None:
+    """Rows whose lease ran out are a dead worker's (:func:`_orphan`); one WARNING
+    line names their former holders."""
+    query = select(InboxMessage.id, InboxMessage.claimed_by).where(_expired(now))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     found = {row_id: holder for row_id, holder in session.execute(query)}
     if not found:
-        return []
-    statement = (
+        return
+    settled = _orphan(session, InboxMessage.id.in_(list(found)) & _expired(now), max_deaths)
+    if settled:
+        log.warning(
+            "took over %d inbox rows whose lease had run out (held by %s); each is"
+            " claimed alone next",
+            settled,
+            ", ".join(sorted({holder or "unknown" for holder in found.values()})),
+        )
+
+
+def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> int:
+    """The ``processing`` rows ``which`` selects were held by a worker that died:
+    count the death; fail those that reach ``max_deaths`` (one ERROR line each,
+    ids only), give the others back to pending. Returns how many rows it settled."""
+    held = and_(InboxMessage.status == PROCESSING, which)
+    poisoned = sorted(
+        session.scalars(
+            update(InboxMessage)
+            .where(held, InboxMessage.worker_deaths + 1 >= max_deaths)
+            .values(
+                status="failed",
+                worker_deaths=InboxMessage.worker_deaths + 1,
+                lease_until=None,
+                error=poison_error(max_deaths),
+                processed_at=datetime.now(UTC),
+            )
+            .returning(InboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for row_id in poisoned:
+        log.error(
+            "inbox row %d failed: a worker died holding it %d times (poison message)",
+            row_id,
+            max_deaths,
+        )
+    given_back = session.execute(
         update(InboxMessage)
-        .where(InboxMessage.id.in_(list(found)), _expired(now))
-        .values(**values)
-        .returning(InboxMessage.id)
+        .where(held)
+        .values(
+            status="pending",
+            worker_deaths=InboxMessage.worker_deaths + 1,
+            claimed_by=None,
+            lease_until=None,
+        )
         .execution_options(synchronize_session=False)
     )
-    taken = list(session.scalars(statement))
-    if taken:
-        holders = sorted({found[row_id] or "unknown" for row_id in taken})
-        log.warning(
-            "took over %d inbox rows whose lease had run out (held by %s)",
-            len(taken),
-            ", ".join(holders),
-        )
-    return taken
+    return len(poisoned) + int(getattr(given_back, "rowcount", 0) or 0)
 
 
-def _claim_pending(session: Session, batch: int, values: dict[str, Any]) -> list[int]:
+def _claim_pending(
+    session: Session, batch: int, values: dict[str, Any], *, suspects: bool = False
+) -> list[int]:
+    """Claim up to ``batch`` pending rows, oldest first; with ``suspects`` only rows a
+    worker died holding (``ix_inbox_suspect``)."""
     pending = (
         select(InboxMessage.id)
         .where(InboxMessage.status == "pending")
         .order_by(InboxMessage.id)
         .limit(batch)
     )
+    if suspects:
+        pending = pending.where(InboxMessage.worker_deaths > 0)
     if session.get_bind().dialect.name == "postgresql":
         picked = pending.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
         where = InboxMessage.id == picked.c.id
@@ -205,17 +268,28 @@ def settle(session: Session, row_id: int, worker: str, status: str, **values: An
 
 
 def recover(tracker: Tracker, claimed_by: str) -> int:
-    """Rows ``claimed_by`` holds go back to pending (a dead worker's, or those a
+    """Rows ``claimed_by`` holds go back to pending, no death counted (those a
     stopping worker claimed but did not begin); return how many."""
     with tracker.session() as session:
         return _give_back(session, InboxMessage.claimed_by == claimed_by)
 
 
-def recover_at_start(tracker: Tracker) -> int:
-    """At listener start, rows left ``processing`` go back to pending when their
+def recover_dead(tracker: Tracker, claimed_by: str, lease: Lease | None = None) -> int:
+    """Rows the dead worker ``claimed_by`` held: the death counted, back to pending or
+    failed at ``lease.max_worker_deaths``; return how many."""
+    max_deaths = (lease or Lease()).max_worker_deaths
+    with tracker.session() as session:
+        return _orphan(session, InboxMessage.claimed_by == claimed_by, max_deaths)
+
+
+def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
+    """At listener start, rows left ``processing`` are a dead worker's when their
     lease ran out, when they have none (claimed before migration 0014), or when
-    their worker ran on this host and runs no more. A live lease of a worker of
-    another listener (on this host or another) is left alone."""
+    their worker ran on this host and runs no more: the death is counted and
+    they go back to pending (or are failed at ``lease.max_worker_deaths``). A
+    live lease of a worker of another listener (on this host or another) is
+    left alone."""
+    max_deaths = (lease or Lease()).max_worker_deaths
     with tracker.session() as session:
         holders = session.scalars(
             select(InboxMessage.claimed_by)
@@ -228,7 +302,7 @@ def recover_at_start(tracker: Tracker) -> int:
             InboxMessage.lease_until < db_now(session),
             InboxMessage.claimed_by.in_(gone),
         )
-        return _give_back(session, stale)
+        return _orphan(session, stale, max_deaths)
 
 
 def _give_back(session: Session, which: ColumnElement[bool]) -> int:

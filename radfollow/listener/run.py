@@ -72,11 +72,12 @@ def serve(
     site's notify.json) in a thread, a pass every that many seconds, so that
     critical results without documented communication go out as they arrive.
 
-    ``lease``: how long the workers' claims hold without a renewal, and how often
-    they renew them (several listeners may share the database). Rows left
-    ``processing`` whose lease ran out, or whose worker ran on this host and is
-    gone, go back to pending first; a live lease of another listener is left
-    alone. ``ready(host, port)`` is called once it listens.
+    ``lease``: how long the workers' claims hold without a renewal, how often
+    they renew them (several listeners may share the database), and after how
+    many worker deaths while holding it a row is failed as a poison message.
+    Rows left ``processing`` whose lease ran out, or whose worker ran on this
+    host and is gone, go back to pending first, the death counted; a live lease
+    of another listener is left alone. ``ready(host, port)`` is called once it listens.
     Raises, before anything is received: OSError when ``out`` is not a folder
     that can be written, TrackerError when the database cannot be opened,
     OSError when the address cannot be bound.
@@ -84,7 +85,7 @@ def serve(
     if out is not None:
         check_out_dir(out)
     tracker = open_tracker(db, rules_dir=options.rules_dir, durable=True, timezone=options.timezone)
-    recovered = recover_at_start(tracker)
+    recovered = recover_at_start(tracker, lease)
     if recovered:
         log.info("recovered %d inbox rows left processing", recovered)
     pool = WorkerPool(tracker, db, str(out) if out else None, options, workers, lease=lease)

@@ -14,8 +14,8 @@ line, never lose one).
 Lifetime: a worker stops after the row in hand on SIGTERM, ignores SIGINT (the
 listener decides), and exits when the listener process dies: the kernel
 closes the pipe behind ``multiprocessing.parent_process().sentinel``, which a
-watcher thread waits on. The listener gives back a dead worker's claimed rows
-(:func:`recover` with its id) before it starts a new one.
+watcher thread waits on. The listener gives back a dead worker's claimed rows,
+counting the death (:func:`recover_dead`), before it starts a new one.
 """
 
 from __future__ import annotations
@@ -43,7 +43,15 @@ from sqlalchemy.orm import Session
 from radfollow.errors import RadfollowError, contained, error_location
 from radfollow.hl7.framing import RawMessage
 from radfollow.io.private import open_private
-from radfollow.listener.claims import Heartbeat, Lease, claim, recover, settle, worker_id
+from radfollow.listener.claims import (
+    Heartbeat,
+    Lease,
+    claim,
+    recover,
+    recover_dead,
+    settle,
+    worker_id,
+)
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.schema import InboxMessage
 from radfollow.tracker.transaction import write
@@ -335,8 +343,10 @@ class _Slot:
 
 
 class WorkerPool:
-    """``count`` worker processes; a dead one's rows are given back and it is restarted,
-    with a growing delay while it keeps dying at start (logged at ERROR)."""
+    """``count`` worker processes; a dead one's rows are given back with the death
+    counted (radfollow/listener/claims.py: a row that keeps killing its worker is
+    failed) and it is restarted, with a growing delay while it keeps dying at
+    start (logged at ERROR)."""
 
     #: A worker that lived this long before dying restarts at once.
     STABLE_S = 60.0
@@ -384,13 +394,15 @@ class WorkerPool:
             if self.stopping or proc.is_alive():
                 continue
             if slot.next_start == 0.0:  # first seen dead
-                given_back = recover(self.tracker, worker_id(proc.pid)) if proc.pid else 0
+                dead = worker_id(proc.pid) if proc.pid else None
+                given_back = recover_dead(self.tracker, dead, self._lease) if dead else 0
                 quick = now - slot.started < self.STABLE_S
                 slot.failures = slot.failures + 1 if quick else 0
                 delay = self.restart_delay(slot.failures)
                 slot.next_start = now + delay
                 log.error(
-                    "worker %d exited (code %s); %d claimed rows given back; restart in %.0f s",
+                    "worker %d exited (code %s); %d claimed rows settled as a dead worker's;"
+                    " restart in %.0f s",
                     index,
                     proc.exitcode,
                     given_back,

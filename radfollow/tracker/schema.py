@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -584,6 +585,12 @@ class InboxMessage(Base):
         Index("ix_inbox_status", "status", "id"),
         Index("ix_inbox_message_key", "message_key"),
         Index("ix_inbox_lease", "status", "lease_until"),
+        Index(
+            "ix_inbox_suspect",
+            "id",
+            sqlite_where=text("status = 'pending' AND worker_deaths > 0"),
+            postgresql_where=text("status = 'pending' AND worker_deaths > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -608,6 +615,10 @@ class InboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Database time of the holder's last claim or renewal of the lease.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: How many times a worker died holding this row (migration 0015): its rows go
+    #: back to pending and are then claimed one at a time, so a message that kills
+    #: its worker is found; at ``Lease.max_worker_deaths`` the row is failed.
+    worker_deaths: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DeadLetter(Base):

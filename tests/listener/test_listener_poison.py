@@ -1,0 +1,269 @@
+"""Poison messages (migration 0015): a message that kills its worker is failed, not
+retried for ever, and the rows that only shared its batch are processed.
+
+A worker death counts against every row the dead worker held (a dead worker's
+rows given back by the listener, rows whose lease ran out, rows found at start);
+such rows are then claimed one at a time, so later deaths are the row's own; at
+``Lease.max_worker_deaths`` the row is failed. A graceful stop counts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from mllp_client import oru
+from typer.testing import CliRunner
+
+from radfollow.cli import app
+from radfollow.listener.admin import inbox_status, replay
+from radfollow.listener.claims import (
+    Lease,
+    claim,
+    poison_error,
+    recover,
+    recover_at_start,
+    recover_dead,
+    worker_id,
+)
+from radfollow.listener.worker import WorkerPool
+from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.processing.core import ProcessingOptions
+from radfollow.tracker.db import Tracker, alembic_config, make_engine, migrate
+from radfollow.tracker.schema import InboxMessage
+
+RULES_ONLY = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
+DEAD = "otherhost:4242"
+
+
+@pytest.fixture
+def tracker(db_url: str) -> Iterator[Tracker]:
+    opened = Tracker(db_url)
+    yield opened
+    opened.close()
+
+
+def _add(tracker: Tracker, numbers: range, **values: object) -> list[int]:
+    lease_in = values.pop("lease_in", None)
+    if isinstance(lease_in, int | float):
+        values["lease_until"] = datetime.now(UTC) + timedelta(seconds=lease_in)
+    rows = [
+        InboxMessage(
+            received_at=datetime.now(UTC),
+            peer="test",
+            sending_facility="HOSP",
+            control_id=f"C{n}",
+            message_type="ORU^R01",
+            **{"raw": oru(n), "status": "pending", "attempts": 0, **values},
+        )
+        for n in numbers
+    ]
+    with tracker.session() as session:
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def _rows(tracker: Tracker) -> dict[int, tuple[str, int, str | None]]:
+    """id -> (status, worker_deaths, error)."""
+    with tracker.session() as session:
+        query = sa.select(
+            InboxMessage.id, InboxMessage.status, InboxMessage.worker_deaths, InboxMessage.error
+        )
+        return {i: (status, deaths, error) for i, status, deaths, error in session.execute(query)}
+
+
+def test_a_dead_workers_rows_count_the_death_and_are_claimed_alone(tracker: Tracker) -> None:
+    held = _add(tracker, range(1, 4), status="processing", claimed_by=DEAD, lease_in=60)
+    fresh = _add(tracker, range(4, 9))
+    assert recover_dead(tracker, DEAD) == 3
+    assert {i: r[:2] for i, r in _rows(tracker).items() if i in held} == {
+        i: ("pending", 1) for i in held
+    }
+    # each of the dead worker's rows alone, oldest first, however large the batch
+    assert [claim(tracker, 16, "me:1") for _ in held] == [[i] for i in held]
+    # then the others as one batch, their count untouched
+    assert claim(tracker, 16, "me:1") == fresh
+    assert {_rows(tracker)[i][1] for i in fresh} == {0}
+
+
+def test_a_graceful_give_back_counts_nothing(tracker: Tracker) -> None:
+    ids = _add(tracker, range(1, 4), status="processing", claimed_by="me:1", lease_in=60)
+    assert recover(tracker, "me:1") == 3
+    assert {r[:2] for r in _rows(tracker).values()} == {("pending", 0)}
+    assert claim(tracker, 16, "me:2") == ids
+
+
+@pytest.mark.parametrize(("deaths_before", "status"), [(1, "pending"), (2, "failed")])
+def test_the_death_that_reaches_the_cap_fails_the_row(
+    tracker: Tracker, deaths_before: int, status: str
+) -> None:
+    (row_id,) = _add(
+        tracker, range(1, 2), status="processing", claimed_by=DEAD, worker_deaths=deaths_before
+    )
+    assert recover_dead(tracker, DEAD, Lease(max_worker_deaths=3)) == 1
+    got_status, deaths, error = _rows(tracker)[row_id]
+    assert (got_status, deaths) == (status, deaths_before + 1)
+    assert error == (poison_error(3) if status == "failed" else None)
+    assert claim(tracker, 16, "me:1") == ([row_id] if status == "pending" else [])
+
+
+def test_rows_whose_lease_ran_out_count_a_death_and_come_first_alone(tracker: Tracker) -> None:
+    fresh = _add(tracker, range(1, 3))
+    lapsed = _add(tracker, range(3, 6), status="processing", claimed_by=DEAD, lease_in=-5)
+    live = _add(tracker, range(6, 7), status="processing", claimed_by="live:1", lease_in=60)
+    poisoned = _add(
+        tracker, range(7, 8), status="processing", claimed_by=DEAD, lease_in=-5, worker_deaths=2
+    )
+    assert claim(tracker, 16, "me:1") == [lapsed[0]]
+    rows = _rows(tracker)
+    assert [rows[i][:2] for i in lapsed] == [("processing", 1), ("pending", 1), ("pending", 1)]
+    assert rows[live[0]][:2] == ("processing", 0)
+    assert rows[poisoned[0]] == ("failed", 3, poison_error(3))
+    assert claim(tracker, 16, "me:1") == [lapsed[1]]
+    assert claim(tracker, 16, "me:1") == [lapsed[2]]
+    assert claim(tracker, 16, "me:1") == fresh
+
+
+def test_listener_start_counts_a_death_for_rows_it_recovers(tracker: Tracker) -> None:
+    lapsed = _add(tracker, range(1, 3), status="processing", claimed_by=DEAD, lease_in=-5)
+    live = _add(tracker, range(3, 4), status="processing", claimed_by="live:1", lease_in=60)
+    assert recover_at_start(tracker, Lease(max_worker_deaths=1)) == 2
+    rows = _rows(tracker)
+    assert {rows[i][:2] for i in lapsed} == {("failed", 1)}
+    assert rows[live[0]][:2] == ("processing", 0)
+
+
+def test_replay_gives_a_poison_message_its_full_count_again(tracker: Tracker) -> None:
+    (row_id,) = _add(tracker, range(1, 2), status="failed", worker_deaths=3, error=poison_error(3))
+    status = inbox_status(tracker)
+    assert (status.poison, status.suspect) == (1, 0)
+    assert replay(tracker, statuses=["failed"], dead_letters=False, since=None).requeued == 1
+    assert _rows(tracker)[row_id] == ("pending", 0, None)
+    assert (inbox_status(tracker).poison, inbox_status(tracker).suspect) == (0, 0)
+
+
+def test_listen_status_names_poison_and_suspect_rows(db_url: str, tracker: Tracker) -> None:
+    _add(tracker, range(1, 3), status="failed", worker_deaths=3, error=poison_error(3))
+    _add(tracker, range(3, 4), status="failed", error="E200: the report has no text")
+    _add(tracker, range(4, 5), worker_deaths=1)
+    _add(tracker, range(5, 6))
+    runner = CliRunner()
+    text = runner.invoke(app, ["listen", "status", "--db", db_url])
+    assert text.exit_code == 0, text.output
+    assert "worker deaths: 2 failed as poison messages" in text.output
+    assert "1 pending to be retried one at a time" in text.output
+    found = json.loads(
+        runner.invoke(app, ["listen", "status", "--db", db_url, "--format", "json"]).output
+    )
+    assert (found["failed"], found["poison"], found["suspect"]) == (3, 2, 1)
+
+
+def test_no_worker_deaths_line_without_any(db_url: str, tracker: Tracker) -> None:
+    _add(tracker, range(1, 3))
+    result = CliRunner().invoke(app, ["listen", "status", "--db", db_url])
+    assert result.exit_code == 0 and "worker deaths" not in result.output
+
+
+def test_the_cap_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_worker_deaths must be at least 1"):
+        Lease(max_worker_deaths=0)
+    result = CliRunner().invoke(
+        app, ["listen", "--db", f"sqlite:///{tmp_path / 't.db'}", "--max-worker-deaths", "0"]
+    )
+    assert result.exit_code == 2 and "--max-worker-deaths" in result.output
+
+
+def test_a_message_that_kills_its_worker_is_failed_and_its_batch_is_processed(
+    tmp_path: Path, db_url: str, tracker: Tracker
+) -> None:
+    """Before: a message that killed its worker was claimed again, with its batch, after
+    every restart, for ever. Here the test kills the worker whenever it holds row 5."""
+    ids = _add(tracker, range(1, 21))
+    poison = ids[4]
+    with tracker.session() as session:  # long enough to be seen held (about 0.3 s of NLP)
+        session.execute(
+            sa.update(InboxMessage).where(InboxMessage.id == poison).values(raw=_long_oru(5))
+        )
+    pool = WorkerPool(tracker, db_url, str(tmp_path / "out"), RULES_ONLY, 1)
+    pool.restart_delay = lambda failures: 0.0  # type: ignore[method-assign]
+    alone_at_kill: list[bool] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            rows = _rows(tracker)
+            if rows[poison][0] == "failed" and all(
+                status == "done" for i, (status, _, _) in rows.items() if i != poison
+            ):
+                break
+            proc = pool.procs[0]
+            if proc.is_alive() and proc.pid and _holds(tracker, worker_id(proc.pid), poison):
+                processing = [i for i, r in rows.items() if r[0] == "processing"]
+                alone_at_kill.append(processing == [poison])
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.join(30)
+            pool.restart_dead()
+            time.sleep(0.02)
+    finally:
+        pool.shutdown(timeout=30)
+    rows = _rows(tracker)
+    assert rows[poison] == ("failed", 3, poison_error(3))
+    assert all(status == "done" for i, (status, _, _) in rows.items() if i != poison), rows
+    # the first kill took a batch; the next two found the row claimed alone
+    assert len(alone_at_kill) == 3 and alone_at_kill[1:] == [True, True]
+    # rows of the first batch counted that one death and were then processed alone
+    assert {deaths for i, (_, deaths, _) in rows.items() if i != poison} == {0, 1}
+    assert count_reports(tracker) == 19
+
+
+def _long_oru(n: int) -> bytes:
+    lines = "".join(
+        f"OBX|{k}|TX|RPT||The heart size is normal and the lungs are clear on this view.||||||F\r"
+        for k in range(3, 1200)
+    )
+    return oru(n).replace(b"OBX|1|", lines.encode() + b"OBX|1|", 1)
+
+
+def count_reports(tracker: Tracker) -> int:
+    from radfollow.tracker.schema import Study
+
+    with tracker.session() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Study)) or 0)
+
+
+def _holds(tracker: Tracker, worker: str, row_id: int) -> bool:
+    with tracker.session() as session:
+        row = session.get(InboxMessage, row_id)
+        return row is not None and row.status == "processing" and row.claimed_by == worker
+
+
+def test_migration_0015_keeps_rows_and_downgrades(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrate(engine, "0014")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO inbox (received_at, peer, sending_facility, control_id,"
+                " message_type, raw, status, attempts) VALUES (:t, 'p', 'HOSP', 'C1',"
+                " 'ORU^R01', :raw, 'pending', 0)"
+            ),
+            {"t": datetime.now(UTC), "raw": oru(1)},
+        )
+    migrate(engine, "head")
+    inspector = sa.inspect(engine)
+    assert "ix_inbox_suspect" in {i["name"] for i in inspector.get_indexes("inbox")}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT worker_deaths FROM inbox")).all() == [(0,)]
+    command.downgrade(alembic_config(engine), "0014")
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("inbox")}
+    assert "worker_deaths" not in columns and "lease_until" in columns
+    migrate(engine, "head")
+    engine.dispose()

@@ -111,7 +111,7 @@ def listen(
         int,
         typer.Option(
             "--max-worker-deaths",
-            min=1,
+            min=2,
             help="Fail a message (a poison message) once a worker process has died this"
             " many times while holding it; rows of a dead worker are retried one at a"
             " time. `radfollow replay` retries a failed one.",
@@ -133,7 +133,7 @@ def listen(
     try:
         lease = Lease(lease_seconds, heartbeat_seconds, max_worker_deaths)
     except ValueError as error:
-        raise typer.BadParameter(f"--heartbeat-seconds: {error}") from None
+        raise typer.BadParameter(str(error)) from None
     options = processing_options(
         rules=rules,
         threshold=threshold,

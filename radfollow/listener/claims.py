@@ -34,11 +34,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from radfollow.tracker.db import Tracker
+from radfollow.tracker.schema import SUSPECT_ROWS as SUSPECT
 from radfollow.tracker.schema import InboxMessage
 
 log = logging.getLogger("radfollow.listener.claims")
@@ -47,17 +61,18 @@ log = logging.getLogger("radfollow.listener.claims")
 DEFAULT_LEASE_S = 60.0
 #: Worker deaths while holding a row after which it is failed, not claimed again
 #: (``radfollow listen --max-worker-deaths``). The first death may be another
-#: row's of the same batch; the later ones happen while the row is claimed alone.
+#: row's of the same batch; the later ones happen while the row is claimed alone,
+#: hence at least 2.
 DEFAULT_MAX_WORKER_DEATHS = 3
+MIN_WORKER_DEATHS = 2
 PROCESSING = "processing"
+_POISON = ("poison message: a worker process died ", " times while holding it; not claimed"
+           " again (`radfollow replay` processes it again)")  # fmt: skip
 
 
 def poison_error(deaths: int) -> str:
     """The ``error`` stored on a row failed for killing its workers (no message values)."""
-    return (
-        f"poison message: a worker process died {deaths} times while holding it; not"
-        " claimed again (`radfollow replay` processes it again)"
-    )
+    return f"{_POISON[0]}{deaths}{_POISON[1]}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ class Lease:
     worker deaths while holding it a row is failed (``max_worker_deaths``).
 
     Raises ValueError when the lease is not positive, the heartbeat is not
-    shorter than the lease, or ``max_worker_deaths`` is below 1.
+    shorter than the lease, or ``max_worker_deaths`` is below 2.
     """
 
     seconds: float = DEFAULT_LEASE_S
@@ -77,8 +92,11 @@ class Lease:
     def __post_init__(self) -> None:
         if not self.seconds > 0:
             raise ValueError(f"the lease must be longer than 0 s (got {self.seconds:g})")
-        if self.max_worker_deaths < 1:
-            raise ValueError(f"max_worker_deaths must be at least 1 (got {self.max_worker_deaths})")
+        if self.max_worker_deaths < MIN_WORKER_DEATHS:
+            raise ValueError(
+                f"the worker deaths before a row fails must be at least {MIN_WORKER_DEATHS}"
+                f" (got {self.max_worker_deaths}): the first death may be another row's"
+            )
         if not 0 < self.heartbeat < self.seconds:
             raise ValueError(
                 f"the heartbeat ({self.heartbeat:g} s) must be shorter than the lease"
@@ -167,41 +185,50 @@ def _release_expired(session: Session, now: Any, max_deaths: int) -> None:
 def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> int:
     """The ``processing`` rows ``which`` selects were held by a worker that died:
     count the death; fail those that reach ``max_deaths`` (one ERROR line each,
-    ids only), give the others back to pending. Returns how many rows it settled."""
+    ids only), give the others back to pending. Returns how many rows it settled.
+
+    The rows are locked first, in id order (as :func:`renew` locks them), so this
+    cannot deadlock with a live worker's heartbeat on PostgreSQL."""
     held = and_(InboxMessage.status == PROCESSING, which)
-    poisoned = sorted(
-        session.scalars(
-            update(InboxMessage)
-            .where(held, InboxMessage.worker_deaths + 1 >= max_deaths)
-            .values(
-                status="failed",
-                worker_deaths=InboxMessage.worker_deaths + 1,
-                lease_until=None,
-                error=poison_error(max_deaths),
-                processed_at=datetime.now(UTC),
-            )
-            .returning(InboxMessage.id)
-            .execution_options(synchronize_session=False)
+    ids = _lock_in_order(session, held)
+    if not ids:
+        return 0
+    mine = and_(InboxMessage.id.in_(ids), InboxMessage.status == PROCESSING)
+    deaths = InboxMessage.worker_deaths + 1
+    poisoned = session.execute(
+        update(InboxMessage)
+        .where(mine, deaths >= max_deaths)
+        .values(
+            status="failed",
+            worker_deaths=deaths,
+            lease_until=None,
+            error=literal(_POISON[0]) + cast(deaths, String) + literal(_POISON[1]),
+            processed_at=datetime.now(UTC),
         )
-    )
-    for row_id in poisoned:
+        .returning(InboxMessage.id, InboxMessage.worker_deaths)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for row_id, count in sorted(poisoned):
         log.error(
             "inbox row %d failed: a worker died holding it %d times (poison message)",
             row_id,
-            max_deaths,
+            count,
         )
     given_back = session.execute(
         update(InboxMessage)
-        .where(held)
-        .values(
-            status="pending",
-            worker_deaths=InboxMessage.worker_deaths + 1,
-            claimed_by=None,
-            lease_until=None,
-        )
+        .where(mine)
+        .values(status="pending", worker_deaths=deaths, claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     return len(poisoned) + int(getattr(given_back, "rowcount", 0) or 0)
+
+
+def _lock_in_order(session: Session, which: ColumnElement[bool]) -> list[int]:
+    """Ids of the rows ``which`` selects, locked in id order on PostgreSQL."""
+    query = select(InboxMessage.id).where(which).order_by(InboxMessage.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.scalars(query))
 
 
 def _claim_pending(
@@ -215,7 +242,18 @@ def _claim_pending(
         .order_by(InboxMessage.id)
         .limit(batch)
     )
-    if suspects:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if suspects and sqlite:
+        # SQLite plans ix_inbox_status for this, whatever the statistics: every claim
+        # then read every pending row. INDEXED BY needs the index's own predicate.
+        pending = (
+            select(literal_column("id", Integer))
+            .select_from(text("inbox INDEXED BY ix_inbox_suspect"))
+            .where(text(SUSPECT))
+            .order_by(literal_column("id"))
+            .limit(batch)
+        )
+    elif suspects:
         pending = pending.where(InboxMessage.worker_deaths > 0)
     if session.get_bind().dialect.name == "postgresql":
         picked = pending.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
@@ -233,12 +271,17 @@ def _claim_pending(
 
 
 def renew(tracker: Tracker, worker: str, lease: Lease) -> int:
-    """Extend the lease of every row ``worker`` holds; return how many."""
+    """Extend the lease of every row ``worker`` holds; return how many. The rows
+    are locked in id order first, as :func:`_orphan` locks them."""
     with tracker.session() as session:
         now = db_now(session)
+        held = and_(InboxMessage.status == PROCESSING, InboxMessage.claimed_by == worker)
+        ids = _lock_in_order(session, held)
+        if not ids:
+            return 0
         result = session.execute(
             update(InboxMessage)
-            .where(InboxMessage.status == PROCESSING, InboxMessage.claimed_by == worker)
+            .where(InboxMessage.id.in_(ids), held)
             .values(lease_until=now + lease.length, heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )

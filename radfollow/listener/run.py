@@ -11,7 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from radfollow.errors import error_location
+from sqlalchemy.exc import SQLAlchemyError
+
+from radfollow.errors import RadfollowError, error_location
 from radfollow.io.private import make_private_dirs
 from radfollow.listener.claims import Lease, recover_at_start
 from radfollow.listener.server import Counters, Listener, ListenerConfig
@@ -53,6 +55,18 @@ def check_out_dir(out: Path) -> None:
         raise OSError(
             error.errno, f"cannot write Bundles in this folder ({why})", str(out)
         ) from None
+
+
+async def watch_workers(pool: WorkerPool, interval: float = WATCH_INTERVAL_S) -> None:
+    """Every ``interval`` seconds, give back dead workers' rows and restart them, for
+    ever; a database that is away costs one ERROR line and a try at the next tick
+    (before, the first error ended the watch: dead workers were never restarted)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(pool.restart_dead)
+        except (SQLAlchemyError, RadfollowError) as error:
+            log.error("cannot restart dead workers yet (%s)", type(error).__name__)
 
 
 def serve(
@@ -104,16 +118,11 @@ def serve(
         )
         sender_thread.start()
 
-    async def watch() -> None:
-        while True:
-            await asyncio.sleep(WATCH_INTERVAL_S)
-            await asyncio.to_thread(pool.restart_dead)
-
     async def main() -> Counters:
         asyncio.get_running_loop().set_exception_handler(_quiet_exceptions)
         listener = Listener(tracker, config)
         host, port = await listener.start()
-        watchdog = asyncio.create_task(watch())
+        watchdog = asyncio.create_task(watch_workers(pool))
         if ready is not None:
             ready(host, port)
         log.info("listening on %s:%d with %d workers", host, port, workers)

@@ -320,14 +320,34 @@ def _serve_rows(
         def take() -> list[int]:
             return claim(tracker, batch, me, lease)
 
+        def give_back() -> int:
+            return recover(tracker, me)
+
+        backoff = poll
         with Heartbeat(tracker, me, lease):
             while not stop.requested:
                 claimed = _retrying("reach the database", stop, take, poll)
+                unsettled = 0
                 for row_id in claimed or []:
-                    processor.process(row_id)  # finishes the row in hand even when a stop comes
+                    try:
+                        processor.process(row_id)  # finishes the row in hand even when a stop comes
+                    except SQLAlchemyError as error:
+                        # The database failed while the row was settled: the worker lives
+                        # on (its death would count against its rows, claims.py) and the
+                        # row goes back below, uncounted.
+                        log.error(
+                            "worker cannot settle inbox row %d (%s)", row_id, type(error).__name__
+                        )
+                        unsettled += 1
                     if stop.requested:
                         recover(tracker, me)  # rows claimed but not begun go back at once
                         break
+                if unsettled:
+                    _retrying("give back the rows it could not settle", stop, give_back, poll)
+                    stop.sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                backoff = poll
                 if not claimed:
                     stop.sleep(poll)
     finally:
@@ -415,7 +435,8 @@ class WorkerPool:
 
     def shutdown(self, timeout: float = 60) -> None:
         """SIGTERM every worker; each finishes its row in hand. Kill any still alive
-        after ``timeout`` seconds."""
+        after ``timeout`` seconds and give back its rows without counting a death
+        (a slow row is no poison message)."""
         self.stopping = True
         for slot in self.slots:
             if slot.process.is_alive():
@@ -427,6 +448,15 @@ class WorkerPool:
                 log.error("worker %s did not stop; killing it", slot.process.pid)
                 slot.process.kill()
                 slot.process.join(10)
+                self._give_back_killed(slot.process)
+
+    def _give_back_killed(self, proc: BaseProcess) -> None:
+        if proc.pid is None or proc.is_alive():
+            return
+        try:
+            recover(self.tracker, worker_id(proc.pid))
+        except (SQLAlchemyError, RadfollowError) as error:  # the next start recovers them
+            log.error("cannot give back the killed worker's rows (%s)", type(error).__name__)
 
 
 def process_pending(

@@ -563,6 +563,10 @@ class Verification(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+#: The rows ``ix_inbox_suspect`` holds: pending rows a worker died holding (migration 0015).
+SUSPECT_ROWS = "status = 'pending' AND worker_deaths > 0"
+
+
 class InboxMessage(Base):
     """A received message, stored (committed) before it is acknowledged.
 
@@ -588,8 +592,8 @@ class InboxMessage(Base):
         Index(
             "ix_inbox_suspect",
             "id",
-            sqlite_where=text("status = 'pending' AND worker_deaths > 0"),
-            postgresql_where=text("status = 'pending' AND worker_deaths > 0"),
+            sqlite_where=text(SUSPECT_ROWS),
+            postgresql_where=text(SUSPECT_ROWS),
         ),
     )
 

@@ -9,6 +9,7 @@ such rows are then claimed one at a time, so later deaths are the row's own; at
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -34,6 +35,7 @@ from radfollow.listener.claims import (
     recover_dead,
     worker_id,
 )
+from radfollow.listener.run import watch_workers
 from radfollow.listener.worker import WorkerPool
 from radfollow.nlp.pipeline import PipelineConfig
 from radfollow.processing.core import ProcessingOptions
@@ -134,12 +136,21 @@ def test_rows_whose_lease_ran_out_count_a_death_and_come_first_alone(tracker: Tr
 
 
 def test_listener_start_counts_a_death_for_rows_it_recovers(tracker: Tracker) -> None:
-    lapsed = _add(tracker, range(1, 3), status="processing", claimed_by=DEAD, lease_in=-5)
+    lapsed = _add(
+        tracker, range(1, 3), status="processing", claimed_by=DEAD, lease_in=-5, worker_deaths=1
+    )
     live = _add(tracker, range(3, 4), status="processing", claimed_by="live:1", lease_in=60)
-    assert recover_at_start(tracker, Lease(max_worker_deaths=1)) == 2
+    assert recover_at_start(tracker, Lease(max_worker_deaths=2)) == 2
     rows = _rows(tracker)
-    assert {rows[i][:2] for i in lapsed} == {("failed", 1)}
+    assert {rows[i] for i in lapsed} == {("failed", 2, poison_error(2))}
     assert rows[live[0]][:2] == ("processing", 0)
+
+
+def test_the_error_counts_the_deaths_a_row_saw(tracker: Tracker) -> None:
+    """A cap lowered below a row's count: the row fails at its next death, with its count."""
+    (row_id,) = _add(tracker, range(1, 2), status="processing", claimed_by=DEAD, worker_deaths=4)
+    assert recover_dead(tracker, DEAD, Lease(max_worker_deaths=2)) == 1
+    assert _rows(tracker)[row_id] == ("failed", 5, poison_error(5))
 
 
 def test_replay_gives_a_poison_message_its_full_count_again(tracker: Tracker) -> None:
@@ -174,12 +185,38 @@ def test_no_worker_deaths_line_without_any(db_url: str, tracker: Tracker) -> Non
 
 
 def test_the_cap_is_checked(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="max_worker_deaths must be at least 1"):
-        Lease(max_worker_deaths=0)
+    """A cap of 1 failed the rows that only shared the batch of the one that killed it."""
+    with pytest.raises(ValueError, match="must be at least 2"):
+        Lease(max_worker_deaths=1)
+    Lease(max_worker_deaths=2)
     result = CliRunner().invoke(
-        app, ["listen", "--db", f"sqlite:///{tmp_path / 't.db'}", "--max-worker-deaths", "0"]
+        app, ["listen", "--db", f"sqlite:///{tmp_path / 't.db'}", "--max-worker-deaths", "1"]
     )
     assert result.exit_code == 2 and "--max-worker-deaths" in result.output
+
+
+def test_sqlite_finds_suspect_rows_through_their_index(tmp_path: Path) -> None:
+    """SQLite planned ix_inbox_status for the suspect look-up: every claim read every
+    pending row (88 ms a claim with 600,000 pending)."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker = Tracker(url)
+    _add(tracker, range(1, 50))
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    engine = tracker.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert len(claim(tracker, 16, "me:1")) == 16
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    (statement, parameters), *_ = [(s, p) for s, p in seen if "worker_deaths >" in s]
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    assert "ix_inbox_suspect" in " ".join(str(step[-1]) for step in plan)
+    tracker.close()
 
 
 def test_a_message_that_kills_its_worker_is_failed_and_its_batch_is_processed(
@@ -206,10 +243,10 @@ def test_a_message_that_kills_its_worker_is_failed_and_its_batch_is_processed(
                 break
             proc = pool.procs[0]
             if proc.is_alive() and proc.pid and _holds(tracker, worker_id(proc.pid), poison):
-                processing = [i for i, r in rows.items() if r[0] == "processing"]
-                alone_at_kill.append(processing == [poison])
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.join(30)
+                held = [i for i, r in _rows(tracker).items() if r[0] == "processing"]
+                alone_at_kill.append(held == [poison])
             pool.restart_dead()
             time.sleep(0.02)
     finally:
@@ -222,6 +259,36 @@ def test_a_message_that_kills_its_worker_is_failed_and_its_batch_is_processed(
     # rows of the first batch counted that one death and were then processed alone
     assert {deaths for i, (_, deaths, _) in rows.items() if i != poison} == {0, 1}
     assert count_reports(tracker) == 19
+
+
+def test_rows_of_a_worker_killed_at_shutdown_go_back_without_a_death(
+    tmp_path: Path, db_url: str, tracker: Tracker
+) -> None:
+    """A worker still busy when the listener stopped was killed and its whole batch
+    counted a death at the next start, so a slow row became 'poison' in three stops."""
+    ids = _add(tracker, range(1, 21))
+    with tracker.session() as session:
+        session.execute(
+            sa.update(InboxMessage).where(InboxMessage.id == ids[0]).values(raw=_long_oru(1))
+        )
+    pool = WorkerPool(tracker, db_url, str(tmp_path / "out"), RULES_ONLY, 1)
+    try:
+        assert _wait(lambda: _rows(tracker)[ids[0]][0] == "processing", 120)
+    finally:
+        pool.shutdown(timeout=0.01)  # the long row is still in hand: the worker is killed
+    rows = _rows(tracker)
+    assert {status for status, _, _ in rows.values()} <= {"pending", "done"}
+    assert {deaths for _, deaths, _ in rows.values()} == {0}
+    assert recover_at_start(tracker) == 0
+
+
+def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _long_oru(n: int) -> bytes:
@@ -267,3 +334,58 @@ def test_migration_0015_keeps_rows_and_downgrades(db_url: str) -> None:
     assert "worker_deaths" not in columns and "lease_until" in columns
     migrate(engine, "head")
     engine.dispose()
+
+
+def test_the_worker_watch_survives_a_database_that_is_away(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first database error while restarting dead workers ended the watch: dead
+    workers were never restarted again while the listener went on ACKing."""
+    calls: list[int] = []
+
+    class Pool:
+        def restart_dead(self) -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise sa.exc.OperationalError("UPDATE inbox", {}, Exception("server closed"))
+            return 0
+
+    async def run() -> None:
+        task = asyncio.create_task(watch_workers(Pool(), interval=0.01))  # type: ignore[arg-type]
+        while len(calls) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert "cannot restart dead workers yet (OperationalError)" in caplog.text
+
+
+def test_a_worker_lives_on_when_it_cannot_settle_a_row(tmp_path: Path) -> None:
+    """A database error while a row was marked failed ended the worker: its restart then
+    counted a death against every row it held, so outages could make 'poison' rows."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker = Tracker(url)
+    ids = _add(tracker, range(1, 6))
+    refused = ids[1]
+    with tracker.engine.begin() as connection:  # the database refuses to settle one row
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF status ON inbox"
+            f" WHEN NEW.id = {refused} AND NEW.status IN ('done', 'failed')"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    pool = WorkerPool(tracker, url, str(tmp_path / "out"), RULES_ONLY, 1)
+    try:
+        first = pool.procs[0]
+        others = [i for i in ids if i != refused]
+        assert _wait(lambda: all(_rows(tracker)[i][0] == "done" for i in others), 120)
+        time.sleep(1)  # it keeps trying the refused row
+        assert first.is_alive() and first.exitcode is None
+        assert _rows(tracker)[refused][:2] in {("pending", 0), ("processing", 0)}
+        with tracker.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER refuse")
+        assert _wait(lambda: _rows(tracker)[refused][0] in {"done", "failed"}, 60)
+        assert pool.procs[0] is first
+        assert {deaths for _, deaths, _ in _rows(tracker).values()} == {0}
+    finally:
+        pool.shutdown(timeout=30)
+        tracker.close()

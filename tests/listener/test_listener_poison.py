@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from mllp_client import oru
+from mllp_client import oru, wait_for
 from typer.testing import CliRunner
 
 from radfollow.cli import app
@@ -267,28 +267,20 @@ def test_rows_of_a_worker_killed_at_shutdown_go_back_without_a_death(
     """A worker still busy when the listener stopped was killed and its whole batch
     counted a death at the next start, so a slow row became 'poison' in three stops."""
     ids = _add(tracker, range(1, 21))
-    with tracker.session() as session:
-        session.execute(
-            sa.update(InboxMessage).where(InboxMessage.id == ids[0]).values(raw=_long_oru(1))
-        )
+    with tracker.session() as session:  # about a second of NLP for the first four
+        for n, row_id in enumerate(ids[:4], start=1):
+            session.execute(
+                sa.update(InboxMessage).where(InboxMessage.id == row_id).values(raw=_long_oru(n))
+            )
     pool = WorkerPool(tracker, db_url, str(tmp_path / "out"), RULES_ONLY, 1)
     try:
-        assert _wait(lambda: _rows(tracker)[ids[0]][0] == "processing", 120)
+        assert wait_for(lambda: _rows(tracker)[ids[0]][0] != "pending", 120)
     finally:
         pool.shutdown(timeout=0.01)  # the long row is still in hand: the worker is killed
     rows = _rows(tracker)
     assert {status for status, _, _ in rows.values()} <= {"pending", "done"}
     assert {deaths for _, deaths, _ in rows.values()} == {0}
     assert recover_at_start(tracker) == 0
-
-
-def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def _long_oru(n: int) -> bytes:
@@ -377,13 +369,13 @@ def test_a_worker_lives_on_when_it_cannot_settle_a_row(tmp_path: Path) -> None:
     try:
         first = pool.procs[0]
         others = [i for i in ids if i != refused]
-        assert _wait(lambda: all(_rows(tracker)[i][0] == "done" for i in others), 120)
+        assert wait_for(lambda: all(_rows(tracker)[i][0] == "done" for i in others), 120)
         time.sleep(1)  # it keeps trying the refused row
         assert first.is_alive() and first.exitcode is None
         assert _rows(tracker)[refused][:2] in {("pending", 0), ("processing", 0)}
         with tracker.engine.begin() as connection:
             connection.exec_driver_sql("DROP TRIGGER refuse")
-        assert _wait(lambda: _rows(tracker)[refused][0] in {"done", "failed"}, 60)
+        assert wait_for(lambda: _rows(tracker)[refused][0] in {"done", "failed"}, 60)
         assert pool.procs[0] is first
         assert {deaths for _, deaths, _ in _rows(tracker).values()} == {0}
     finally:

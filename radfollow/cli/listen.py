@@ -208,8 +208,8 @@ def status(
     typer.echo("by status: " + json.dumps(found.by_status, sort_keys=True))
     if found.poison or found.suspect:
         typer.echo(
-            f"worker deaths: {found.poison} failed as poison messages (`radfollow replay`"
-            f" retries them), {found.suspect} pending to be retried one at a time"
+            f"poison messages: {found.poison} failed (`radfollow replay` retries them),"
+            f" {found.suspect} pending to be retried one at a time"
         )
     for held in found.claims:
         beat = (

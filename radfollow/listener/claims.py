@@ -66,8 +66,9 @@ DEFAULT_LEASE_S = 60.0
 DEFAULT_MAX_WORKER_DEATHS = 3
 MIN_WORKER_DEATHS = 2
 PROCESSING = "processing"
-_POISON = ("poison message: a worker process died ", " times while holding it; not claimed"
-           " again (`radfollow replay` processes it again)")  # fmt: skip
+_POISON = ("poison message: processing it ended ", " times without a result (its worker"
+           " died, or the database refused the result); not claimed again (`radfollow replay`"
+           " processes it again)")  # fmt: skip
 
 
 def poison_error(deaths: int) -> str:
@@ -193,7 +194,9 @@ def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> in
     ids = _lock_in_order(session, held)
     if not ids:
         return 0
-    mine = and_(InboxMessage.id.in_(ids), InboxMessage.status == PROCESSING)
+    # ``held`` again: on SQLite the SELECT above runs before the write transaction,
+    # so another worker may have claimed a row since.
+    mine = and_(InboxMessage.id.in_(ids), held)
     deaths = InboxMessage.worker_deaths + 1
     poisoned = session.execute(
         update(InboxMessage)
@@ -210,7 +213,7 @@ def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> in
     ).all()
     for row_id, count in sorted(poisoned):
         log.error(
-            "inbox row %d failed: a worker died holding it %d times (poison message)",
+            "inbox row %d failed: processing it ended %d times without a result (poison message)",
             row_id,
             count,
         )
@@ -348,10 +351,28 @@ def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
         return _orphan(session, stale, max_deaths)
 
 
+def give_back_unsettled(
+    tracker: Tracker, row_ids: list[int], worker: str, lease: Lease | None = None
+) -> int:
+    """Rows ``worker`` processed but could not settle (the database refused the result):
+    counted as a death would be (failed at ``lease.max_worker_deaths``), the others
+    back to pending; return how many."""
+    max_deaths = (lease or Lease()).max_worker_deaths
+    with tracker.session() as session:
+        mine = and_(InboxMessage.id.in_(row_ids), InboxMessage.claimed_by == worker)
+        return _orphan(session, mine, max_deaths)
+
+
 def _give_back(session: Session, which: ColumnElement[bool]) -> int:
+    """``which`` processing rows back to pending, no death counted; locked in id order
+    first (as :func:`renew` locks them)."""
+    held = and_(InboxMessage.status == PROCESSING, which)
+    ids = _lock_in_order(session, held)
+    if not ids:
+        return 0
     result = session.execute(
         update(InboxMessage)
-        .where(InboxMessage.status == PROCESSING, which)
+        .where(InboxMessage.id.in_(ids), held)
         .values(status="pending", claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -47,6 +47,7 @@ from radfollow.listener.claims import (
     Heartbeat,
     Lease,
     claim,
+    give_back_unsettled,
     recover,
     recover_dead,
     settle,
@@ -111,7 +112,9 @@ class Processor:
             if raw is None:
                 return "skipped"
             work = self._prepare(row_id, raw)
-            return write(self.tracker, lambda session: self._commit(session, row_id, work))
+            # write() may run the commit again: the Bundles go out once per call
+            written: list[bool] = []
+            return write(self.tracker, lambda session: self._commit(session, row_id, work, written))
         except _Failed as failed:
             return self._fail(row_id, failed.reason)
         except Exception as error:  # a bug or the database: the row fails, the worker goes on
@@ -154,9 +157,10 @@ class Processor:
         bundles = [self.core.render(r, x).bundle for r, x in zip(reports, results, strict=True)]
         return _Work(reports, results, bundles)
 
-    def _commit(self, session: Session, row_id: int, work: _Work) -> str:
+    def _commit(self, session: Session, row_id: int, work: _Work, written: list[bool]) -> str:
         """``done`` if the row is still ours (which locks it), the tracker writes,
-        then the Bundles: one transaction."""
+        then the Bundles (unless ``written`` says an earlier try of this commit
+        wrote them): one transaction."""
         if not settle(session, row_id, self.worker, "done", processed_at=datetime.now(UTC)):
             return self._lost(row_id)
         for report, result in zip(work.reports, work.results, strict=True):
@@ -164,7 +168,9 @@ class Processor:
         for event in work.orders:
             self.core.store_order(session, self.tracker, event)
         session.flush()  # the tracker accepted every report: now the Bundles
-        self._write_bundles(work.bundles)
+        if not written:
+            self._write_bundles(work.bundles)
+            written.append(True)
         return "done"
 
     def _fail(self, row_id: int, reason: str) -> str:
@@ -320,38 +326,47 @@ def _serve_rows(
         def take() -> list[int]:
             return claim(tracker, batch, me, lease)
 
-        def give_back() -> int:
-            return recover(tracker, me)
-
         backoff = poll
         with Heartbeat(tracker, me, lease):
             while not stop.requested:
                 claimed = _retrying("reach the database", stop, take, poll)
-                unsettled = 0
+                unsettled: list[int] = []
                 for row_id in claimed or []:
                     try:
                         processor.process(row_id)  # finishes the row in hand even when a stop comes
                     except SQLAlchemyError as error:
-                        # The database failed while the row was settled: the worker lives
-                        # on (its death would count against its rows, claims.py) and the
-                        # row goes back below, uncounted.
+                        # The database refused the row's result and its failure: the worker
+                        # lives on (its death would count against every row it holds).
                         log.error(
                             "worker cannot settle inbox row %d (%s)", row_id, type(error).__name__
                         )
-                        unsettled += 1
+                        unsettled.append(row_id)
                     if stop.requested:
-                        recover(tracker, me)  # rows claimed but not begun go back at once
                         break
                 if unsettled:
-                    _retrying("give back the rows it could not settle", stop, give_back, poll)
+                    # counted like a death, so a row that can never be settled ends failed
+                    def back(rows: list[int] = unsettled) -> int:
+                        return give_back_unsettled(tracker, rows, me, lease)
+
+                    _retrying("give back the rows it could not settle", stop, back, poll)
                     stop.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
-                    continue
-                backoff = poll
-                if not claimed:
+                elif claimed:
+                    backoff = poll
+                else:
                     stop.sleep(poll)
+            _give_back_at_stop(tracker, me)
     finally:
         tracker.close()
+
+
+def _give_back_at_stop(tracker: Tracker, me: str) -> None:
+    """Rows claimed but not begun go back at once, no death counted. With the database
+    away they stay ``processing``, and the next listener start counts a death."""
+    try:
+        recover(tracker, me)
+    except SQLAlchemyError as error:
+        log.error("worker cannot give back its rows at stop (%s)", type(error).__name__)
 
 
 @dataclass

@@ -148,9 +148,10 @@ def claim(
     """
     me = worker or worker_id()
     lease = lease or Lease()
+    failed: list[tuple[int, int]] = []
     with tracker.session() as session:
         now = db_now(session)
-        _release_expired(session, now, lease.max_worker_deaths)
+        _release_expired(session, now, lease.max_worker_deaths, failed)
         values = {
             "status": PROCESSING,
             "attempts": InboxMessage.attempts + 1,
@@ -158,13 +159,16 @@ def claim(
             "lease_until": now + lease.length,
             "heartbeat_at": now,
         }
-        suspect = _claim_pending(session, 1, values, suspects=True)
-        if suspect:
-            return suspect
-        return sorted(_claim_pending(session, batch, values))
+        taken = _claim_pending(session, 1, values, suspects=True) or sorted(
+            _claim_pending(session, batch, values)
+        )
+    _report(failed)
+    return taken
 
 
-def _release_expired(session: Session, now: Any, max_deaths: int) -> None:
+def _release_expired(
+    session: Session, now: Any, max_deaths: int, failed: list[tuple[int, int]]
+) -> None:
     """Rows whose lease ran out are a dead worker's (:func:`_orphan`); one WARNING
     line names their former holders."""
     query = select(InboxMessage.id, InboxMessage.claimed_by).where(_expired(now))
@@ -173,7 +177,7 @@ def _release_expired(session: Session, now: Any, max_deaths: int) -> None:
     found = {row_id: holder for row_id, holder in session.execute(query)}
     if not found:
         return
-    settled = _orphan(session, InboxMessage.id.in_(list(found)) & _expired(now), max_deaths)
+    settled = _orphan(session, InboxMessage.id.in_(list(found)) & _expired(now), max_deaths, failed)
     if settled:
         log.warning(
             "took over %d inbox rows whose lease had run out (held by %s); each is"
@@ -183,10 +187,13 @@ def _release_expired(session: Session, now: Any, max_deaths: int) -> None:
         )
 
 
-def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> int:
+def _orphan(
+    session: Session, which: ColumnElement[bool], max_deaths: int, failed: list[tuple[int, int]]
+) -> int:
     """The ``processing`` rows ``which`` selects were held by a worker that died:
-    count the death; fail those that reach ``max_deaths`` (one ERROR line each,
-    ids only), give the others back to pending. Returns how many rows it settled.
+    count the death; fail those that reach ``max_deaths`` (appended to ``failed``
+    as (id, deaths), for :func:`_report` once committed), give the others back to
+    pending. Returns how many rows it settled.
 
     The rows are locked first, in id order (as :func:`renew` locks them), so this
     cannot deadlock with a live worker's heartbeat on PostgreSQL."""
@@ -211,12 +218,7 @@ def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> in
         .returning(InboxMessage.id, InboxMessage.worker_deaths)
         .execution_options(synchronize_session=False)
     ).all()
-    for row_id, count in sorted(poisoned):
-        log.error(
-            "inbox row %d failed: processing it ended %d times without a result (poison message)",
-            row_id,
-            count,
-        )
+    failed.extend(sorted((row_id, count) for row_id, count in poisoned))
     given_back = session.execute(
         update(InboxMessage)
         .where(mine)
@@ -224,6 +226,16 @@ def _orphan(session: Session, which: ColumnElement[bool], max_deaths: int) -> in
         .execution_options(synchronize_session=False)
     )
     return len(poisoned) + int(getattr(given_back, "rowcount", 0) or 0)
+
+
+def _report(failed: list[tuple[int, int]]) -> None:
+    """One ERROR line per row :func:`_orphan` failed, once its transaction committed."""
+    for row_id, count in failed:
+        log.error(
+            "inbox row %d failed: processing it ended %d times without a result (poison message)",
+            row_id,
+            count,
+        )
 
 
 def _lock_in_order(session: Session, which: ColumnElement[bool]) -> list[int]:
@@ -324,8 +336,11 @@ def recover_dead(tracker: Tracker, claimed_by: str, lease: Lease | None = None) 
     """Rows the dead worker ``claimed_by`` held: the death counted, back to pending or
     failed at ``lease.max_worker_deaths``; return how many."""
     max_deaths = (lease or Lease()).max_worker_deaths
+    failed: list[tuple[int, int]] = []
     with tracker.session() as session:
-        return _orphan(session, InboxMessage.claimed_by == claimed_by, max_deaths)
+        settled = _orphan(session, InboxMessage.claimed_by == claimed_by, max_deaths, failed)
+    _report(failed)
+    return settled
 
 
 def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
@@ -336,6 +351,7 @@ def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
     live lease of a worker of another listener (on this host or another) is
     left alone."""
     max_deaths = (lease or Lease()).max_worker_deaths
+    failed: list[tuple[int, int]] = []
     with tracker.session() as session:
         holders = session.scalars(
             select(InboxMessage.claimed_by)
@@ -348,7 +364,9 @@ def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
             InboxMessage.lease_until < db_now(session),
             InboxMessage.claimed_by.in_(gone),
         )
-        return _orphan(session, stale, max_deaths)
+        settled = _orphan(session, stale, max_deaths, failed)
+    _report(failed)
+    return settled
 
 
 def give_back_unsettled(
@@ -358,9 +376,12 @@ def give_back_unsettled(
     counted as a death would be (failed at ``lease.max_worker_deaths``), the others
     back to pending; return how many."""
     max_deaths = (lease or Lease()).max_worker_deaths
+    failed: list[tuple[int, int]] = []
     with tracker.session() as session:
         mine = and_(InboxMessage.id.in_(row_ids), InboxMessage.claimed_by == worker)
-        return _orphan(session, mine, max_deaths)
+        settled = _orphan(session, mine, max_deaths, failed)
+    _report(failed)
+    return settled
 
 
 def _give_back(session: Session, which: ColumnElement[bool]) -> int:

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from radfollow.models import ExtractionResult
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.nlp.pipeline import PipelineConfig
+from radfollow.tracker.db import Tracker
 
 SESSION_MARK = os.environ["RADFOLLOW_TEST_SESSION"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +103,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         pytest.skip("no PostgreSQL server reachable")
     _reset_postgres()
     yield PG_URL
+
+
+@pytest.fixture
+def tracker(db_url: str) -> Iterator[Tracker]:
+    """A tracker on ``db_url`` (SQLite and PostgreSQL), closed after the test."""
+    opened = Tracker(db_url)
+    yield opened
+    opened.close()
 
 
 def _survivors() -> list[str]:

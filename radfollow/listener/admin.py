@@ -9,7 +9,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from radfollow.hl7.options import HL7Options
-from radfollow.listener.claims import PROCESSING, db_now
+from radfollow.listener.claims import POISON_PREFIX, PROCESSING, db_now
 from radfollow.listener.inspect import inspect
 from radfollow.listener.store import inbox_fields
 from radfollow.tracker.db import Tracker
@@ -70,7 +70,7 @@ def inbox_status(tracker: Tracker) -> InboxStatus:
         poison, suspect = session.execute(
             select(
                 func.count().filter(
-                    InboxMessage.status == "failed", InboxMessage.error.like("poison message:%")
+                    InboxMessage.status == "failed", InboxMessage.error.startswith(POISON_PREFIX)
                 ),
                 func.count().filter(
                     InboxMessage.status == "pending", InboxMessage.worker_deaths > 0

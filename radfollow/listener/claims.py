@@ -30,6 +30,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,7 +67,9 @@ DEFAULT_LEASE_S = 60.0
 DEFAULT_MAX_WORKER_DEATHS = 3
 MIN_WORKER_DEATHS = 2
 PROCESSING = "processing"
-_POISON = ("poison message: processing it ended ", " times without a result (its worker"
+#: How the ``error`` of a row failed as a poison message starts (``listen status`` counts them).
+POISON_PREFIX = "poison message:"
+_POISON = (f"{POISON_PREFIX} processing it ended ", " times without a result (its worker"
            " died, or the database refused the result); not claimed again (`radfollow replay`"
            " processes it again)")  # fmt: skip
 
@@ -195,15 +198,10 @@ def _orphan(
     as (id, deaths), for :func:`_report` once committed), give the others back to
     pending. Returns how many rows it settled.
 
-    The rows are locked first, in id order (as :func:`renew` locks them), so this
-    cannot deadlock with a live worker's heartbeat on PostgreSQL."""
-    held = and_(InboxMessage.status == PROCESSING, which)
-    ids = _lock_in_order(session, held)
-    if not ids:
+    The rows are locked first (:func:`_locked`)."""
+    mine = _locked(session, which)
+    if mine is None:
         return 0
-    # ``held`` again: on SQLite the SELECT above runs before the write transaction,
-    # so another worker may have claimed a row since.
-    mine = and_(InboxMessage.id.in_(ids), held)
     deaths = InboxMessage.worker_deaths + 1
     poisoned = session.execute(
         update(InboxMessage)
@@ -238,12 +236,18 @@ def _report(failed: list[tuple[int, int]]) -> None:
         )
 
 
-def _lock_in_order(session: Session, which: ColumnElement[bool]) -> list[int]:
-    """Ids of the rows ``which`` selects, locked in id order on PostgreSQL."""
-    query = select(InboxMessage.id).where(which).order_by(InboxMessage.id)
+def _locked(session: Session, which: ColumnElement[bool]) -> ColumnElement[bool] | None:
+    """The ``processing`` rows ``which`` selects, locked in id order on PostgreSQL (so
+    give-backs, heartbeats and dead workers' rows cannot deadlock), as a condition
+    for their UPDATE; None when there are none. The condition repeats ``which``: on
+    SQLite the look-up runs before the write transaction, so another worker may
+    have claimed a row since."""
+    held = and_(InboxMessage.status == PROCESSING, which)
+    query = select(InboxMessage.id).where(held).order_by(InboxMessage.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return list(session.scalars(query))
+    ids = list(session.scalars(query))
+    return and_(InboxMessage.id.in_(ids), held) if ids else None
 
 
 def _claim_pending(
@@ -290,13 +294,12 @@ def renew(tracker: Tracker, worker: str, lease: Lease) -> int:
     are locked in id order first, as :func:`_orphan` locks them."""
     with tracker.session() as session:
         now = db_now(session)
-        held = and_(InboxMessage.status == PROCESSING, InboxMessage.claimed_by == worker)
-        ids = _lock_in_order(session, held)
-        if not ids:
+        mine = _locked(session, InboxMessage.claimed_by == worker)
+        if mine is None:
             return 0
         result = session.execute(
             update(InboxMessage)
-            .where(InboxMessage.id.in_(ids), held)
+            .where(mine)
             .values(lease_until=now + lease.length, heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -335,10 +338,17 @@ def recover(tracker: Tracker, claimed_by: str) -> int:
 def recover_dead(tracker: Tracker, claimed_by: str, lease: Lease | None = None) -> int:
     """Rows the dead worker ``claimed_by`` held: the death counted, back to pending or
     failed at ``lease.max_worker_deaths``; return how many."""
-    max_deaths = (lease or Lease()).max_worker_deaths
+    return _orphan_committed(tracker, lease, lambda _: InboxMessage.claimed_by == claimed_by)
+
+
+def _orphan_committed(
+    tracker: Tracker, lease: Lease | None, which: Callable[[Session], ColumnElement[bool]]
+) -> int:
+    """:func:`_orphan` on the rows ``which(session)`` selects, in a transaction of its
+    own, its ERROR lines once committed."""
     failed: list[tuple[int, int]] = []
     with tracker.session() as session:
-        settled = _orphan(session, InboxMessage.claimed_by == claimed_by, max_deaths, failed)
+        settled = _orphan(session, which(session), (lease or Lease()).max_worker_deaths, failed)
     _report(failed)
     return settled
 
@@ -350,23 +360,21 @@ def recover_at_start(tracker: Tracker, lease: Lease | None = None) -> int:
     they go back to pending (or are failed at ``lease.max_worker_deaths``). A
     live lease of a worker of another listener (on this host or another) is
     left alone."""
-    max_deaths = (lease or Lease()).max_worker_deaths
-    failed: list[tuple[int, int]] = []
-    with tracker.session() as session:
+
+    def stale(session: Session) -> ColumnElement[bool]:
         holders = session.scalars(
             select(InboxMessage.claimed_by)
             .where(InboxMessage.status == PROCESSING, InboxMessage.claimed_by.is_not(None))
             .distinct()
         )
         gone = sorted(holder for holder in holders if holder and _gone_from_this_host(holder))
-        stale = or_(
+        return or_(
             InboxMessage.lease_until.is_(None),
             InboxMessage.lease_until < db_now(session),
             InboxMessage.claimed_by.in_(gone),
         )
-        settled = _orphan(session, stale, max_deaths, failed)
-    _report(failed)
-    return settled
+
+    return _orphan_committed(tracker, lease, stale)
 
 
 def give_back_unsettled(
@@ -375,25 +383,18 @@ def give_back_unsettled(
     """Rows ``worker`` processed but could not settle (the database refused the result):
     counted as a death would be (failed at ``lease.max_worker_deaths``), the others
     back to pending; return how many."""
-    max_deaths = (lease or Lease()).max_worker_deaths
-    failed: list[tuple[int, int]] = []
-    with tracker.session() as session:
-        mine = and_(InboxMessage.id.in_(row_ids), InboxMessage.claimed_by == worker)
-        settled = _orphan(session, mine, max_deaths, failed)
-    _report(failed)
-    return settled
+    mine = and_(InboxMessage.id.in_(row_ids), InboxMessage.claimed_by == worker)
+    return _orphan_committed(tracker, lease, lambda _: mine)
 
 
 def _give_back(session: Session, which: ColumnElement[bool]) -> int:
-    """``which`` processing rows back to pending, no death counted; locked in id order
-    first (as :func:`renew` locks them)."""
-    held = and_(InboxMessage.status == PROCESSING, which)
-    ids = _lock_in_order(session, held)
-    if not ids:
+    """``which`` processing rows back to pending, no death counted (:func:`_locked`)."""
+    mine = _locked(session, which)
+    if mine is None:
         return 0
     result = session.execute(
         update(InboxMessage)
-        .where(InboxMessage.id.in_(ids), held)
+        .where(mine)
         .values(status="pending", claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -355,18 +355,19 @@ def _serve_rows(
                     backoff = poll
                 else:
                     stop.sleep(poll)
-            _give_back_at_stop(tracker, me)
+            give_back_uncounted(tracker, me, "at stop")
     finally:
         tracker.close()
 
 
-def _give_back_at_stop(tracker: Tracker, me: str) -> None:
-    """Rows claimed but not begun go back at once, no death counted. With the database
-    away they stay ``processing``, and the next listener start counts a death."""
+def give_back_uncounted(tracker: Tracker, worker: str, when: str) -> None:
+    """Rows ``worker`` holds go back at once, no death counted (a worker's rows not
+    begun at its stop, or a worker the stop killed). With the database away they
+    stay ``processing``, and the next listener start counts a death."""
     try:
-        recover(tracker, me)
-    except SQLAlchemyError as error:
-        log.error("worker cannot give back its rows at stop (%s)", type(error).__name__)
+        recover(tracker, worker)
+    except (SQLAlchemyError, RadfollowError) as error:
+        log.error("cannot give back %s's rows %s (%s)", worker, when, type(error).__name__)
 
 
 @dataclass
@@ -463,15 +464,10 @@ class WorkerPool:
                 log.error("worker %s did not stop; killing it", slot.process.pid)
                 slot.process.kill()
                 slot.process.join(10)
-                self._give_back_killed(slot.process)
-
-    def _give_back_killed(self, proc: BaseProcess) -> None:
-        if proc.pid is None or proc.is_alive():
-            return
-        try:
-            recover(self.tracker, worker_id(proc.pid))
-        except (SQLAlchemyError, RadfollowError) as error:  # the next start recovers them
-            log.error("cannot give back the killed worker's rows (%s)", type(error).__name__)
+                if slot.process.pid is not None and not slot.process.is_alive():
+                    give_back_uncounted(
+                        self.tracker, worker_id(slot.process.pid), "after killing it"
+                    )
 
 
 def process_pending(

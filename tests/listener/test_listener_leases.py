@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from db_helpers import count
+from inbox_rows import add_inbox_rows
 from mllp_client import Client, Listener, ack_code, oru, wait_for
 
 from radfollow.listener.claims import Heartbeat, Lease, claim, recover_at_start, renew, worker_id
@@ -36,30 +36,9 @@ RULES_ONLY = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
 OTHER = "otherhost:4242"
 
 
-@pytest.fixture
-def tracker(db_url: str) -> Iterator[Tracker]:
-    opened = Tracker(db_url)
-    yield opened
-    opened.close()
-
-
 def _add_row(tracker: Tracker, n: int, **values: object) -> int:
-    """One inbox row for ``oru(n)``; ``lease_in``: seconds from now to its lease's end."""
-    lease_in = values.pop("lease_in", None)
-    if isinstance(lease_in, int | float):
-        values["lease_until"] = datetime.now(UTC) + timedelta(seconds=lease_in)
-    row = InboxMessage(
-        received_at=datetime.now(UTC),
-        peer="test",
-        sending_facility="HOSP",
-        control_id=f"C{n}",
-        message_type="ORU^R01",
-        **{"raw": oru(n), "status": "pending", "attempts": 0, **values},
-    )
-    with tracker.session() as session:
-        session.add(row)
-        session.flush()
-        return row.id
+    """One inbox row for ``oru(n)`` (``add_inbox_rows``)."""
+    return add_inbox_rows(tracker, range(n, n + 1), **values)[0]
 
 
 def _row(tracker: Tracker, row_id: int) -> InboxMessage:

@@ -14,13 +14,13 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from inbox_rows import add_inbox_rows
 from mllp_client import oru, wait_for
 from typer.testing import CliRunner
 
@@ -46,34 +46,6 @@ RULES_ONLY = ProcessingOptions(pipeline=PipelineConfig(classifier=False))
 DEAD = "otherhost:4242"
 
 
-@pytest.fixture
-def tracker(db_url: str) -> Iterator[Tracker]:
-    opened = Tracker(db_url)
-    yield opened
-    opened.close()
-
-
-def _add(tracker: Tracker, numbers: range, **values: object) -> list[int]:
-    lease_in = values.pop("lease_in", None)
-    if isinstance(lease_in, int | float):
-        values["lease_until"] = datetime.now(UTC) + timedelta(seconds=lease_in)
-    rows = [
-        InboxMessage(
-            received_at=datetime.now(UTC),
-            peer="test",
-            sending_facility="HOSP",
-            control_id=f"C{n}",
-            message_type="ORU^R01",
-            **{"raw": oru(n), "status": "pending", "attempts": 0, **values},
-        )
-        for n in numbers
-    ]
-    with tracker.session() as session:
-        session.add_all(rows)
-        session.flush()
-        return [row.id for row in rows]
-
-
 def _rows(tracker: Tracker) -> dict[int, tuple[str, int, str | None]]:
     """id -> (status, worker_deaths, error)."""
     with tracker.session() as session:
@@ -84,8 +56,8 @@ def _rows(tracker: Tracker) -> dict[int, tuple[str, int, str | None]]:
 
 
 def test_a_dead_workers_rows_count_the_death_and_are_claimed_alone(tracker: Tracker) -> None:
-    held = _add(tracker, range(1, 4), status="processing", claimed_by=DEAD, lease_in=60)
-    fresh = _add(tracker, range(4, 9))
+    held = add_inbox_rows(tracker, range(1, 4), status="processing", claimed_by=DEAD, lease_in=60)
+    fresh = add_inbox_rows(tracker, range(4, 9))
     assert recover_dead(tracker, DEAD) == 3
     assert {i: r[:2] for i, r in _rows(tracker).items() if i in held} == {
         i: ("pending", 1) for i in held
@@ -98,7 +70,7 @@ def test_a_dead_workers_rows_count_the_death_and_are_claimed_alone(tracker: Trac
 
 
 def test_a_graceful_give_back_counts_nothing(tracker: Tracker) -> None:
-    ids = _add(tracker, range(1, 4), status="processing", claimed_by="me:1", lease_in=60)
+    ids = add_inbox_rows(tracker, range(1, 4), status="processing", claimed_by="me:1", lease_in=60)
     assert recover(tracker, "me:1") == 3
     assert {r[:2] for r in _rows(tracker).values()} == {("pending", 0)}
     assert claim(tracker, 16, "me:2") == ids
@@ -108,7 +80,7 @@ def test_a_graceful_give_back_counts_nothing(tracker: Tracker) -> None:
 def test_the_death_that_reaches_the_cap_fails_the_row(
     tracker: Tracker, deaths_before: int, status: str
 ) -> None:
-    (row_id,) = _add(
+    (row_id,) = add_inbox_rows(
         tracker, range(1, 2), status="processing", claimed_by=DEAD, worker_deaths=deaths_before
     )
     assert recover_dead(tracker, DEAD, Lease(max_worker_deaths=3)) == 1
@@ -119,10 +91,12 @@ def test_the_death_that_reaches_the_cap_fails_the_row(
 
 
 def test_rows_whose_lease_ran_out_count_a_death_and_come_first_alone(tracker: Tracker) -> None:
-    fresh = _add(tracker, range(1, 3))
-    lapsed = _add(tracker, range(3, 6), status="processing", claimed_by=DEAD, lease_in=-5)
-    live = _add(tracker, range(6, 7), status="processing", claimed_by="live:1", lease_in=60)
-    poisoned = _add(
+    fresh = add_inbox_rows(tracker, range(1, 3))
+    lapsed = add_inbox_rows(tracker, range(3, 6), status="processing", claimed_by=DEAD, lease_in=-5)
+    live = add_inbox_rows(
+        tracker, range(6, 7), status="processing", claimed_by="live:1", lease_in=60
+    )
+    poisoned = add_inbox_rows(
         tracker, range(7, 8), status="processing", claimed_by=DEAD, lease_in=-5, worker_deaths=2
     )
     assert claim(tracker, 16, "me:1") == [lapsed[0]]
@@ -136,10 +110,12 @@ def test_rows_whose_lease_ran_out_count_a_death_and_come_first_alone(tracker: Tr
 
 
 def test_listener_start_counts_a_death_for_rows_it_recovers(tracker: Tracker) -> None:
-    lapsed = _add(
+    lapsed = add_inbox_rows(
         tracker, range(1, 3), status="processing", claimed_by=DEAD, lease_in=-5, worker_deaths=1
     )
-    live = _add(tracker, range(3, 4), status="processing", claimed_by="live:1", lease_in=60)
+    live = add_inbox_rows(
+        tracker, range(3, 4), status="processing", claimed_by="live:1", lease_in=60
+    )
     assert recover_at_start(tracker, Lease(max_worker_deaths=2)) == 2
     rows = _rows(tracker)
     assert {rows[i] for i in lapsed} == {("failed", 2, poison_error(2))}
@@ -148,13 +124,17 @@ def test_listener_start_counts_a_death_for_rows_it_recovers(tracker: Tracker) ->
 
 def test_the_error_counts_the_deaths_a_row_saw(tracker: Tracker) -> None:
     """A cap lowered below a row's count: the row fails at its next death, with its count."""
-    (row_id,) = _add(tracker, range(1, 2), status="processing", claimed_by=DEAD, worker_deaths=4)
+    (row_id,) = add_inbox_rows(
+        tracker, range(1, 2), status="processing", claimed_by=DEAD, worker_deaths=4
+    )
     assert recover_dead(tracker, DEAD, Lease(max_worker_deaths=2)) == 1
     assert _rows(tracker)[row_id] == ("failed", 5, poison_error(5))
 
 
 def test_replay_gives_a_poison_message_its_full_count_again(tracker: Tracker) -> None:
-    (row_id,) = _add(tracker, range(1, 2), status="failed", worker_deaths=3, error=poison_error(3))
+    (row_id,) = add_inbox_rows(
+        tracker, range(1, 2), status="failed", worker_deaths=3, error=poison_error(3)
+    )
     status = inbox_status(tracker)
     assert (status.poison, status.suspect) == (1, 0)
     assert replay(tracker, statuses=["failed"], dead_letters=False, since=None).requeued == 1
@@ -163,10 +143,10 @@ def test_replay_gives_a_poison_message_its_full_count_again(tracker: Tracker) ->
 
 
 def test_listen_status_names_poison_and_suspect_rows(db_url: str, tracker: Tracker) -> None:
-    _add(tracker, range(1, 3), status="failed", worker_deaths=3, error=poison_error(3))
-    _add(tracker, range(3, 4), status="failed", error="E200: the report has no text")
-    _add(tracker, range(4, 5), worker_deaths=1)
-    _add(tracker, range(5, 6))
+    add_inbox_rows(tracker, range(1, 3), status="failed", worker_deaths=3, error=poison_error(3))
+    add_inbox_rows(tracker, range(3, 4), status="failed", error="E200: the report has no text")
+    add_inbox_rows(tracker, range(4, 5), worker_deaths=1)
+    add_inbox_rows(tracker, range(5, 6))
     runner = CliRunner()
     text = runner.invoke(app, ["listen", "status", "--db", db_url])
     assert text.exit_code == 0, text.output
@@ -179,7 +159,7 @@ def test_listen_status_names_poison_and_suspect_rows(db_url: str, tracker: Track
 
 
 def test_no_worker_deaths_line_without_any(db_url: str, tracker: Tracker) -> None:
-    _add(tracker, range(1, 3))
+    add_inbox_rows(tracker, range(1, 3))
     result = CliRunner().invoke(app, ["listen", "status", "--db", db_url])
     assert result.exit_code == 0 and "poison" not in result.output
 
@@ -200,7 +180,7 @@ def test_sqlite_finds_suspect_rows_through_their_index(tmp_path: Path) -> None:
     pending row (88 ms a claim with 600,000 pending)."""
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     tracker = Tracker(url)
-    _add(tracker, range(1, 50))
+    add_inbox_rows(tracker, range(1, 50))
     seen: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -224,7 +204,7 @@ def test_a_message_that_kills_its_worker_is_failed_and_its_batch_is_processed(
 ) -> None:
     """Before: a message that killed its worker was claimed again, with its batch, after
     every restart, for ever. Here the test kills the worker whenever it holds row 5."""
-    ids = _add(tracker, range(1, 21))
+    ids = add_inbox_rows(tracker, range(1, 21))
     poison = ids[4]
     with tracker.session() as session:  # long enough to be seen held (about 0.3 s of NLP)
         session.execute(
@@ -266,7 +246,7 @@ def test_rows_of_a_worker_killed_at_shutdown_go_back_without_a_death(
 ) -> None:
     """A worker still busy when the listener stopped was killed and its whole batch
     counted a death at the next start, so a slow row became 'poison' in three stops."""
-    ids = _add(tracker, range(1, 21))
+    ids = add_inbox_rows(tracker, range(1, 21))
     with tracker.session() as session:  # about a second of NLP for the first four
         for n, row_id in enumerate(ids[:4], start=1):
             session.execute(
@@ -360,7 +340,7 @@ def test_a_worker_lives_on_when_it_cannot_settle_a_row(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     out = tmp_path / "out"
     tracker = Tracker(url)
-    ids = _add(tracker, range(1, 6))
+    ids = add_inbox_rows(tracker, range(1, 6))
     refused = ids[1]
     with tracker.engine.begin() as connection:  # COMMIT fails for this row, after the fsync
         connection.exec_driver_sql(
@@ -399,7 +379,9 @@ def test_a_row_another_worker_claims_meanwhile_is_left_to_it(tmp_path: Path) -> 
     and, at the cap, failed it as poison while it was being processed."""
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     listener, other = Tracker(url), Tracker(url)
-    (row_id,) = _add(listener, range(1, 2), status="processing", claimed_by=DEAD, lease_in=-5)
+    (row_id,) = add_inbox_rows(
+        listener, range(1, 2), status="processing", claimed_by=DEAD, lease_in=-5
+    )
     lease = Lease(max_worker_deaths=2)
     taken: list[list[int]] = []
 

@@ -3,7 +3,7 @@ tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -12,14 +12,6 @@ from radfollow.models import Patient, RadiologyReport, ResultStatus
 from radfollow.nlp.extract import Extractor, ReportText
 from radfollow.tracker.db import Tracker
 from radfollow.tracker.ingest import IngestOutcome, ingest
-
-
-@pytest.fixture()
-def tracker(db_url: str) -> Iterator[Tracker]:
-    tracker = Tracker(db_url)
-    yield tracker
-    tracker.close()
-
 
 Feed = Callable[..., IngestOutcome]
 
